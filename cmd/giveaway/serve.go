@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/urfave/cli/v3"
+
+	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/httpapi"
+	"github.com/boothgiveaway/giveaway/internal/ingest"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the HTTP service (refuses to start on a schema that is behind: run `giveaway migrate`)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen-addr", Value: ":8080", Sources: cli.EnvVars("LISTEN_ADDR"),
+				Usage: "address the HTTP server listens on"},
+			&cli.StringFlag{Name: "public-base-url", Value: "http://localhost:8080", Sources: cli.EnvVars("PUBLIC_BASE_URL"),
+				Usage: "the URL attendees reach this service at; QR codes point here, https turns on Secure cookies"},
+			&cli.StringFlag{Name: "admin-token", Sources: cli.EnvVars("ADMIN_TOKEN"),
+				Usage: "bearer token for the admin API (campaigns, staff); unset: admin API only for admin staff"},
+			&cli.StringFlag{Name: "ingest-token", Sources: cli.EnvVars("INGEST_TOKEN"),
+				Usage: "bearer token for POST /api/v1/ingest/tweets; unset: ingest over HTTP is refused"},
+			&cli.StringFlag{Name: "trusted-proxies", Sources: cli.EnvVars("TRUSTED_PROXIES"),
+				Usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; unset: none"},
+			&cli.IntFlag{Name: "claims-per-minute", Value: 300, Sources: cli.EnvVars("CLAIMS_PER_MINUTE"),
+				Usage: "public requests a minute allowed from one client address (a venue NAT hides a crowd)"},
+			&cli.DurationFlag{Name: "session-ttl", Value: 12 * time.Hour, Sources: cli.EnvVars("SESSION_TTL"),
+				Usage: "how long a staff login lasts"},
+			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
+				Usage: "how long staff may undo a give (admins: always)"},
+			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
+				Usage: "how long SIGTERM waits for in-flight requests"},
+		},
+		Action: serve,
+	}
+}
+
+func serve(ctx context.Context, cmd *cli.Command) error {
+	pool, err := openDB(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var proxies []string
+	for _, p := range strings.Split(cmd.String("trusted-proxies"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			proxies = append(proxies, p)
+		}
+	}
+	e, err := httpapi.New(httpapi.Config{
+		IngestToken:     cmd.String("ingest-token"),
+		TrustedProxies:  proxies,
+		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
+		SecureCookies:   strings.HasPrefix(cmd.String("public-base-url"), "https://"),
+		SessionTTL:      cmd.Duration("session-ttl"),
+	}, httpapi.Deps{
+		Pool:     pool,
+		Giveaway: giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window"))),
+		Auth:     auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl")),
+		Ingest:   ingest.New(pool, reg),
+		Registry: reg,
+	})
+	if err != nil {
+		return err
+	}
+
+	errc := make(chan error, 1)
+	go func() {
+		slog.Info("listening", "addr", cmd.String("listen-addr"), "public_base_url", cmd.String("public-base-url"))
+		errc <- e.Start(cmd.String("listen-addr"))
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cmd.Duration("shutdown-timeout"))
+	defer cancel()
+	if err := e.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

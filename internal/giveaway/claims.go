@@ -1,0 +1,272 @@
+package giveaway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/store"
+)
+
+// ClaimInput is what an attendee (or staff, for a manual claim) sends.
+type ClaimInput struct {
+	Network string `json:"network"`
+	Handle  string `json:"handle"`
+	PostURL string `json:"post_url"`
+	Note    string `json:"note"`
+}
+
+// Claim is a claim as its owner sees it. Token is set only in the answer that created it.
+type Claim struct {
+	ID         int64      `json:"id"`
+	Campaign   string     `json:"campaign"`
+	Network    string     `json:"network"`
+	Handle     string     `json:"handle"`
+	PostURL    *string    `json:"post_url,omitempty"`
+	Code       string     `json:"code"`
+	Status     string     `json:"status"`
+	Token      string     `json:"token,omitempty"`
+	Manual     bool       `json:"manual"`
+	TweetID    *string    `json:"tweet_id,omitempty"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// StaffClaim adds what only staff may see.
+type StaffClaim struct {
+	Claim
+	Note       *string `json:"note,omitempty"`
+	TweetText  *string `json:"tweet_text,omitempty"`
+	NewAccount bool    `json:"new_account"`
+}
+
+// codeAlphabet has no 0/O or 1/I, so a code read aloud or typed on a tablet is unambiguous.
+const codeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func newCode() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}
+
+// newToken returns an attendee token (256 bits from the CSPRNG) and the hash we keep of it.
+func newToken() (string, []byte) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, HashToken(tok)
+}
+
+// HashToken is how tokens are stored and looked up.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+func claimView(slug string, c store.Claim) *Claim {
+	return &Claim{ID: c.ID, Campaign: slug, Network: c.Network, Handle: c.Handle, PostURL: c.PostUrl,
+		Code: c.Code, Status: c.Status, Manual: c.Manual, TweetID: c.TweetID, VerifiedAt: c.VerifiedAt,
+		CreatedAt: c.CreatedAt}
+}
+
+func details(kv ...any) []byte {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug string) (store.Campaign, error) {
+	c, err := q.CampaignBySlug(ctx, slug)
+	if isNoRows(err) {
+		return c, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+	}
+	if err != nil {
+		return c, err
+	}
+	if c.PurgedAt != nil || !s.now().Before(c.EndsAt) {
+		return c, apperr.New(apperr.Conflict, "campaign_closed", "campaign %q has ended", slug)
+	}
+	return c, nil
+}
+
+// CreateClaim records an attendee's claim, or returns the person's existing claim (created is
+// then false) with a fresh token for this device. A twitter claim whose eligible post is already
+// stored is verified at once.
+func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (claim *Claim, created bool, err error) {
+	display, norm, post, err := person(in.Network, in.Handle, in.PostURL, true)
+	if err != nil {
+		return nil, false, err
+	}
+	network := strings.ToLower(strings.TrimSpace(in.Network))
+	if network == "" {
+		network = "twitter"
+	}
+	token, hash := newToken()
+	err = s.inTx(ctx, func(q *store.Queries) error {
+		c, err := s.campaignForClaims(ctx, q, slug)
+		if err != nil {
+			return err
+		}
+		if network == "twitter" {
+			if err := q.LockMatching(ctx); err != nil {
+				return err
+			}
+		}
+		row, isNew, err := insertClaim(ctx, q, store.InsertClaimParams{CampaignID: c.ID, Network: network,
+			Handle: display, HandleNorm: norm, PostUrl: post, Status: "pending"})
+		if err != nil {
+			return err
+		}
+		created = isNew
+		if isNew {
+			if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, ClaimID: &row.ID,
+				Actor: "attendee", Action: "claimed", Details: details("network", network)}); err != nil {
+				return err
+			}
+			if row, err = s.verifyFromStoredPosts(ctx, q, c, row); err != nil {
+				return err
+			}
+		}
+		if err := q.AddClaimToken(ctx, store.AddClaimTokenParams{TokenHash: hash, ClaimID: row.ID}); err != nil {
+			return err
+		}
+		claim = claimView(slug, row)
+		claim.Token = token
+		return nil
+	})
+	return claim, created, err
+}
+
+// insertClaim inserts with a fresh short code, retrying the rare code collision.
+func insertClaim(ctx context.Context, q *store.Queries, p store.InsertClaimParams) (store.Claim, bool, error) {
+	for try := 0; try < 8; try++ {
+		p.Code = newCode()
+		row, err := q.InsertClaim(ctx, p)
+		if err == nil {
+			return row, true, nil
+		}
+		if !isNoRows(err) {
+			return row, false, err
+		}
+		existing, err := q.ClaimByPerson(ctx, store.ClaimByPersonParams{CampaignID: p.CampaignID,
+			Network: p.Network, HandleNorm: p.HandleNorm})
+		if err == nil {
+			return existing, false, nil
+		}
+		if !isNoRows(err) {
+			return existing, false, err
+		}
+	}
+	return store.Claim{}, false, apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
+}
+
+// verifyFromStoredPosts is the claim side of matching: the post may have arrived first.
+// The caller holds the matching lock.
+func (s *Service) verifyFromStoredPosts(ctx context.Context, q *store.Queries, c store.Campaign, row store.Claim) (store.Claim, error) {
+	if row.Status != "pending" || row.Network != "twitter" {
+		return row, nil
+	}
+	t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: row.Network, HandleNorm: row.HandleNorm,
+		RequiredHashtags: c.RequiredHashtags, StartsAt: c.StartsAt, EndsAt: c.EndsAt})
+	if isNoRows(err) {
+		return row, nil
+	}
+	if err != nil {
+		return row, err
+	}
+	verified, err := q.VerifyClaim(ctx, store.VerifyClaimParams{ID: row.ID, TweetNetwork: &t.Network, TweetID: &t.ID})
+	if err != nil {
+		return row, err
+	}
+	if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, ClaimID: &row.ID, Actor: "matcher",
+		Action: "verified", Details: details("tweet_id", t.ID)}); err != nil {
+		return row, err
+	}
+	// The post's document now names the claim it matched.
+	return verified, q.QueueTweet(ctx, store.QueueTweetParams{RefNetwork: t.Network, RefID: t.ID})
+}
+
+// ClaimByToken returns the claim a token belongs to; the token reveals nothing else.
+func (s *Service) ClaimByToken(ctx context.Context, token string) (*Claim, error) {
+	if token == "" || len(token) > 100 {
+		return nil, apperr.New(apperr.NotFound, "claim_not_found", "no such claim")
+	}
+	q := store.New(s.pool)
+	c, err := q.ClaimByTokenHash(ctx, HashToken(token))
+	if isNoRows(err) {
+		return nil, apperr.New(apperr.NotFound, "claim_not_found", "no such claim")
+	}
+	if err != nil {
+		return nil, err
+	}
+	camp, err := q.CampaignByID(ctx, c.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	return claimView(camp.Slug, c), nil
+}
+
+// ListFilter selects claims for the staff queue and search.
+type ListFilter struct {
+	Status string
+	Query  string
+	Limit  int
+}
+
+// ListClaims lists a campaign's claims for staff, newest change first.
+func (s *Service) ListClaims(ctx context.Context, slug string, f ListFilter) ([]StaffClaim, error) {
+	q := store.New(s.pool)
+	c, err := q.CampaignBySlug(ctx, slug)
+	if isNoRows(err) {
+		return nil, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := store.ListClaimsParams{CampaignID: c.ID, MaxRows: int32(f.Limit)}
+	if p.MaxRows <= 0 || p.MaxRows > 500 {
+		p.MaxRows = 100
+	}
+	if f.Status != "" {
+		switch f.Status {
+		case "pending", "verified", "given", "rejected":
+		default:
+			return nil, invalid("invalid_status", "status is pending, verified, given or rejected").With("field", "status")
+		}
+		p.Status = &f.Status
+	}
+	if qs := strings.TrimPrefix(strings.TrimSpace(f.Query), "@"); qs != "" {
+		if utf8.RuneCountInString(qs) > 100 {
+			return nil, invalid("invalid_query", "q is at most 100 characters").With("field", "q")
+		}
+		qs = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(qs)
+		p.Q = &qs
+	}
+	rows, err := q.ListClaims(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StaffClaim, 0, len(rows))
+	for _, r := range rows {
+		sc := StaffClaim{Claim: *claimView(slug, store.Claim{ID: r.ID, CampaignID: r.CampaignID, Network: r.Network,
+			Handle: r.Handle, PostUrl: r.PostUrl, Code: r.Code, Status: r.Status, Manual: r.Manual,
+			TweetID: r.TweetID, VerifiedAt: r.VerifiedAt, CreatedAt: r.CreatedAt}),
+			Note: r.Note, TweetText: r.TweetText}
+		// An account made in the week before the claim deserves a second look.
+		sc.NewAccount = r.AuthorCreatedAt != nil && r.CreatedAt.Sub(*r.AuthorCreatedAt) < 7*24*time.Hour
+		out = append(out, sc)
+	}
+	return out, nil
+}

@@ -1,0 +1,61 @@
+// Package giveaway is the domain: campaigns, claims, and prizes given exactly once. Every change
+// is one transaction that also writes its audit event and outbox row.
+package giveaway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/store"
+)
+
+// Service runs the giveaway on the database.
+type Service struct {
+	pool       *pgxpool.Pool
+	undoWindow time.Duration
+	now        func() time.Time
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithUndoWindow sets how long staff (not admins) may undo a give.
+func WithUndoWindow(d time.Duration) Option { return func(s *Service) { s.undoWindow = d } }
+
+// WithClock replaces time.Now, for tests of day boundaries.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// New returns a Service on pool.
+func New(pool *pgxpool.Pool, opts ...Option) *Service {
+	s := &Service{pool: pool, undoWindow: 10 * time.Minute, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Actor is who does something: a staff member, the admin token, an attendee or the matcher.
+type Actor struct {
+	StaffID *int64
+	Name    string
+	Role    string // "staff", "admin", "" for the public
+}
+
+// IsAdmin reports whether the actor may do admin things.
+func (a Actor) IsAdmin() bool { return a.Role == "admin" }
+
+func (s *Service) inTx(ctx context.Context, fn func(q *store.Queries) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(store.New(tx)) })
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+func uniqueViolation(err error, constraint string) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505" && (constraint == "" || pg.ConstraintName == constraint)
+}

@@ -1,0 +1,120 @@
+package giveaway
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/tweet"
+)
+
+// Networks a claim can name; only twitter is matched automatically today.
+var Networks = []string{"twitter", "instagram", "facebook", "linkedin", "mastodon", "bluesky", "threads", "other"}
+
+// postHosts lists the domains a post URL must be on, per network. Mastodon is federated and
+// "other" is anything, so neither restricts the host.
+var postHosts = map[string][]string{
+	"instagram": {"instagram.com", "instagr.am"},
+	"facebook":  {"facebook.com", "fb.com", "fb.watch"},
+	"linkedin":  {"linkedin.com", "lnkd.in"},
+	"bluesky":   {"bsky.app"},
+	"threads":   {"threads.net", "threads.com"},
+}
+
+var twitterHandle = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
+func invalid(code, format string, args ...any) *apperr.Error {
+	return apperr.New(apperr.Invalid, code, format, args...)
+}
+
+// person validates a claim's network, handle and post URL and returns the handle as displayed and
+// as compared.
+func person(network, handle, postURL string, needURL bool) (display, norm string, post *string, err error) {
+	network = strings.ToLower(strings.TrimSpace(network))
+	if network == "" {
+		network = "twitter"
+	}
+	known := false
+	for _, n := range Networks {
+		known = known || n == network
+	}
+	if !known {
+		return "", "", nil, invalid("invalid_network", "network must be one of %s", strings.Join(Networks, ", ")).
+			With("field", "network")
+	}
+	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if network == "twitter" {
+		if !twitterHandle.MatchString(handle) {
+			return "", "", nil, invalid("invalid_handle", "an X/Twitter handle is 1 to 15 letters, digits or _").
+				With("field", "handle")
+		}
+	} else if n := utf8.RuneCountInString(handle); n < 1 || n > 100 || strings.IndexFunc(handle, unicode.IsControl) >= 0 ||
+		strings.ContainsAny(handle, " \t<>") {
+		return "", "", nil, invalid("invalid_handle", "a handle is 1 to 100 characters without spaces").
+			With("field", "handle")
+	}
+	postURL = strings.TrimSpace(postURL)
+	if postURL != "" {
+		if err := checkPostURL(network, postURL); err != nil {
+			return "", "", nil, err
+		}
+		post = &postURL
+	} else if network != "twitter" && needURL {
+		return "", "", nil, invalid("post_url_required", "a claim for %s needs the https link to the post", network).
+			With("field", "post_url")
+	}
+	return handle, strings.ToLower(handle), post, nil
+}
+
+func checkPostURL(network, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || len(raw) > 2000 || u.User != nil {
+		return invalid("invalid_post_url", "post_url must be an https link").With("field", "post_url")
+	}
+	hosts, restricted := postHosts[network]
+	if network == "twitter" {
+		hosts, restricted = []string{"x.com", "twitter.com"}, true
+	}
+	if !restricted {
+		return nil
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, h := range hosts {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return nil
+		}
+	}
+	return invalid("invalid_post_url", "post_url must be a link on %s", strings.Join(hosts, " or ")).
+		With("field", "post_url")
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var prizeKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+var indexPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,200}$`)
+
+// hashtags normalizes the organiser's hashtags; each must be a hashtag Twitter would extract.
+func hashtags(tags []string) (display, norm []string, err error) {
+	if len(tags) == 0 || len(tags) > 10 {
+		return nil, nil, invalid("invalid_hashtags", "give 1 to 10 required hashtags").With("field", "required_hashtags")
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		t = strings.TrimLeft(t, "#＃")
+		found := tweet.ExtractHashtags("#" + t)
+		if len(found) != 1 || found[0] != t {
+			return nil, nil, invalid("invalid_hashtags", "%q is not a hashtag", t).With("field", "required_hashtags")
+		}
+		n := tweet.Normalize(t)
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		display = append(display, t)
+		norm = append(norm, n)
+	}
+	return display, norm, nil
+}

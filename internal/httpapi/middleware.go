@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+const (
+	sessionCookie = "giveaway_session"
+	csrfCookie    = "giveaway_csrf"
+	actorKey      = "actor"
+)
+
+func bearer(c echo.Context) string {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+// token returns the bearer token, else the session cookie.
+func token(c echo.Context) string {
+	if t := bearer(c); t != "" {
+		return t
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+func (s *server) authenticate(c echo.Context) (giveaway.Actor, error) {
+	a, err := s.deps.Auth.Authenticate(c.Request().Context(), token(c))
+	if err != nil {
+		return a, err
+	}
+	c.Set(actorKey, a)
+	return a, nil
+}
+
+func actor(c echo.Context) giveaway.Actor { a, _ := c.Get(actorKey).(giveaway.Actor); return a }
+
+// staffOnly admits a staff session or the admin token.
+func (s *server) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := s.authenticate(c); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// adminOnly admits the admin token or a staff member with the admin role.
+func (s *server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := s.authenticate(c)
+		if err != nil {
+			return err
+		}
+		if !a.IsAdmin() {
+			return apperr.New(apperr.Forbidden, "admin_only", "this needs the admin token or an admin")
+		}
+		return next(c)
+	}
+}
+
+// ingestOnly admits the ingest token.
+func (s *server) ingestOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t := bearer(c)
+		if s.cfg.IngestToken == "" || t == "" || subtle.ConstantTimeCompare([]byte(t), []byte(s.cfg.IngestToken)) != 1 {
+			return apperr.New(apperr.Unauthorized, "invalid_ingest_token", "send the ingest token as Authorization: Bearer")
+		}
+		return next(c)
+	}
+}
+
+// csrf guards requests that a browser authenticates by cookie. A request with an Authorization
+// header or without the session cookie carries no ambient authority, so it needs no token.
+func (s *server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieSecure:   s.cfg.SecureCookies,
+		CookieSameSite: http.SameSiteStrictMode,
+		CookieHTTPOnly: true,
+		ContextKey:     "csrf",
+		Skipper: func(c echo.Context) bool {
+			if bearer(c) != "" {
+				return true
+			}
+			_, err := c.Cookie(sessionCookie)
+			return err != nil && c.Request().Method != http.MethodGet
+		},
+		ErrorHandler: func(err error, c echo.Context) error {
+			return apperr.New(apperr.Forbidden, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)")
+		},
+	})
+}
+
+// rateLimit allows perMinute requests a minute from one client address, with a burst of a
+// quarter minute's worth so a queue at the booth does not trip it.
+func (s *server) rateLimit(perMinute int) echo.MiddlewareFunc {
+	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/4, 10), ExpiresIn: 5 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: store,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			return c.RealIP(), nil
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", "10")
+			return apperr.New(apperr.TooMany, "rate_limited", "too many requests from this address; wait a few seconds")
+		},
+	})
+}

@@ -1,0 +1,130 @@
+// Package httpapi is the HTTP face of the service: every route in one table (Routes), thin
+// handlers that decode, call the domain and encode, and one error handler that maps domain
+// errors to statuses.
+package httpapi
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/idempotency"
+	"github.com/boothgiveaway/giveaway/internal/ingest"
+)
+
+// Config is what the HTTP layer needs besides the services.
+type Config struct {
+	IngestToken string
+	// TrustedProxies are the CIDRs of the load balancers whose X-Forwarded-For we believe; empty
+	// means clients connect directly and the socket address is the client.
+	TrustedProxies []string
+	// ClaimsPerMinute is the claim budget of one client address; a venue NAT puts a crowd behind
+	// one address, so it must stay well above 60.
+	ClaimsPerMinute int
+	// SecureCookies marks cookies Secure (set when PUBLIC_BASE_URL is https).
+	SecureCookies bool
+	SessionTTL    time.Duration
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Pool     *pgxpool.Pool
+	Giveaway *giveaway.Service
+	Auth     *auth.Service
+	Ingest   *ingest.Service
+	Registry *prometheus.Registry
+	// Ready adds checks to /readyz (the database is always checked).
+	Ready func(ctx context.Context) map[string]any
+}
+
+type server struct {
+	cfg  Config
+	deps Deps
+	keys *idempotency.Keys
+}
+
+// New builds the Echo instance with every route.
+func New(cfg Config, deps Deps) (*echo.Echo, error) {
+	if cfg.ClaimsPerMinute <= 0 {
+		cfg.ClaimsPerMinute = 300
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool)}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	extractor, err := ipExtractor(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	e.IPExtractor = extractor
+	e.Use(middleware.Recover())
+	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+		Namespace: "giveaway", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy: "same-origin",
+	}))
+	s.routes(e)
+	return e, nil
+}
+
+// routes is the table of contents of the HTTP API.
+func (s *server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
+
+	api := e.Group("/api/v1", middleware.BodyLimit("64K"))
+	public := s.rateLimit(s.cfg.ClaimsPerMinute)
+	api.GET("/campaigns/:slug", s.getCampaign)
+	api.POST("/campaigns/:slug/claims", s.createClaim, public)
+	api.GET("/claims/:token", s.getClaim, public)
+	api.POST("/auth/login", s.login, s.rateLimit(120))
+	api.POST("/auth/logout", s.logout, s.csrf())
+	api.GET("/auth/session", s.session, s.csrf(), s.staffOnly)
+
+	admin := api.Group("", s.csrf(), s.adminOnly)
+	admin.POST("/campaigns", s.createCampaign)
+	admin.POST("/staff", s.createStaff)
+
+	staff := api.Group("", s.csrf(), s.staffOnly)
+	staff.GET("/campaigns/:slug/claims", s.listClaims)
+	staff.POST("/campaigns/:slug/manual-claims", s.manualClaim)
+	staff.POST("/claims/:id/give", s.give)
+	staff.POST("/claims/:id/undo", s.undo)
+	staff.POST("/claims/:id/approve", s.approve)
+	staff.POST("/claims/:id/reject", s.reject)
+
+	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
+}
+
+func ipExtractor(cidrs []string) (echo.IPExtractor, error) {
+	if len(cidrs) == 0 {
+		// Echo would otherwise believe X-Forwarded-For from anyone.
+		return echo.ExtractIPDirect(), nil
+	}
+	var opts []echo.TrustOption
+	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	for _, c := range cidrs {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...), nil
+}

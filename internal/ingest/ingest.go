@@ -1,0 +1,318 @@
+// Package ingest is the one path every post takes into the giveaway, whichever source it came
+// from (the HTTP endpoint, the X stream, a file import): store it once, honour deletes, and match
+// it to waiting claims in the same transaction.
+package ingest
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/boothgiveaway/giveaway/internal/store"
+	"github.com/boothgiveaway/giveaway/internal/tweet"
+)
+
+// Result counts what a batch did.
+type Result struct {
+	Received   int `json:"received"`
+	Stored     int `json:"stored"`
+	Duplicates int `json:"duplicates"`
+	Eligible   int `json:"eligible"`
+	Matched    int `json:"matched"`
+	Deleted    int `json:"deleted"`
+}
+
+// Add sums two results (for callers that ingest in several batches).
+func (r *Result) Add(o Result) {
+	r.Received += o.Received
+	r.Stored += o.Stored
+	r.Duplicates += o.Duplicates
+	r.Eligible += o.Eligible
+	r.Matched += o.Matched
+	r.Deleted += o.Deleted
+}
+
+// Service stores posts and matches them.
+type Service struct {
+	pool    *pgxpool.Pool
+	posts   *prometheus.CounterVec
+	matched prometheus.Counter
+}
+
+// New returns the ingest path on pool; its counters are registered on reg when reg is not nil.
+func New(pool *pgxpool.Pool, reg prometheus.Registerer) *Service {
+	s := &Service{
+		pool: pool,
+		posts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_posts_ingested_total",
+			Help: "Posts received by the ingest path, by outcome."}, []string{"outcome"}),
+		matched: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_claims_matched_total",
+			Help: "Claims verified by an incoming post."}),
+	}
+	if reg != nil {
+		reg.MustRegister(s.posts, s.matched)
+	}
+	return s
+}
+
+type campaign struct {
+	required []string
+	starts   time.Time
+	ends     time.Time
+}
+
+// eligible reports whether p counts for at least one campaign: every required hashtag, the
+// author's own post, inside the window.
+func eligible(p *tweet.Post, norm []string, camps []campaign) bool {
+	if !p.IsOwnPost() {
+		return false
+	}
+	for _, c := range camps {
+		if !p.CreatedAt.Before(c.starts) && p.CreatedAt.Before(c.ends) && tweet.HasAll(norm, c.required) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ingest stores a batch of parsed items in one transaction. A post is stored once by
+// (network, id), however often it arrives; a newer edit or a higher retweet count updates it.
+func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error) {
+	res := Result{Received: len(items)}
+	posts, deletes := split(items)
+	res.Duplicates = countPosts(items) - len(posts)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		rows, err := q.MatchableCampaigns(ctx)
+		if err != nil {
+			return err
+		}
+		camps := make([]campaign, len(rows))
+		for i, r := range rows {
+			camps[i] = campaign{r.RequiredHashtags, r.StartsAt, r.EndsAt}
+		}
+		p, eligibleKeys := s.params(posts, camps, &res)
+		changed := false
+		if len(posts) > 0 {
+			up, err := q.UpsertTweets(ctx, p)
+			if err != nil {
+				return err
+			}
+			var toMatch store.MatchPendingClaimsParams
+			for _, r := range up {
+				if r.Inserted {
+					res.Stored++
+				}
+				if eligibleKeys[r.Network+"\x00"+r.ID] {
+					toMatch.Network = append(toMatch.Network, r.Network)
+					toMatch.ID = append(toMatch.ID, r.ID)
+				}
+			}
+			res.Duplicates += len(posts) - res.Stored
+			changed = len(up) > 0
+			if len(toMatch.ID) > 0 {
+				n, err := match(ctx, q, toMatch)
+				if err != nil {
+					return err
+				}
+				res.Matched = n
+			}
+		}
+		if len(deletes) > 0 {
+			n, err := s.delete(ctx, q, deletes)
+			if err != nil {
+				return err
+			}
+			res.Deleted = n
+			changed = changed || n > 0
+		}
+		if changed {
+			return q.NotifyOutbox(ctx)
+		}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	s.posts.WithLabelValues("stored").Add(float64(res.Stored))
+	s.posts.WithLabelValues("duplicate").Add(float64(res.Duplicates))
+	s.posts.WithLabelValues("deleted").Add(float64(res.Deleted))
+	s.matched.Add(float64(res.Matched))
+	return res, nil
+}
+
+// match verifies the pending claims these eligible posts satisfy. The matching lock makes a claim
+// committed at the same moment either visible here or able to see these posts.
+func match(ctx context.Context, q *store.Queries, p store.MatchPendingClaimsParams) (int, error) {
+	if err := q.LockMatching(ctx); err != nil {
+		return 0, err
+	}
+	verified, err := q.MatchPendingClaims(ctx, p)
+	if err != nil || len(verified) == 0 {
+		return 0, err
+	}
+	ev := store.AddEventsParams{Actor: "matcher", Action: "verified"}
+	for _, v := range verified {
+		ev.CampaignID = append(ev.CampaignID, v.CampaignID)
+		ev.ClaimID = append(ev.ClaimID, v.ID)
+		ev.Details = append(ev.Details, []byte(`{"tweet_id":"`+jsonEscape(*v.TweetID)+`"}`))
+	}
+	if _, err := q.AddEvents(ctx, ev); err != nil {
+		return 0, err
+	}
+	return len(verified), nil
+}
+
+// delete honours delete notices; a claim verified only by a deleted post goes back to pending
+// unless another stored post of the person still verifies it.
+func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.Delete) (int, error) {
+	var p store.DeleteTweetsParams
+	for _, d := range deletes {
+		p.Network = append(p.Network, d.Network)
+		p.ID = append(p.ID, d.ID)
+	}
+	gone, err := q.DeleteTweets(ctx, p)
+	if err != nil || len(gone) == 0 {
+		return len(gone), err
+	}
+	var u store.UnverifyClaimsOfTweetsParams
+	for _, g := range gone {
+		u.Network = append(u.Network, g.Network)
+		u.ID = append(u.ID, g.ID)
+	}
+	if err := q.LockMatching(ctx); err != nil {
+		return 0, err
+	}
+	reverted, err := q.UnverifyClaimsOfTweets(ctx, store.UnverifyClaimsOfTweetsParams(u))
+	if err != nil || len(reverted) == 0 {
+		return len(gone), err
+	}
+	ev := store.AddEventsParams{Actor: "matcher", Action: "unverified"}
+	for _, c := range reverted {
+		ev.CampaignID = append(ev.CampaignID, c.CampaignID)
+		ev.ClaimID = append(ev.ClaimID, c.ID)
+		ev.Details = append(ev.Details, []byte(`{"reason":"post deleted"}`))
+	}
+	if _, err := q.AddEvents(ctx, ev); err != nil {
+		return 0, err
+	}
+	for _, c := range reverted {
+		camp, err := q.CampaignByID(ctx, c.CampaignID)
+		if err != nil {
+			return 0, err
+		}
+		t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: c.Network, HandleNorm: c.HandleNorm,
+			RequiredHashtags: camp.RequiredHashtags, StartsAt: camp.StartsAt, EndsAt: camp.EndsAt})
+		if err == pgx.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if _, err := match(ctx, q, store.MatchPendingClaimsParams{Network: []string{t.Network}, ID: []string{t.ID}}); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
+}
+
+func countPosts(items []tweet.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Post != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// split separates posts from deletes and keeps one copy per post (the newest edit, the highest
+// retweet count), sorted by key so concurrent batches lock rows in the same order.
+func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
+	byKey := make(map[string]*tweet.Post, len(items))
+	var deletes []tweet.Delete
+	for _, it := range items {
+		switch {
+		case it.Post != nil:
+			k := it.Post.Network + "\x00" + it.Post.ID
+			if old, ok := byKey[k]; ok {
+				if newer(it.Post.VersionID, old.VersionID) {
+					it.Post.RetweetCount = max(it.Post.RetweetCount, old.RetweetCount)
+					byKey[k] = it.Post
+				} else {
+					old.RetweetCount = max(it.Post.RetweetCount, old.RetweetCount)
+				}
+				continue
+			}
+			byKey[k] = it.Post
+		case it.Delete != nil:
+			deletes = append(deletes, *it.Delete)
+		}
+	}
+	posts := make([]*tweet.Post, 0, len(byKey))
+	for _, p := range byKey {
+		posts = append(posts, p)
+	}
+	sort.Slice(posts, func(i, j int) bool {
+		if posts[i].Network != posts[j].Network {
+			return posts[i].Network < posts[j].Network
+		}
+		return posts[i].ID < posts[j].ID
+	})
+	return posts, deletes
+}
+
+// newer compares snowflake ids like the database's id_newer.
+func newer(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (store.UpsertTweetsParams, map[string]bool) {
+	n := len(posts)
+	p := store.UpsertTweetsParams{
+		Network: make([]string, n), ID: make([]string, n), VersionID: make([]string, n),
+		AuthorID: make([]string, n), Handle: make([]string, n), HandleNorm: make([]string, n),
+		AuthorCreatedAt: make([]time.Time, n), CreatedAt: make([]time.Time, n), Text: make([]string, n),
+		Lang: make([]string, n), Hashtags: make([]string, n), HashtagsNorm: make([]string, n),
+		RetweetOf: make([]string, n), RetweetOfHandle: make([]string, n), QuoteOf: make([]string, n),
+		ReplyTo: make([]string, n), RetweetCount: make([]int64, n), Raw: make([]string, n),
+	}
+	keys := map[string]bool{}
+	for i, t := range posts {
+		norm := t.NormalizedHashtags()
+		if eligible(t, norm, camps) {
+			res.Eligible++
+			keys[t.Network+"\x00"+t.ID] = true
+		}
+		p.Network[i], p.ID[i], p.VersionID[i] = t.Network, t.ID, t.VersionID
+		if p.VersionID[i] == "" {
+			p.VersionID[i] = t.ID
+		}
+		p.AuthorID[i], p.Handle[i], p.HandleNorm[i] = t.AuthorID, t.Handle, strings.ToLower(t.Handle)
+		p.AuthorCreatedAt[i] = t.AuthorCreatedAt
+		if t.AuthorCreatedAt.IsZero() {
+			p.AuthorCreatedAt[i] = time.Unix(0, 0).UTC()
+		}
+		p.CreatedAt[i], p.Text[i], p.Lang[i] = t.CreatedAt, t.Text, t.Lang
+		p.Hashtags[i] = strings.Join(t.Hashtags, "\x1f")
+		p.HashtagsNorm[i] = strings.Join(norm, "\x1f")
+		p.RetweetOf[i], p.RetweetOfHandle[i], p.QuoteOf[i], p.ReplyTo[i] = t.RetweetOf, t.RetweetOfHandle, t.QuoteOf, t.ReplyTo
+		p.RetweetCount[i] = t.RetweetCount
+		p.Raw[i] = string(t.Raw)
+		if len(t.Raw) == 0 {
+			p.Raw[i] = "null"
+		}
+	}
+	return p, keys
+}
+
+func jsonEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}

@@ -1,0 +1,20 @@
+-- name: CreateCampaign :one
+INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
+                       per_person_limit, limit_period, tweets_index)
+VALUES (@slug, @name, @required_hashtags, @display_hashtags, @starts_at, @ends_at, @time_zone,
+        @per_person_limit, @limit_period, @tweets_index)
+ON CONFLICT (slug) DO NOTHING
+RETURNING *;
+
+-- name: CampaignBySlug :one
+SELECT * FROM campaigns WHERE slug = $1;
+
+-- name: CampaignByID :one
+SELECT * FROM campaigns WHERE id = $1;
+
+-- name: MatchableCampaigns :many
+-- Campaigns a post can still count for; the window itself is checked against the post's time.
+SELECT id, required_hashtags, starts_at, ends_at FROM campaigns WHERE purged_at IS NULL;
+
+-- name: MarkCampaignPurged :exec
+UPDATE campaigns SET purged_at = now() WHERE id = $1;

@@ -1,0 +1,94 @@
+-- name: InsertClaim :one
+-- Nothing when the person already has a claim here (the caller returns it) or the code is taken.
+INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
+                    created_by, verified_at, verified_by)
+VALUES (@campaign_id, @network, @handle, @handle_norm, @post_url, @note, @code, @status, @manual,
+        @created_by, @verified_at, @verified_by)
+ON CONFLICT DO NOTHING
+RETURNING *;
+
+-- name: ClaimByPerson :one
+SELECT * FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3;
+
+-- name: ClaimByID :one
+SELECT * FROM claims WHERE id = $1;
+
+-- name: ClaimByIDForUpdate :one
+SELECT * FROM claims WHERE id = $1 FOR UPDATE;
+
+-- name: ClaimByTokenHash :one
+SELECT c.* FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1;
+
+-- name: AddClaimToken :exec
+INSERT INTO claim_tokens (token_hash, claim_id) VALUES ($1, $2);
+
+-- name: VerifyClaim :one
+UPDATE claims
+SET status = 'verified', verified_at = now(), verified_by = @verified_by,
+    tweet_network = @tweet_network, tweet_id = @tweet_id, updated_at = now()
+WHERE id = @id AND status = 'pending'
+RETURNING *;
+
+-- name: SetClaimStatus :one
+UPDATE claims SET status = @status, updated_at = now() WHERE id = @id RETURNING *;
+
+-- name: RejectClaim :one
+UPDATE claims SET status = 'rejected', updated_at = now(), verified_by = @staff_id
+WHERE id = @id AND status IN ('pending', 'verified')
+RETURNING *;
+
+-- name: MatchPendingClaims :many
+-- The tweet side of matching: pending claims of the authors of these posts that one of the posts
+-- verifies (every required hashtag, own post, inside the window). The earliest post wins.
+WITH cand AS (
+    SELECT DISTINCT ON (cl.id) cl.id AS claim_id, t.network, t.id AS tweet_id
+    FROM (SELECT unnest(@network::text[]) AS network, unnest(@id::text[]) AS id) i
+    JOIN tweets t ON t.network = i.network AND t.id = i.id
+    JOIN claims cl ON cl.network = t.network AND cl.handle_norm = t.handle_norm AND cl.status = 'pending'
+    JOIN campaigns c ON c.id = cl.campaign_id
+    WHERE t.retweet_of IS NULL
+      AND t.hashtags_norm @> c.required_hashtags
+      AND t.created_at >= c.starts_at AND t.created_at < c.ends_at
+    ORDER BY cl.id, t.created_at, t.id
+)
+UPDATE claims cl
+SET status = 'verified', verified_at = now(), tweet_network = cand.network, tweet_id = cand.tweet_id,
+    updated_at = now()
+FROM cand
+WHERE cl.id = cand.claim_id
+RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id;
+
+-- name: UnverifyClaimsOfTweets :many
+-- A deleted post no longer verifies a claim that has not had its prize yet.
+UPDATE claims cl
+SET status = 'pending', verified_at = NULL, tweet_network = NULL, tweet_id = NULL, updated_at = now()
+FROM (SELECT unnest(@network::text[]) AS network, unnest(@id::text[]) AS id) i
+WHERE cl.tweet_network = i.network AND cl.tweet_id = i.id AND cl.status = 'verified' AND NOT cl.manual
+RETURNING cl.*;
+
+-- name: ListClaims :many
+-- The staff queue and search: by status, by short code, or by handle prefix.
+SELECT c.*, t.text AS tweet_text, t.author_created_at
+FROM claims c
+LEFT JOIN tweets t ON t.network = c.tweet_network AND t.id = c.tweet_id
+WHERE c.campaign_id = @campaign_id
+  AND (sqlc.narg(status)::text IS NULL OR c.status = sqlc.narg(status))
+  AND (sqlc.narg(q)::text IS NULL
+       OR c.code = upper(sqlc.narg(q))
+       OR c.handle_norm LIKE lower(sqlc.narg(q)) || '%')
+ORDER BY c.updated_at DESC, c.id DESC
+LIMIT @max_rows;
+
+-- name: LockMatching :exec
+-- Serialises the two sides of matching (a claim looking for its post, a post looking for its
+-- claim) so neither can miss the other when both commit at the same moment.
+SELECT pg_advisory_xact_lock(7270001);
+
+-- name: AnonymiseClaims :execrows
+-- Purge: the claim keeps its network, status and times for the counts; the person goes.
+UPDATE claims
+SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, updated_at = now()
+WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%';
+
+-- name: DeleteClaimTokens :execrows
+DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campaign_id = $1;

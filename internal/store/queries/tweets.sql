@@ -1,0 +1,97 @@
+-- name: UpsertTweets :many
+-- One statement for a whole batch. Arrays hold one element per post; hashtag lists travel as
+-- U+001F-joined strings because PostgreSQL cannot unnest arrays of arrays of different lengths.
+-- A known post is rewritten only by a newer edit or a higher retweet count; a post deleted
+-- earlier (tombstone) is not stored again. Every stored change queues its outbox row.
+WITH input AS (
+    SELECT * FROM (
+    SELECT
+           unnest(@network::text[]) AS network,
+           unnest(@id::text[]) AS id,
+           unnest(@version_id::text[]) AS version_id,
+           unnest(@author_id::text[]) AS author_id,
+           unnest(@handle::text[]) AS handle,
+           unnest(@handle_norm::text[]) AS handle_norm,
+           unnest(@author_created_at::timestamptz[]) AS author_created_at,
+           unnest(@created_at::timestamptz[]) AS created_at,
+           unnest(@text::text[]) AS text,
+           unnest(@lang::text[]) AS lang,
+           unnest(@hashtags::text[]) AS hashtags,
+           unnest(@hashtags_norm::text[]) AS hashtags_norm,
+           unnest(@retweet_of::text[]) AS retweet_of,
+           unnest(@retweet_of_handle::text[]) AS retweet_of_handle,
+           unnest(@quote_of::text[]) AS quote_of,
+           unnest(@reply_to::text[]) AS reply_to,
+           unnest(@retweet_count::bigint[]) AS retweet_count,
+           unnest(@raw::text[]) AS raw
+    ) i
+    WHERE NOT EXISTS (SELECT 1 FROM tweet_tombstones tt WHERE tt.network = i.network AND tt.id = i.id)
+), up AS (
+    INSERT INTO tweets AS t (network, id, version_id, author_id, handle, handle_norm, author_created_at,
+                             created_at, text, lang, hashtags, hashtags_norm, retweet_of,
+                             retweet_of_handle, quote_of, reply_to, retweet_count, raw)
+    SELECT network, id, version_id, NULLIF(author_id, ''), handle, handle_norm,
+           NULLIF(author_created_at, 'epoch'), created_at, text, NULLIF(lang, ''),
+           COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
+           COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
+           NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
+           NULLIF(reply_to, ''), retweet_count, raw::jsonb
+    FROM input
+    ORDER BY network, id
+    ON CONFLICT (network, id) DO UPDATE SET
+        version_id = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.version_id ELSE t.version_id END,
+        text = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.text ELSE t.text END,
+        hashtags = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags ELSE t.hashtags END,
+        hashtags_norm = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags_norm ELSE t.hashtags_norm END,
+        raw = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.raw ELSE t.raw END,
+        retweet_count = greatest(t.retweet_count, excluded.retweet_count),
+        updated_at = now()
+    WHERE id_newer(excluded.version_id, t.version_id)
+       OR excluded.retweet_count > t.retweet_count
+    RETURNING t.network, t.id, (xmax = 0) AS inserted
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM up
+)
+SELECT network, id, inserted FROM up;
+
+-- name: DeleteTweets :many
+-- Honours delete notices: the post goes, a tombstone keeps a late copy out, the index is told.
+WITH input AS (
+    SELECT DISTINCT unnest(@network::text[]) AS network, unnest(@id::text[]) AS id
+), tomb AS (
+    INSERT INTO tweet_tombstones (network, id) SELECT network, id FROM input
+    ON CONFLICT DO NOTHING
+), gone AS (
+    DELETE FROM tweets t USING input i WHERE t.network = i.network AND t.id = i.id
+    RETURNING t.network, t.id
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM gone
+)
+SELECT network, id FROM gone;
+
+-- name: EligibleTweetFor :one
+-- The earliest post of this person that carries every required hashtag inside the window.
+SELECT network, id FROM tweets
+WHERE network = @network AND handle_norm = @handle_norm
+  AND retweet_of IS NULL
+  AND hashtags_norm @> @required_hashtags::text[]
+  AND created_at >= @starts_at AND created_at < @ends_at
+ORDER BY created_at, id
+LIMIT 1;
+
+-- name: TweetText :one
+SELECT text, created_at, author_created_at FROM tweets WHERE network = $1 AND id = $2;
+
+-- name: QueueTweet :exec
+INSERT INTO outbox (kind, ref_network, ref_id) VALUES ('tweet', $1, $2);
+
+-- name: AnonymiseTweets :execrows
+-- Purge: posts that count only for this campaign lose their author, text and raw JSON; hashtags,
+-- times and retweet counts stay for the anonymous figures.
+UPDATE tweets t
+SET raw = NULL, text = '', handle = '', handle_norm = '', author_id = NULL, author_created_at = NULL,
+    retweet_of_handle = NULL, updated_at = now()
+FROM campaigns c
+WHERE c.id = @campaign_id AND t.hashtags_norm && c.required_hashtags AND t.handle <> ''
+  AND NOT EXISTS (SELECT 1 FROM campaigns o
+                  WHERE o.id <> c.id AND o.purged_at IS NULL AND t.hashtags_norm && o.required_hashtags);
