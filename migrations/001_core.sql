@@ -149,7 +149,7 @@ CREATE TABLE idempotency_keys (
     key           text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
     request_hash  bytea NOT NULL,
     status_code   int,
-    response      jsonb,
+    response      bytea,  -- the exact bytes first sent, replayed as they were
     locked_until  timestamptz NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)

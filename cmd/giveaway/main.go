@@ -33,6 +33,9 @@ func main() {
 			serveCommand(),
 			migrateCommand(),
 			purgeCommand(),
+			importCommand(),
+			streamCommand(),
+			reportCommand(),
 		},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {

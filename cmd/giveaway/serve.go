@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,11 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 			proxies = append(proxies, p)
 		}
 	}
+	ing := ingest.New(pool, reg)
+	xs, err := newXStream(pool, ing, reg)
+	if err != nil {
+		return err
+	}
 	e, err := httpapi.New(httpapi.Config{
 		IngestToken:     cmd.String("ingest-token"),
 		TrustedProxies:  proxies,
@@ -71,11 +77,28 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		Pool:     pool,
 		Giveaway: giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window"))),
 		Auth:     auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl")),
-		Ingest:   ingest.New(pool, reg),
+		Ingest:   ing,
 		Registry: reg,
+		Ready: func(ctx context.Context) map[string]any {
+			out := map[string]any{}
+			if xs != nil {
+				out["x_stream"] = xs.Status()
+			}
+			return out
+		},
 	})
 	if err != nil {
 		return err
+	}
+
+	// Background workers stop when serve returns and finish their last batch before the pool closes.
+	var background sync.WaitGroup
+	defer background.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if xs != nil {
+		background.Add(1)
+		go func() { defer background.Done(); xs.Run(ctx) }()
 	}
 
 	errc := make(chan error, 1)

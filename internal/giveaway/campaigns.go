@@ -149,7 +149,7 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 			prizes = append(prizes, row)
 		}
 		out = campaignView(c, prizes)
-		return nil
+		return q.NotifyCampaignsChanged(ctx)
 	})
 	return out, err
 }

@@ -73,6 +73,10 @@ func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string,
 		g, err := q.InsertGiveaway(ctx, store.InsertGiveawayParams{CampaignID: camp.ID, ClaimID: c.ID,
 			PrizeID: prize.ID, Period: per, Slot: int32(len(gives) + 1), GivenBy: by.StaffID, GivenByName: by.Name})
 		if isNoRows(err) {
+			// Another give took this slot; it has committed, so this statement can see it.
+			if gives, err = q.GivesInPeriod(ctx, store.GivesInPeriodParams{ClaimID: c.ID, Period: per}); err == nil && len(gives) > 0 {
+				return limitError(camp, gives)
+			}
 			return apperr.New(apperr.Conflict, "already_given", "this claim was given a prize a moment ago")
 		}
 		if err != nil {

@@ -51,10 +51,13 @@ func person(network, handle, postURL string, needURL bool) (display, norm string
 			return "", "", nil, invalid("invalid_handle", "an X/Twitter handle is 1 to 15 letters, digits or _").
 				With("field", "handle")
 		}
-	} else if n := utf8.RuneCountInString(handle); n < 1 || n > 100 || strings.IndexFunc(handle, unicode.IsControl) >= 0 ||
-		strings.ContainsAny(handle, " \t<>") {
-		return "", "", nil, invalid("invalid_handle", "a handle is 1 to 100 characters without spaces").
-			With("field", "handle")
+	} else {
+		// Other networks show names like "Park Jisu": keep single spaces, refuse control characters.
+		handle = strings.Join(strings.Fields(handle), " ")
+		if n := utf8.RuneCountInString(handle); n < 1 || n > 100 || strings.IndexFunc(handle, unicode.IsControl) >= 0 {
+			return "", "", nil, invalid("invalid_handle", "a handle or name is 1 to 100 characters").
+				With("field", "handle")
+		}
 	}
 	postURL = strings.TrimSpace(postURL)
 	if postURL != "" {

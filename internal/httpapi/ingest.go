@@ -18,7 +18,7 @@ import (
 )
 
 // maxIngestBody is the largest ingest request; larger batches are split by the sender.
-const maxIngestBody = "16M"
+const maxIngestBody = "16MiB"
 
 // maxLine bounds one NDJSON line (a v1.1 status with everything expanded is far smaller).
 const maxLine = 1 << 20

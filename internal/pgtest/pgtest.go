@@ -47,29 +47,38 @@ func New(t testing.TB) *pgxpool.Pool {
 // NewURL creates the database like New and returns its URL, for tests that run the binary.
 func NewURL(t testing.TB) string {
 	t.Helper()
-	ctx := context.Background()
+	url, drop, err := Create(context.Background())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(drop)
+	return url
+}
+
+// Create makes a fresh migrated database outside a test (benchmarks use it); drop removes it.
+func Create(ctx context.Context) (url string, drop func(), err error) {
 	once.Do(func() { setupErr = setup(ctx) })
 	if setupErr != nil {
-		t.Fatalf("pgtest: %v", setupErr)
+		return "", nil, setupErr
 	}
 	name := "test_" + randomHex(8)
 	admin, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		return "", nil, err
 	}
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template)); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, adminURL)
+	drop = func() {
+		c, err := pgx.Connect(context.Background(), adminURL)
 		if err != nil {
 			return
 		}
-		defer c.Close(ctx)
-		c.Exec(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
-	})
-	return withDatabase(adminURL, name)
+		defer c.Close(context.Background())
+		c.Exec(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+	}
+	return withDatabase(adminURL, name), drop, nil
 }
 
 func setup(ctx context.Context) error {

@@ -12,7 +12,7 @@ import (
 const addEvent = `-- name: AddEvent :one
 WITH a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
-    VALUES ($1, $2, $3, $4, $5)
+    VALUES ($1, $2, $3, $4, COALESCE($5::jsonb, '{}'))
     RETURNING id, campaign_id, claim_id, action
 ), q AS (
     INSERT INTO outbox (kind, ref_id) SELECT 'event', id::text FROM a

@@ -159,3 +159,13 @@ func (q *Queries) MatchableCampaigns(ctx context.Context) ([]MatchableCampaignsR
 	}
 	return items, nil
 }
+
+const notifyCampaignsChanged = `-- name: NotifyCampaignsChanged :exec
+SELECT pg_notify('campaigns_changed', '')
+`
+
+// Delivered at commit: the X stream holder, on whichever instance, reconciles its rules.
+func (q *Queries) NotifyCampaignsChanged(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, notifyCampaignsChanged)
+	return err
+}

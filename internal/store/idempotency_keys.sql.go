@@ -34,7 +34,7 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 
 const deleteIdempotencyKeysOfCampaign = `-- name: DeleteIdempotencyKeysOfCampaign :execrows
 DELETE FROM idempotency_keys k USING claims c
-WHERE c.campaign_id = $1 AND (k.response ->> 'claim_id') = c.id::text
+WHERE c.campaign_id = $1 AND (convert_from(k.response, 'UTF8')::jsonb ->> 'claim_id') = c.id::text
 `
 
 // Stored answers name the attendee, so a purge removes them with the claims.

@@ -18,6 +18,14 @@ type AuditLog struct {
 	Details    []byte
 }
 
+type BlockedPerson struct {
+	CampaignID int64
+	Network    string
+	HandleNorm string
+	BlockedAt  time.Time
+	BlockedBy  string
+}
+
 type Campaign struct {
 	ID               int64
 	Slug             string
@@ -158,4 +166,28 @@ type TweetTombstone struct {
 	Network   string
 	ID        string
 	DeletedAt time.Time
+}
+
+type WallApprovedPost struct {
+	CampaignID int64
+	Network    string
+	PostID     string
+	ApprovedAt time.Time
+	ApprovedBy string
+}
+
+type WallHiddenPost struct {
+	CampaignID int64
+	Network    string
+	PostID     string
+	HiddenAt   time.Time
+	HiddenBy   string
+}
+
+type WallSetting struct {
+	CampaignID int64
+	Mode       string
+	Killed     bool
+	UpdatedAt  time.Time
+	UpdatedBy  string
 }

@@ -3,7 +3,7 @@
 -- notification reaches listeners (the feeder, live pages) when that transaction commits.
 WITH a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
-    VALUES (@campaign_id, @claim_id, @actor, @action, @details)
+    VALUES (@campaign_id, @claim_id, @actor, @action, COALESCE(sqlc.narg(details)::jsonb, '{}'))
     RETURNING id, campaign_id, claim_id, action
 ), q AS (
     INSERT INTO outbox (kind, ref_id) SELECT 'event', id::text FROM a

@@ -18,3 +18,7 @@ SELECT id, required_hashtags, starts_at, ends_at FROM campaigns WHERE purged_at 
 
 -- name: MarkCampaignPurged :exec
 UPDATE campaigns SET purged_at = now() WHERE id = $1;
+
+-- name: NotifyCampaignsChanged :exec
+-- Delivered at commit: the X stream holder, on whichever instance, reconciles its rules.
+SELECT pg_notify('campaigns_changed', '');

@@ -40,16 +40,25 @@ RETURNING *;
 -- name: MatchPendingClaims :many
 -- The tweet side of matching: pending claims of the authors of these posts that one of the posts
 -- verifies (every required hashtag, own post, inside the window). The earliest post wins.
-WITH cand AS (
-    SELECT DISTINCT ON (cl.id) cl.id AS claim_id, t.network, t.id AS tweet_id
+-- The posts are looked up first (MATERIALIZED), so the planner cannot start from the claims and
+-- pair every claim with every post of the same network.
+WITH posts AS MATERIALIZED (
+    SELECT t.network, t.id, t.handle_norm, t.hashtags_norm, t.created_at
     FROM (SELECT unnest(@network::text[]) AS network, unnest(@id::text[]) AS id) i
-    JOIN tweets t ON t.network = i.network AND t.id = i.id
-    JOIN claims cl ON cl.network = t.network AND cl.handle_norm = t.handle_norm AND cl.status = 'pending'
-    JOIN campaigns c ON c.id = cl.campaign_id
+    -- LATERAL: one primary-key probe per post, whatever the statistics say.
+    CROSS JOIN LATERAL (SELECT * FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
     WHERE t.retweet_of IS NULL
-      AND t.hashtags_norm @> c.required_hashtags
-      AND t.created_at >= c.starts_at AND t.created_at < c.ends_at
-    ORDER BY cl.id, t.created_at, t.id
+), cand AS (
+    SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id
+    FROM posts p
+    -- OFFSET 0 keeps this a probe of the pending-claims index per post, not a scan of them all.
+    CROSS JOIN LATERAL (SELECT * FROM claims cl
+                        WHERE cl.network = p.network AND cl.handle_norm = p.handle_norm AND cl.status = 'pending'
+                        OFFSET 0) cl
+    JOIN campaigns c ON c.id = cl.campaign_id
+    WHERE p.hashtags_norm @> c.required_hashtags
+      AND p.created_at >= c.starts_at AND p.created_at < c.ends_at
+    ORDER BY cl.id, p.created_at, p.id
 )
 UPDATE claims cl
 SET status = 'verified', verified_at = now(), tweet_network = cand.network, tweet_id = cand.tweet_id,

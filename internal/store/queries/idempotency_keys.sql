@@ -28,4 +28,4 @@ DELETE FROM idempotency_keys WHERE created_at < $1;
 -- name: DeleteIdempotencyKeysOfCampaign :execrows
 -- Stored answers name the attendee, so a purge removes them with the claims.
 DELETE FROM idempotency_keys k USING claims c
-WHERE c.campaign_id = $1 AND (k.response ->> 'claim_id') = c.id::text;
+WHERE c.campaign_id = $1 AND (convert_from(k.response, 'UTF8')::jsonb ->> 'claim_id') = c.id::text;

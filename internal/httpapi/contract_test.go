@@ -1,0 +1,153 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/boothgiveaway/giveaway/api"
+	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/httpapi"
+	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pgtest"
+)
+
+// TestContractDocumentIsValid loads api/openapi.yaml and validates it as OpenAPI (references
+// resolve, path parameters are declared, examples match their schemas ...).
+func TestContractDocumentIsValid(t *testing.T) {
+	contractLoad(t)
+}
+
+// TestContractRoutesMatchDocument keeps the route table and api/openapi.yaml in step: every route
+// the server registers must be documented, and every documented operation must be a route.
+func TestContractRoutesMatchDocument(t *testing.T) {
+	doc := contractLoad(t)
+
+	pool := pgtest.New(t)
+	reg := prometheus.NewRegistry()
+	e, err := httpapi.New(httpapi.Config{IngestToken: "ingest-token"}, httpapi.Deps{
+		Pool:     pool,
+		Giveaway: giveaway.New(pool),
+		Auth:     auth.New(pool, "admin-token", time.Hour),
+		Ingest:   ingest.New(pool, reg),
+		Registry: reg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	served := map[string]bool{}
+	ignored := map[string]bool{}
+	for _, r := range e.Routes() {
+		// Group middleware makes Echo register catch-all "not found" routes ("/api/v1" and
+		// "/api/v1/*" under the method echo.RouteNotFound) so that the group's middleware runs for
+		// unknown paths too; they answer 404 and are not part of the API.
+		if r.Method == echo.RouteNotFound {
+			ignored[r.Method+" "+r.Path] = true
+			continue
+		}
+		served[r.Method+" "+contractPath(r.Path)] = true
+	}
+	if len(ignored) > 0 {
+		t.Logf("ignored Echo's internal routes: %s", strings.Join(contractSortedKeys(ignored), ", "))
+	}
+
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+
+	var undocumented, unserved []string
+	for k := range served {
+		if !documented[k] {
+			undocumented = append(undocumented, k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			unserved = append(unserved, k)
+		}
+	}
+	sort.Strings(undocumented)
+	sort.Strings(unserved)
+	if len(undocumented) == 0 && len(unserved) == 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("the route table (internal/httpapi/server.go) and api/openapi.yaml disagree\n")
+	if len(undocumented) > 0 {
+		b.WriteString("\nroutes the server registers that api/openapi.yaml lacks (document them under paths):\n")
+		for _, r := range undocumented {
+			fmt.Fprintf(&b, "  %s\n", r)
+		}
+	}
+	if len(unserved) > 0 {
+		b.WriteString("\noperations api/openapi.yaml documents that the server does not register (remove them, or add the route):\n")
+		for _, r := range unserved {
+			fmt.Fprintf(&b, "  %s\n", r)
+		}
+	}
+	b.WriteString("\n(Echo's :param is {param} in the document; a trailing * is {path}.)")
+	t.Error(b.String())
+}
+
+func contractLoad(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(api.OpenAPI)
+	if err != nil {
+		t.Fatalf("api/openapi.yaml does not load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("api/openapi.yaml is not valid OpenAPI: %v", err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !contractMethods[method] {
+				t.Errorf("api/openapi.yaml: %s %s: unexpected method", method, path)
+			}
+		}
+	}
+	return doc
+}
+
+var contractMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true, http.MethodTrace: true,
+	http.MethodConnect: true,
+}
+
+// contractPath turns Echo's "/claims/:id/give" into "/claims/{id}/give", and a trailing "*" (a
+// wildcard, as for static files) into "{path}".
+func contractPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		switch {
+		case strings.HasPrefix(s, ":"):
+			segs[i] = "{" + s[1:] + "}"
+		case s == "*":
+			segs[i] = "{path}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+func contractSortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,195 @@
+package httpapi_test
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestClaimThenTweetVerifiesInTheIngestTransaction(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	c := e.claim("pycon", "@KimJMin")
+	if c.Status != 201 || c.Body["status"] != "pending" {
+		t.Fatalf("claim: %d %s", c.Status, c.Raw)
+	}
+	got := e.ingest(v1("766000000000000001", "kimjmin", "Booth! #PyConAPAC #Elastic", during, "PyConAPAC", "Elastic"))
+	if got.Body["stored"] != 1.0 || got.Body["eligible"] != 1.0 || got.Body["matched"] != 1.0 {
+		t.Fatalf("ingest answer %s", got.Raw)
+	}
+	if s := e.claimStatus(c.Body["token"].(string)); s != "verified" {
+		t.Fatalf("status %q after the tweet, want verified", s)
+	}
+}
+
+func TestTweetThenClaimIsVerifiedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	e.ingest(v2("766000000000000002", "Elastic_Korea", "#pyconapac 부스에 오세요 #ELASTIC", during, map[string]any{
+		"entities": map[string]any{"hashtags": []map[string]any{{"tag": "pyconapac"}, {"tag": "ELASTIC"}}}}))
+	c := e.claim("pycon", "elastic_korea")
+	if c.Status != 201 || c.Body["status"] != "verified" || c.Body["tweet_id"] != "766000000000000002" {
+		t.Fatalf("claim after tweet: %d %s", c.Status, c.Raw)
+	}
+}
+
+func TestHashtagsMatchAcrossWidthCaseAndScript(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("kr", campaignOpts{tags: []string{"파이콘", "Elastic"}})
+	// No entities: the hashtags come from the text, full-width ＃ and letters included.
+	line := `{"id_str":"766000000000000003","created_at":"Sat Aug 13 05:00:00 +0000 2016",` +
+		`"text":"오늘 #파이콘 에서 ＃ＥＬＡＳＴＩＣ 스티커 받았어요","user":{"screen_name":"minji"}}`
+	if r := e.ingest(line); r.Body["eligible"] != 1.0 {
+		t.Fatalf("full-width/Korean tags not eligible: %s", r.Raw)
+	}
+	if c := e.claim("kr", "MINJI"); c.Body["status"] != "verified" {
+		t.Fatalf("claim: %s", c.Raw)
+	}
+}
+
+func TestOnlyTheAuthorsOwnPostCounts(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	retweet := `{"id_str":"766000000000000010","created_at":"Sat Aug 13 05:00:00 +0000 2016",` +
+		`"text":"RT @kimjmin: Booth! #PyConAPAC #Elastic","user":{"screen_name":"fan1"},` +
+		`"entities":{"hashtags":[{"text":"PyConAPAC"},{"text":"Elastic"}]},` +
+		`"retweeted_status":{"id_str":"766000000000000001","text":"Booth! #PyConAPAC #Elastic","user":{"screen_name":"kimjmin"},` +
+		`"created_at":"Sat Aug 13 04:00:00 +0000 2016","entities":{"hashtags":[{"text":"PyConAPAC"},{"text":"Elastic"}]}}}`
+	v2Retweet := v2("766000000000000011", "fan2", "RT @kimjmin: Booth! #PyConAPAC #Elastic", during, map[string]any{
+		"referenced_tweets": []map[string]any{{"type": "retweeted", "id": "766000000000000001"}},
+		"entities":          map[string]any{"hashtags": []map[string]any{{"tag": "PyConAPAC"}, {"tag": "Elastic"}}}})
+	quoteOwnTags := v2("766000000000000012", "fan3", "Going! #PyConAPAC #Elastic", during, map[string]any{
+		"referenced_posts": []map[string]any{{"type": "quoted", "id": "766000000000000001"}},
+		"entities":         map[string]any{"hashtags": []map[string]any{{"tag": "PyConAPAC"}, {"tag": "Elastic"}}}})
+	quoteBorrowedTags := v2("766000000000000013", "fan4", "this!", during, map[string]any{
+		"referenced_tweets": []map[string]any{{"type": "quoted", "id": "766000000000000001"}}})
+	r := e.ingest(retweet, v2Retweet, quoteOwnTags, quoteBorrowedTags)
+	if r.Body["stored"] != 4.0 || r.Body["eligible"] != 1.0 {
+		t.Fatalf("want 4 stored, 1 eligible (the quote with its own tags): %s", r.Raw)
+	}
+	for handle, want := range map[string]string{"fan1": "pending", "fan2": "pending", "fan3": "verified", "fan4": "pending"} {
+		if c := e.claim("pycon", handle); c.Body["status"] != want {
+			t.Errorf("%s: status %v, want %s", handle, c.Body["status"], want)
+		}
+	}
+}
+
+func TestLongPostTextCounts(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	extended := `{"id_str":"766000000000000020","created_at":"Sat Aug 13 05:00:00 +0000 2016","truncated":true,` +
+		`"text":"A long story about the booth… https://t.co/x","user":{"screen_name":"longv1"},` +
+		`"entities":{"hashtags":[]},"extended_tweet":{"full_text":"A long story about the booth at #PyConAPAC with #Elastic",` +
+		`"entities":{"hashtags":[{"text":"PyConAPAC"},{"text":"Elastic"}]}}}`
+	note := v2("766000000000000021", "longv2", "A long story about the booth…", during, map[string]any{
+		"note_tweet": map[string]any{"text": "A long story about the booth at #PyConAPAC with #Elastic",
+			"entities": map[string]any{"hashtags": []map[string]any{{"tag": "PyConAPAC"}, {"tag": "Elastic"}}}}})
+	if r := e.ingest(extended, note); r.Body["eligible"] != 2.0 {
+		t.Fatalf("long posts not eligible: %s", r.Raw)
+	}
+	var text string
+	e.pool.QueryRow(context.Background(), `SELECT text FROM tweets WHERE id = '766000000000000021'`).Scan(&text)
+	if text != "A long story about the booth at #PyConAPAC with #Elastic" {
+		t.Fatalf("stored text %q, want the note_tweet text", text)
+	}
+}
+
+func TestDuplicateDeliveriesAreCountedNotStored(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	line := v1("766000000000000030", "dup", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic")
+	first := e.ingest(line, line)
+	if first.Body["received"] != 2.0 || first.Body["stored"] != 1.0 || first.Body["duplicates"] != 1.0 {
+		t.Fatalf("first batch: %s", first.Raw)
+	}
+	again := e.ingest(line)
+	if again.Body["stored"] != 0.0 || again.Body["duplicates"] != 1.0 {
+		t.Fatalf("replay: %s", again.Raw)
+	}
+	var rows, outbox int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM tweets`).Scan(&rows)
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE kind = 'tweet'`).Scan(&outbox)
+	if rows != 1 || outbox != 1 {
+		t.Fatalf("tweets %d, outbox rows %d; want 1 and 1", rows, outbox)
+	}
+}
+
+func TestAnEditIsTheSameEntry(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	first := v2("766000000000000040", "editor", "Booth #PyConAPAC", during, nil)
+	edit := v2("766000000000000041", "editor", "Booth #PyConAPAC #Elastic", during.Add(time.Minute), map[string]any{
+		"edit_history_tweet_ids": []string{"766000000000000040", "766000000000000041"}})
+	e.ingest(first)
+	if r := e.ingest(edit); r.Body["stored"] != 0.0 || r.Body["eligible"] != 1.0 || r.Body["duplicates"] != 1.0 {
+		t.Fatalf("edit: %s", r.Raw)
+	}
+	var n int
+	var text string
+	e.pool.QueryRow(context.Background(), `SELECT count(*), max(text) FROM tweets`).Scan(&n, &text)
+	if n != 1 || text != "Booth #PyConAPAC #Elastic" {
+		t.Fatalf("%d rows, text %q; want one entry with the edited text", n, text)
+	}
+	if c := e.claim("pycon", "editor"); c.Body["status"] != "verified" {
+		t.Fatalf("the edit added the tags, claim should verify: %s", c.Raw)
+	}
+}
+
+func TestDeleteNoticesAreHonoured(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	c := e.claim("pycon", "regret")
+	e.ingest(v1("766000000000000050", "regret", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic"))
+	tok := c.Body["token"].(string)
+	if s := e.claimStatus(tok); s != "verified" {
+		t.Fatalf("status %s", s)
+	}
+	r := e.ingest(`{"delete":{"status":{"id":766000000000000050,"id_str":"766000000000000050","user_id_str":"1"}}}`)
+	if r.Body["deleted"] != 1.0 {
+		t.Fatalf("delete: %s", r.Raw)
+	}
+	if s := e.claimStatus(tok); s != "pending" {
+		t.Fatalf("after the only post was deleted the claim is %s, want pending", s)
+	}
+	// A late copy of the deleted post is not stored again.
+	if r := e.ingest(v1("766000000000000050", "regret", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic")); r.Body["stored"] != 0.0 {
+		t.Fatalf("deleted post came back: %s", r.Raw)
+	}
+	// A delete that arrives before its post keeps the post out too.
+	e.ingest(`{"delete":{"status":{"id_str":"766000000000000051"}}}`)
+	if r := e.ingest(v1("766000000000000051", "regret", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic")); r.Body["stored"] != 0.0 {
+		t.Fatalf("post deleted in advance was stored: %s", r.Raw)
+	}
+	if s := e.claimStatus(tok); s != "pending" {
+		t.Fatalf("claim is %s, want pending", s)
+	}
+}
+
+func TestOutsideTheWindowDoesNotCount(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{starts: during.Add(time.Hour)})
+	if r := e.ingest(v1("766000000000000060", "early", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic")); r.Body["eligible"] != 0.0 {
+		t.Fatalf("a post before the window is eligible: %s", r.Raw)
+	}
+	if c := e.claim("pycon", "early"); c.Body["status"] != "pending" {
+		t.Fatalf("claim verified by a post before the window: %s", c.Raw)
+	}
+}
+
+func TestClaimingAgainReturnsTheSameClaim(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	a := e.claim("pycon", "twice")
+	b := e.claim("pycon", "@TWICE")
+	if b.Status != 200 || b.Body["id"] != a.Body["id"] || b.Body["code"] != a.Body["code"] {
+		t.Fatalf("second claim: %d %s, first %s", b.Status, b.Raw, a.Raw)
+	}
+	// Both devices keep a working token.
+	e.claimStatus(a.Body["token"].(string))
+	e.claimStatus(b.Body["token"].(string))
+	var n int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM claims`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d claims, want 1", n)
+	}
+}

@@ -1,0 +1,287 @@
+// Package xstream reads the X API v2 filtered stream: it keeps one stream rule pair per active
+// campaign, holds the single stream connection X allows per project (one instance at a time,
+// elected through a PostgreSQL advisory lock), reconnects on X's documented schedule and hands
+// parsed posts in batches to the ingest path.
+package xstream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/boothgiveaway/giveaway/internal/tweet"
+)
+
+// Sink is the single ingest path: it stores the items (idempotently: a post seen before counts
+// as a duplicate) and reports how many were new.
+type Sink func(ctx context.Context, items []tweet.Item) (stored, duplicates int, err error)
+
+// Status is the stream's state for /readyz and the admin.
+type Status struct {
+	Leader            bool      `json:"leader"`    // this instance holds the stream lock
+	Connected         bool      `json:"connected"` // the stream answered 200 and is open
+	ConnectedSince    time.Time `json:"connected_since,omitzero"`
+	LastData          time.Time `json:"last_data,omitzero"` // last byte received, keep-alives included
+	LastPost          time.Time `json:"last_post,omitzero"`
+	Reconnects        int64     `json:"reconnects"`
+	PostsReceived     int64     `json:"posts_received"`
+	EstimatedSpendUSD float64   `json:"estimated_spend_usd"`
+	Rules             int       `json:"rules"` // our rules in place after the last reconcile
+	RulesReconciledAt time.Time `json:"rules_reconciled_at,omitzero"`
+	Pending           int       `json:"pending"` // items read but not yet accepted by the sink
+	LastError         string    `json:"last_error,omitempty"`
+	NextAttempt       time.Time `json:"next_attempt,omitzero"`
+}
+
+// Client runs the X stream. Make it with New and start it with Run.
+type Client struct {
+	cfg  Config
+	pool *pgxpool.Pool
+	sink Sink
+	log  *slog.Logger
+	m    metrics
+
+	reconcile chan struct{}
+	pending   atomic.Int64
+
+	mu sync.Mutex
+	st Status
+}
+
+type metrics struct {
+	connected, leader, lastData prometheus.Gauge
+	reconnects                  *prometheus.CounterVec
+	posts, spend, badLines      prometheus.Counter
+}
+
+// New makes a client. reg may be nil (no metrics registered).
+func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, pool: pool, sink: sink, log: cfg.Logger, reconcile: make(chan struct{}, 1)}
+	c.m = metrics{
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_connected",
+			Help: "1 while this instance has the X filtered stream open."}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_leader",
+			Help: "1 while this instance holds the stream lock (only one instance may stream)."}),
+		lastData: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_last_data_timestamp_seconds",
+			Help: "Unix time of the last byte (post or keep-alive) read from the stream."}),
+		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_xstream_reconnects_total",
+			Help: "Stream reconnects by cause: network, http, rate_limited, stall, stream_error, closed."}, []string{"cause"}),
+		posts: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_posts_received_total",
+			Help: "Posts read from the stream (X bills each)."}),
+		spend: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_estimated_spend_usd_total",
+			Help: "Estimated X API spend: posts read times X_PRICE_PER_POST."}),
+		badLines: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_bad_lines_total",
+			Help: "Stream lines that were not a post, delete or keep-alive, skipped."}),
+	}
+	if reg != nil {
+		for _, col := range []prometheus.Collector{c.m.connected, c.m.leader, c.m.lastData, c.m.reconnects,
+			c.m.posts, c.m.spend, c.m.badLines} {
+			if err := reg.Register(col); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// Status returns a snapshot of the stream's state.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.st
+	st.Pending = int(c.pending.Load())
+	return st
+}
+
+// RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. To reach
+// the holder on any instance, use NotifyCampaignsChanged instead.
+func (c *Client) RulesChanged() {
+	select {
+	case c.reconcile <- struct{}{}:
+	default:
+	}
+}
+
+// Run takes part in the election and, while this instance holds the stream lock, keeps the
+// rules reconciled and the stream read. It returns when ctx ends, after handing the last batch
+// to the sink.
+func (c *Client) Run(ctx context.Context) error {
+	items := make(chan tweet.Item, 4*c.cfg.BatchSize)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.ingest(ctx, items)
+	}()
+	defer func() {
+		close(items)
+		<-done
+	}()
+	for {
+		l, err := c.acquireLease(ctx)
+		if err != nil {
+			return nil // ctx ended
+		}
+		c.log.Info("holding the X stream lock")
+		c.lead(ctx, l, items)
+		l.release()
+		// Lost the lock: give the standbys the first go, since the trouble was likely here.
+		if sleep(ctx, c.cfg.LeaseRetry) != nil {
+			return nil
+		}
+	}
+}
+
+// lead runs the rules and the stream until ctx ends or the lock is lost.
+func (c *Client) lead(ctx context.Context, l *lease, items chan<- tweet.Item) {
+	c.update(func(s *Status) { s.Leader = true })
+	c.m.leader.Set(1)
+	defer func() {
+		c.update(func(s *Status) { s.Leader = false })
+		c.m.leader.Set(0)
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := c.hold(ctx, l, c.RulesChanged); err != nil {
+			// Stop streaming at once: PostgreSQL has freed the lock, so a standby may connect.
+			c.log.Error("lost the stream lock connection; stopping the stream", "err", err)
+		}
+		cancel()
+	})
+	wg.Go(func() { c.rulesLoop(ctx) })
+	c.streamLoop(ctx, items)
+	cancel()
+	wg.Wait()
+}
+
+// rulesLoop reconciles at once, then on request and periodically, since campaigns start and end
+// without anyone asking. A failed reconcile is retried sooner, from 5 s doubling.
+func (c *Client) rulesLoop(ctx context.Context) {
+	retry := time.Duration(0)
+	for {
+		wait := c.cfg.RulesInterval
+		if _, err := c.ReconcileRules(ctx); err != nil && ctx.Err() == nil {
+			retry = min(max(2*retry, 5*time.Second), c.cfg.RulesInterval)
+			wait = retry
+			c.log.Error("stream rules reconcile failed", "err", err, "retry_in", retry)
+			c.setRules(-1, err)
+		} else {
+			retry = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		case <-c.reconcile:
+			t.Stop()
+		}
+	}
+}
+
+func (c *Client) setRules(n int, err error) {
+	c.update(func(s *Status) {
+		if err != nil {
+			s.LastError = "rules: " + err.Error()
+			return
+		}
+		s.Rules = n
+		s.RulesReconciledAt = c.cfg.Now()
+	})
+}
+
+func (c *Client) update(f func(*Status)) {
+	c.mu.Lock()
+	f(&c.st)
+	c.mu.Unlock()
+}
+
+// ingest hands items to the sink in batches of up to BatchSize, at most BatchWait after the
+// first item of a batch arrived. A failing sink keeps the items and retries with a growing pause
+// (the stream goes on reading meanwhile, as X drops slow readers); storing is idempotent, so a
+// retry is safe.
+func (c *Client) ingest(ctx context.Context, in <-chan tweet.Item) {
+	const maxPending = 100_000
+	var (
+		batch   []tweet.Item
+		timer   = time.NewTimer(time.Hour)
+		armed   bool
+		retryAt time.Time
+		pause   time.Duration
+	)
+	timer.Stop()
+	arm := func(d time.Duration) {
+		if !armed {
+			timer.Reset(d)
+			armed = true
+		}
+	}
+	flush := func(ctx context.Context) {
+		if len(batch) == 0 {
+			return
+		}
+		for len(batch) > 0 {
+			n := min(len(batch), c.cfg.BatchSize)
+			stored, dups, err := c.sink(ctx, batch[:n])
+			if err != nil {
+				pause = min(max(2*pause, time.Second), 30*time.Second)
+				retryAt = time.Now().Add(pause)
+				if len(batch) > maxPending {
+					c.log.Error("ingest backlog full; dropping the oldest posts", "dropped", len(batch)-maxPending)
+					batch = append([]tweet.Item(nil), batch[len(batch)-maxPending:]...)
+				}
+				c.log.Error("ingest failed; will retry", "err", err, "pending", len(batch), "retry_in", pause)
+				c.pending.Store(int64(len(batch)))
+				arm(pause)
+				return
+			}
+			pause = 0
+			c.log.Debug("ingested", "items", n, "stored", stored, "duplicates", dups)
+			batch = batch[n:]
+		}
+		batch = nil
+		c.pending.Store(0)
+	}
+	for {
+		select {
+		case it, ok := <-in:
+			if !ok {
+				// Shutting down: one last try, bounded, so accepted posts are not lost.
+				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				flush(fctx)
+				cancel()
+				if len(batch) > 0 {
+					c.log.Error("shutting down with posts not stored", "pending", len(batch))
+				}
+				return
+			}
+			batch = append(batch, it)
+			c.pending.Store(int64(len(batch)))
+			if len(batch) >= c.cfg.BatchSize && time.Now().After(retryAt) {
+				timer.Stop() // since Go 1.23 no stale tick can remain
+				armed = false
+				flush(ctx)
+			} else {
+				arm(c.cfg.BatchWait)
+			}
+		case <-timer.C:
+			armed = false
+			flush(ctx)
+		}
+	}
+}
+
+// errStall is the drop X asks clients to detect: nothing at all for StallTimeout.
+var errStall = errors.New("x stream: no data or keep-alive within the stall timeout")

@@ -1,0 +1,129 @@
+package xstream
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config says how to reach X and how patient to be. Zero fields take the defaults below.
+type Config struct {
+	BearerToken string // X_BEARER_TOKEN; the stream is off without it
+	BaseURL     string // X_API_URL, default https://api.x.com
+	// BackfillMinutes (X_BACKFILL_MINUTES, 0 = off, X allows at most 5) asks X to replay what
+	// matched while we were away; only some access levels may use it.
+	BackfillMinutes int
+	PricePerPost    float64 // X_PRICE_PER_POST in USD, default (and when 0) 0.005; for the spend estimate
+
+	StallTimeout  time.Duration // no byte, not even a keep-alive, for this long is a drop; default 20 s
+	BatchSize     int           // posts handed to the sink at once; default 500
+	BatchWait     time.Duration // longest a post waits for its batch to fill; default 200 ms
+	LeaseRetry    time.Duration // how often a standby tries to take the stream; default 15 s
+	LeaseCheck    time.Duration // how often the holder checks its lock connection; default 5 s
+	RulesInterval time.Duration // periodic rules reconcile, for campaigns starting or ending; default 5 min
+	// HealthyAfter: a connection that lasted this long resets the backoff, and its drop is
+	// followed by an immediate reconnect as X asks (a shorter one that delivered posts gets one
+	// immediate reconnect too); default 30 s.
+	HealthyAfter time.Duration
+
+	HTTPClient *http.Client                                     // default: no overall timeout (the stream is long-lived)
+	Sleep      func(ctx context.Context, d time.Duration) error // the reconnect backoff's wait; tests record it
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultBaseURL      = "https://api.x.com"
+	DefaultPricePerPost = 0.005
+)
+
+// ConfigFromEnv reads the X_* variables; enabled is false when X_BEARER_TOKEN is unset.
+func ConfigFromEnv(getenv func(string) string) (cfg Config, enabled bool, err error) {
+	cfg.BearerToken = strings.TrimSpace(getenv("X_BEARER_TOKEN"))
+	cfg.BaseURL = getenv("X_API_URL")
+	if v := getenv("X_BACKFILL_MINUTES"); v != "" {
+		if cfg.BackfillMinutes, err = strconv.Atoi(v); err != nil || cfg.BackfillMinutes < 0 || cfg.BackfillMinutes > 5 {
+			return cfg, false, fmt.Errorf("X_BACKFILL_MINUTES: want 0 to 5, got %q", v)
+		}
+	}
+	if v := getenv("X_PRICE_PER_POST"); v != "" {
+		if cfg.PricePerPost, err = strconv.ParseFloat(v, 64); err != nil || cfg.PricePerPost < 0 {
+			return cfg, false, fmt.Errorf("X_PRICE_PER_POST: want a price in USD, got %q", v)
+		}
+	} else {
+		cfg.PricePerPost = DefaultPricePerPost
+	}
+	return cfg, cfg.BearerToken != "", nil
+}
+
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("xstream: X API URL %q is not an http(s) URL", cfg.BaseURL)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.BearerToken == "" {
+		return cfg, fmt.Errorf("xstream: no bearer token")
+	}
+	if cfg.BackfillMinutes < 0 || cfg.BackfillMinutes > 5 {
+		return cfg, fmt.Errorf("xstream: backfill minutes must be 0 to 5")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.StallTimeout, 20*time.Second)
+	def(&cfg.BatchWait, 200*time.Millisecond)
+	def(&cfg.LeaseRetry, 15*time.Second)
+	def(&cfg.LeaseCheck, 5*time.Second)
+	def(&cfg.RulesInterval, 5*time.Minute)
+	def(&cfg.HealthyAfter, 30*time.Second)
+	if cfg.PricePerPost <= 0 {
+		cfg.PricePerPost = DefaultPricePerPost
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			ForceAttemptHTTP2:     true,
+		}}
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Logger = cfg.Logger.With("source", "x-stream")
+	return cfg, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,280 @@
+package xstream
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/tweet"
+)
+
+const streamPath = "/2/tweets/search/stream"
+
+// maxLine bounds one stream line; a post with its includes is a few kilobytes.
+const maxLine = 4 << 20
+
+// streamQuery asks the stream for what matching and the dashboards need.
+func (c *Client) streamQuery() url.Values {
+	q := url.Values{
+		"tweet.fields": {"created_at,entities,referenced_tweets,note_tweet,public_metrics,edit_history_tweet_ids,lang,author_id"},
+		"expansions":   {"author_id"},
+		"user.fields":  {"username,created_at"},
+	}
+	// Asked on every connect, not only after a drop: a restart or a takeover by another
+	// instance is a gap too, and replayed posts are stored once anyway.
+	if c.cfg.BackfillMinutes > 0 {
+		q.Set("backfill_minutes", strconv.Itoa(c.cfg.BackfillMinutes))
+	}
+	return q
+}
+
+// StreamError is an in-band errors object (e.g. an operational disconnect) read from the stream.
+type StreamError struct{ Msg string }
+
+func (e *StreamError) Error() string { return "x stream: " + e.Msg }
+
+type connResult struct {
+	established bool // X answered 200
+	posts       int
+	lived       time.Duration
+	err         error // why it ended
+}
+
+// streamLoop connects and reconnects until ctx ends, waiting between attempts as X documents.
+func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
+	var b backoff
+	for {
+		res := c.connect(ctx, items)
+		if ctx.Err() != nil {
+			return
+		}
+		var wait time.Duration
+		cause := "network"
+		var ae *APIError
+		switch {
+		case res.established && res.lived >= c.cfg.HealthyAfter:
+			// X: once an established connection drops, reconnect immediately.
+			b.reset()
+			cause = dropCause(res.err)
+		case res.established && res.posts > 0 && !b.quickDrop:
+			// Short but it worked: reconnect at once, though only once in a row.
+			b.quickDrop = true
+			cause = dropCause(res.err)
+		case res.established:
+			// Up but short-lived: back off as for a network error, so a server that accepts and
+			// drops at once is not hammered.
+			cause = dropCause(res.err)
+			wait = b.next(failNetwork)
+		case errors.As(res.err, &ae) && ae.Status == http.StatusTooManyRequests:
+			cause = "rate_limited"
+			wait = b.next(failRate)
+		case errors.As(res.err, &ae):
+			cause = "http"
+			wait = b.next(failHTTP)
+		default:
+			wait = b.next(failNetwork)
+		}
+		c.m.reconnects.WithLabelValues(cause).Inc()
+		next := c.cfg.Now().Add(wait)
+		c.update(func(s *Status) {
+			s.Reconnects++
+			s.LastError = res.err.Error()
+			s.NextAttempt = next
+		})
+		attrs := []any{"cause", cause, "err", res.err, "wait", wait}
+		switch {
+		case isTooManyConnections(res.err):
+			c.log.Warn("X says another connection holds the stream; waiting", attrs...)
+		case ae != nil && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+			c.log.Error("X refused the stream; check X_BEARER_TOKEN and the project's access", attrs...)
+		default:
+			c.log.Warn("X stream ended; reconnecting", attrs...)
+		}
+		if wait > 0 {
+			if c.cfg.Sleep(ctx, wait) != nil {
+				return
+			}
+		}
+	}
+}
+
+func dropCause(err error) string {
+	var se *StreamError
+	switch {
+	case errors.Is(err, errStall):
+		return "stall"
+	case errors.As(err, &se):
+		return "stream_error"
+	case errors.Is(err, io.EOF):
+		return "closed"
+	}
+	return "network"
+}
+
+// connect opens the stream once and reads it until it ends.
+func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res connResult) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		c.cfg.BaseURL+streamPath+"?"+c.streamQuery().Encode(), nil)
+	if err != nil {
+		return connResult{err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.BearerToken)
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return connResult{err: fmt.Errorf("x stream: %w", err)}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return connResult{err: apiError(resp.StatusCode, b)}
+	}
+
+	res.established = true
+	started := time.Now()
+	c.m.connected.Set(1)
+	c.update(func(s *Status) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
+	c.log.Info("X stream connected")
+	defer func() {
+		res.lived = time.Since(started)
+		c.m.connected.Set(0)
+		c.update(func(s *Status) { s.Connected, s.ConnectedSince = false, time.Time{} })
+	}()
+
+	// The reader goroutine only reads, so the stall check below can end a read stuck on a silent
+	// connection by cancelling the request.
+	var lastRead atomic.Int64
+	lastRead.Store(time.Now().UnixNano())
+	lines := make(chan []byte, 256)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		br := bufio.NewReaderSize(resp.Body, 64<<10)
+		for {
+			line, tooLong, err := readLine(br)
+			if len(line) > 0 || err == nil {
+				lastRead.Store(time.Now().UnixNano())
+			}
+			if err != nil {
+				if len(line) > 0 {
+					c.log.Warn("X stream dropped mid-line; partial line discarded", "bytes", len(line))
+				}
+				readErr <- err
+				return
+			}
+			if tooLong {
+				c.log.Warn("X stream line too long; skipped", "limit", maxLine)
+				c.m.badLines.Inc()
+				continue
+			}
+			select {
+			case lines <- line:
+			case <-ctx.Done():
+				readErr <- context.Cause(ctx)
+				return
+			}
+		}
+	}()
+
+	check := time.NewTicker(max(c.cfg.StallTimeout/8, 10*time.Millisecond))
+	defer check.Stop()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				err := <-readErr
+				if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+					err = cause // the stall or stream error that ended the read
+				}
+				res.err = err
+				return res
+			}
+			if err := c.handleLine(ctx, line, items, &res); err != nil {
+				cancel(err)
+			}
+		case <-check.C:
+			if time.Since(time.Unix(0, lastRead.Load())) > c.cfg.StallTimeout {
+				cancel(errStall)
+			}
+		}
+	}
+}
+
+// handleLine parses one line and passes it on; the error it returns ends the connection.
+func (c *Client) handleLine(ctx context.Context, line []byte, items chan<- tweet.Item, res *connResult) error {
+	now := c.cfg.Now()
+	c.m.lastData.Set(float64(now.UnixNano()) / 1e9)
+	c.update(func(s *Status) { s.LastData = now })
+	if isBlank(line) {
+		return nil // keep-alive
+	}
+	it, err := tweet.Parse(line)
+	switch {
+	case errors.Is(err, tweet.ErrStreamError):
+		return &StreamError{Msg: err.Error()}
+	case err != nil:
+		c.m.badLines.Inc()
+		c.log.Warn("unreadable X stream line skipped", "err", err, "line", string(truncate(line, 300)))
+		return nil
+	}
+	if it.Post != nil {
+		res.posts++
+		c.m.posts.Inc()
+		c.m.spend.Add(c.cfg.PricePerPost)
+		c.update(func(s *Status) {
+			s.PostsReceived++
+			s.EstimatedSpendUSD += c.cfg.PricePerPost
+			s.LastPost = now
+		})
+	}
+	select {
+	case items <- it:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// readLine reads one '\n'-terminated line without it (and without a '\r' before it). At an
+// error, line holds what came before it: a partial line the caller must drop.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) <= maxLine {
+			line = append(line, frag...)
+		} else {
+			tooLong = true
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return line, tooLong, err
+		}
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if tooLong {
+			line = nil
+		}
+		return line, tooLong, nil
+	}
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
+}
