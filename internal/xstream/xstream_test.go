@@ -94,8 +94,8 @@ type harness struct {
 
 func testConfig(baseURL string) xstream.Config {
 	return xstream.Config{
-		BearerToken:  token,
-		BaseURL:      baseURL,
+		BearerToken: token,
+		BaseURL:     baseURL,
 		// Long enough that a loaded CI machine never mistakes a slow test for a stall; the stall
 		// test sets its own.
 		StallTimeout: 3 * time.Second,
