@@ -112,7 +112,8 @@ CREATE TABLE claims (
     UNIQUE (campaign_id, network, handle_norm),
     UNIQUE (campaign_id, code),
     CHECK (status <> 'verified' OR verified_at IS NOT NULL),
-    CHECK (network = 'twitter' OR post_url IS NOT NULL OR manual)
+    -- An attendee's claim for another network names its post, until a purge removes it.
+    CHECK (network = 'twitter' OR post_url IS NOT NULL OR manual OR handle_norm LIKE 'purged-%')
 );
 CREATE INDEX claims_person ON claims (network, handle_norm) WHERE status = 'pending';
 CREATE INDEX claims_campaign_status ON claims (campaign_id, status, created_at);

@@ -15,8 +15,10 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/housekeeping"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
 )
 
 func serveCommand() *cli.Command {
@@ -40,6 +42,8 @@ func serveCommand() *cli.Command {
 				Usage: "how long a staff login lasts"},
 			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
 				Usage: "how long staff may undo a give (admins: always)"},
+			&cli.StringFlag{Name: "web-dir", Sources: cli.EnvVars("WEB_DIR"),
+				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
 		},
@@ -67,16 +71,19 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	ga := giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window")), giveaway.WithMetrics(reg))
+	au := auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl"))
+	secure := strings.HasPrefix(cmd.String("public-base-url"), "https://")
 	e, err := httpapi.New(httpapi.Config{
 		IngestToken:     cmd.String("ingest-token"),
 		TrustedProxies:  proxies,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
-		SecureCookies:   strings.HasPrefix(cmd.String("public-base-url"), "https://"),
+		SecureCookies:   secure,
 		SessionTTL:      cmd.Duration("session-ttl"),
 	}, httpapi.Deps{
 		Pool:     pool,
-		Giveaway: giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window"))),
-		Auth:     auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl")),
+		Giveaway: ga,
+		Auth:     au,
 		Ingest:   ing,
 		Registry: reg,
 		Ready: func(ctx context.Context) map[string]any {
@@ -90,12 +97,23 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au,
+		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
+		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
+		WebDir: cmd.String("web-dir")})
+	if err != nil {
+		return err
+	}
 
 	// Background workers stop when serve returns and finish their last batch before the pool closes.
 	var background sync.WaitGroup
 	defer background.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	background.Add(2)
+	go func() { defer background.Done(); housekeeping.Run(ctx, pool, 10*time.Minute) }()
+	// The pages' one LISTEN connection: live updates for every open phone, tablet and wall.
+	go func() { defer background.Done(); web.Run(ctx) }()
 	if xs != nil {
 		background.Add(1)
 		go func() { defer background.Done(); xs.Run(ctx) }()

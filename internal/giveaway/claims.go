@@ -146,6 +146,9 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 		claim.Token = token
 		return nil
 	})
+	if created && err == nil {
+		s.claims.Inc()
+	}
 	return claim, created, err
 }
 

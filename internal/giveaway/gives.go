@@ -22,22 +22,11 @@ type Give struct {
 	Status    string    `json:"status"`
 }
 
-// period names the per-person limit window a give falls in.
-func period(c store.Campaign, at time.Time) string {
-	if c.LimitPeriod != "day" {
-		return "campaign"
-	}
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return at.In(loc).Format("2006-01-02")
-}
-
 // GivePrize hands one prize to a verified claim, exactly once. The claim row is locked for the
 // transaction, so concurrent gives of one claim queue up and see the first; the unique index on
-// (claim, period, slot) backs that up, and the stock CHECK backs up the stock test. Stock is taken
-// last, so the prize row (shared by every tablet) stays locked as briefly as possible.
+// (claim, period, slot) backs that up, and the stock CHECK backs up the stock test. The whole give
+// is two statements (GiveContext, RecordGive), and stock is taken last, so the prize row every
+// tablet shares stays locked as briefly as possible.
 func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string, by Actor) (*Give, error) {
 	prizeKey = strings.TrimSpace(prizeKey)
 	if prizeKey == "" {
@@ -45,7 +34,10 @@ func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string,
 	}
 	var out *Give
 	err := s.inTx(ctx, func(q *store.Queries) error {
-		c, camp, err := s.claimForStaff(ctx, q, claimID)
+		c, err := q.GiveContext(ctx, store.GiveContextParams{ClaimID: claimID, PrizeKey: prizeKey, Now: s.now()})
+		if isNoRows(err) {
+			return apperr.New(apperr.NotFound, "claim_not_found", "no claim %d", claimID)
+		}
 		if err != nil {
 			return err
 		}
@@ -53,73 +45,64 @@ func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string,
 			return apperr.New(apperr.Conflict, "not_verified", "claim is %s, not verified", c.Status).
 				With("status", c.Status)
 		}
-		prize, err := q.PrizeByKey(ctx, store.PrizeByKeyParams{CampaignID: camp.ID, Key: prizeKey})
-		if isNoRows(err) {
+		if c.PrizeID == nil {
 			return apperr.New(apperr.Unprocessable, "unknown_prize", "campaign has no prize %q", prizeKey).
 				With("field", "prize")
 		}
-		if err != nil {
-			return err
+		if c.GivenInPeriod >= int64(c.PerPersonLimit) {
+			return s.limitReached(ctx, q, c)
 		}
-		now := s.now()
-		per := period(camp, now)
-		gives, err := q.GivesInPeriod(ctx, store.GivesInPeriodParams{ClaimID: c.ID, Period: per})
-		if err != nil {
-			return err
-		}
-		if len(gives) >= int(camp.PerPersonLimit) {
-			return limitError(camp, gives)
-		}
-		g, err := q.InsertGiveaway(ctx, store.InsertGiveawayParams{CampaignID: camp.ID, ClaimID: c.ID,
-			PrizeID: prize.ID, Period: per, Slot: int32(len(gives) + 1), GivenBy: by.StaffID, GivenByName: by.Name})
+		slot := int32(c.GivenInPeriod + 1)
+		g, err := q.RecordGive(ctx, store.RecordGiveParams{CampaignID: c.CampaignID, ClaimID: c.ID,
+			PrizeID: *c.PrizeID, Period: c.Period, Slot: slot, GivenBy: by.StaffID, GivenByName: by.Name,
+			MarkGiven: slot >= c.PerPersonLimit, PrizeKey: prizeKey})
 		if isNoRows(err) {
-			// Another give took this slot; it has committed, so this statement can see it.
-			if gives, err = q.GivesInPeriod(ctx, store.GivesInPeriodParams{ClaimID: c.ID, Period: per}); err == nil && len(gives) > 0 {
-				return limitError(camp, gives)
-			}
-			return apperr.New(apperr.Conflict, "already_given", "this claim was given a prize a moment ago")
+			// Another give took this slot; it has committed, so the next statement sees it.
+			return s.limitReached(ctx, q, c)
 		}
 		if err != nil {
 			return err
+		}
+		if g.StockLeft < 0 {
+			return apperr.New(apperr.Conflict, "out_of_stock", "no %s left", *c.PrizeName).With("prize", prizeKey)
 		}
 		status := c.Status
-		if len(gives)+1 >= int(camp.PerPersonLimit) && status != "given" {
-			if _, err := q.SetClaimStatus(ctx, store.SetClaimStatusParams{ID: c.ID, Status: "given"}); err != nil {
-				return err
-			}
+		if slot >= c.PerPersonLimit {
 			status = "given"
 		}
-		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &camp.ID, ClaimID: &c.ID, Actor: by.Name,
-			Action: "given", Details: details("prize", prize.Key, "giveaway_id", g.ID)}); err != nil {
-			return err
-		}
-		left, err := q.TakeStock(ctx, prize.ID)
-		if isNoRows(err) {
-			return apperr.New(apperr.Conflict, "out_of_stock", "no %s left", prize.Name).With("prize", prize.Key)
-		}
-		if err != nil {
-			return err
-		}
-		out = &Give{ClaimID: c.ID, Code: c.Code, Handle: c.Handle, Network: c.Network, Prize: prize.Key,
-			StockLeft: left, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status}
+		out = &Give{ClaimID: c.ID, Code: c.Code, Handle: c.Handle, Network: c.Network, Prize: prizeKey,
+			StockLeft: g.StockLeft, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status}
 		return nil
 	})
+	s.countGive(err)
 	return out, err
 }
 
-func limitError(camp store.Campaign, gives []store.GivesInPeriodRow) error {
+// limitReached explains a refused give with the latest give of the period: who and when.
+func (s *Service) limitReached(ctx context.Context, q *store.Queries, c store.GiveContextRow) error {
+	gives, err := q.GivesInPeriod(ctx, store.GivesInPeriodParams{ClaimID: c.ID, Period: c.Period})
+	if err != nil {
+		return err
+	}
+	if len(gives) == 0 {
+		return apperr.New(apperr.Conflict, "already_given", "this claim was given a prize a moment ago")
+	}
+	return limitError(c.PerPersonLimit, c.LimitPeriod, gives)
+}
+
+func limitError(limit int32, limitPeriod string, gives []store.GivesInPeriodRow) error {
 	last := gives[0]
 	code, msg := "already_given", "already given"
-	if camp.PerPersonLimit > 1 {
+	if limit > 1 {
 		code, msg = "limit_reached", "this person has had every prize the limit allows"
 	}
-	if camp.LimitPeriod == "day" {
+	if limitPeriod == "day" {
 		msg += " today"
 	}
 	return apperr.New(apperr.Conflict, code, "%s: %s at %s by %s", msg, last.PrizeKey,
 		last.GivenAt.Format(time.RFC3339), last.GivenByName).
 		With("given_at", last.GivenAt).With("given_by", last.GivenByName).With("prize", last.PrizeKey).
-		With("limit", camp.PerPersonLimit)
+		With("limit", limit)
 }
 
 // Undo takes back the claim's latest give: the stock returns, the claim is verified again, and
@@ -160,5 +143,8 @@ func (s *Service) Undo(ctx context.Context, claimID int64, by Actor) (*Claim, er
 		out = claimView(camp.Slug, c)
 		return nil
 	})
+	if err == nil {
+		s.gives.WithLabelValues("undone").Inc()
+	}
 	return out, err
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
@@ -19,6 +22,8 @@ type Service struct {
 	pool       *pgxpool.Pool
 	undoWindow time.Duration
 	now        func() time.Time
+	claims     prometheus.Counter
+	gives      *prometheus.CounterVec
 }
 
 // Option configures a Service.
@@ -30,13 +35,32 @@ func WithUndoWindow(d time.Duration) Option { return func(s *Service) { s.undoWi
 // WithClock replaces time.Now, for tests of day boundaries.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithMetrics registers the claim and give counters on reg.
+func WithMetrics(reg prometheus.Registerer) Option {
+	return func(s *Service) { reg.MustRegister(s.claims, s.gives) }
+}
+
 // New returns a Service on pool.
 func New(pool *pgxpool.Pool, opts ...Option) *Service {
-	s := &Service{pool: pool, undoWindow: 10 * time.Minute, now: time.Now}
+	s := &Service{pool: pool, undoWindow: 10 * time.Minute, now: time.Now,
+		claims: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_claims_created_total",
+			Help: "Claims created by attendees and staff."}),
+		gives: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_gives_total",
+			Help: "Give attempts by outcome: given, or the error code that refused it; undone."}, []string{"outcome"}),
+	}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
+}
+
+// countGive records a give attempt's outcome.
+func (s *Service) countGive(err error) {
+	if err == nil {
+		s.gives.WithLabelValues("given").Inc()
+	} else if e, ok := apperr.As(err); ok {
+		s.gives.WithLabelValues(e.Code).Inc()
+	}
 }
 
 // Actor is who does something: a staff member, the admin token, an attendee or the matcher.

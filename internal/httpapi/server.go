@@ -71,7 +71,7 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	e.IPExtractor = extractor
 	e.Use(middleware.Recover())
 	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Namespace: "giveaway", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
+		Namespace: "giveaway", Subsystem: "http", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{

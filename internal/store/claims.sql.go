@@ -39,35 +39,6 @@ func (q *Queries) AnonymiseClaims(ctx context.Context, campaignID int64) (int64,
 	return result.RowsAffected(), nil
 }
 
-const claimByID = `-- name: ClaimByID :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims WHERE id = $1
-`
-
-func (q *Queries) ClaimByID(ctx context.Context, id int64) (Claim, error) {
-	row := q.db.QueryRow(ctx, claimByID, id)
-	var i Claim
-	err := row.Scan(
-		&i.ID,
-		&i.CampaignID,
-		&i.Network,
-		&i.Handle,
-		&i.HandleNorm,
-		&i.PostUrl,
-		&i.Note,
-		&i.Code,
-		&i.Status,
-		&i.Manual,
-		&i.CreatedBy,
-		&i.VerifiedAt,
-		&i.VerifiedBy,
-		&i.TweetNetwork,
-		&i.TweetID,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const claimByIDForUpdate = `-- name: ClaimByIDForUpdate :one
 SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims WHERE id = $1 FOR UPDATE
 `

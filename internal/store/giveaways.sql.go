@@ -10,15 +10,71 @@ import (
 	"time"
 )
 
-const countActiveGives = `-- name: CountActiveGives :one
-SELECT count(*) FROM giveaways WHERE claim_id = $1 AND undone_at IS NULL
+const giveContext = `-- name: GiveContext :one
+WITH c AS (
+    SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims WHERE claims.id = $2 FOR UPDATE
+), per AS (
+    SELECT CASE WHEN camp.limit_period = 'day'
+                THEN to_char(timezone(camp.time_zone, $3::timestamptz), 'YYYY-MM-DD')
+                ELSE 'campaign' END AS period
+    FROM c JOIN campaigns camp ON camp.id = c.campaign_id
+)
+SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status,
+       camp.slug, camp.per_person_limit, camp.limit_period,
+       per.period,
+       p.id AS prize_id, p.name AS prize_name,
+       (SELECT count(*) FROM giveaways g
+        WHERE g.claim_id = c.id AND g.period = per.period AND g.undone_at IS NULL) AS given_in_period
+FROM c
+JOIN campaigns camp ON camp.id = c.campaign_id
+CROSS JOIN per
+LEFT JOIN prizes p ON p.campaign_id = c.campaign_id AND p.key = $1
 `
 
-func (q *Queries) CountActiveGives(ctx context.Context, claimID int64) (int64, error) {
-	row := q.db.QueryRow(ctx, countActiveGives, claimID)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+type GiveContextParams struct {
+	PrizeKey string
+	ClaimID  int64
+	Now      time.Time
+}
+
+type GiveContextRow struct {
+	ID             int64
+	CampaignID     int64
+	Network        string
+	Handle         string
+	Code           string
+	Status         string
+	Slug           string
+	PerPersonLimit int32
+	LimitPeriod    string
+	Period         string
+	PrizeID        *int64
+	PrizeName      *string
+	GivenInPeriod  int64
+}
+
+// Everything a give decides on, in one round trip: the claim (locked, so concurrent gives of it
+// queue up here), its campaign's limit, the prize asked for, and the gives already in the
+// current limit period (a local day in the campaign's time zone, or the whole campaign).
+func (q *Queries) GiveContext(ctx context.Context, arg GiveContextParams) (GiveContextRow, error) {
+	row := q.db.QueryRow(ctx, giveContext, arg.PrizeKey, arg.ClaimID, arg.Now)
+	var i GiveContextRow
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Network,
+		&i.Handle,
+		&i.Code,
+		&i.Status,
+		&i.Slug,
+		&i.PerPersonLimit,
+		&i.LimitPeriod,
+		&i.Period,
+		&i.PrizeID,
+		&i.PrizeName,
+		&i.GivenInPeriod,
+	)
+	return i, err
 }
 
 const givesInPeriod = `-- name: GivesInPeriod :many
@@ -68,51 +124,6 @@ func (q *Queries) GivesInPeriod(ctx context.Context, arg GivesInPeriodParams) ([
 	return items, nil
 }
 
-const insertGiveaway = `-- name: InsertGiveaway :one
-INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
-RETURNING id, campaign_id, claim_id, prize_id, period, slot, given_at, given_by, given_by_name, undone_at, undone_by_name
-`
-
-type InsertGiveawayParams struct {
-	CampaignID  int64
-	ClaimID     int64
-	PrizeID     int64
-	Period      string
-	Slot        int32
-	GivenBy     *int64
-	GivenByName string
-}
-
-// The unique index on (claim_id, period, slot) makes a concurrent second give a no-op here.
-func (q *Queries) InsertGiveaway(ctx context.Context, arg InsertGiveawayParams) (Giveaway, error) {
-	row := q.db.QueryRow(ctx, insertGiveaway,
-		arg.CampaignID,
-		arg.ClaimID,
-		arg.PrizeID,
-		arg.Period,
-		arg.Slot,
-		arg.GivenBy,
-		arg.GivenByName,
-	)
-	var i Giveaway
-	err := row.Scan(
-		&i.ID,
-		&i.CampaignID,
-		&i.ClaimID,
-		&i.PrizeID,
-		&i.Period,
-		&i.Slot,
-		&i.GivenAt,
-		&i.GivenBy,
-		&i.GivenByName,
-		&i.UndoneAt,
-		&i.UndoneByName,
-	)
-	return i, err
-}
-
 const latestActiveGive = `-- name: LatestActiveGive :one
 SELECT g.id, g.campaign_id, g.claim_id, g.prize_id, g.period, g.slot, g.given_at, g.given_by, g.given_by_name, g.undone_at, g.undone_by_name, p.key AS prize_key FROM giveaways g JOIN prizes p ON p.id = g.prize_id
 WHERE g.claim_id = $1 AND g.undone_at IS NULL
@@ -151,6 +162,79 @@ func (q *Queries) LatestActiveGive(ctx context.Context, claimID int64) (LatestAc
 		&i.UndoneAt,
 		&i.UndoneByName,
 		&i.PrizeKey,
+	)
+	return i, err
+}
+
+const recordGive = `-- name: RecordGive :one
+WITH g AS (
+    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
+    RETURNING id, given_at
+), st AS (
+    UPDATE claims SET status = 'given', updated_at = now()
+    WHERE id = $2 AND $8::boolean AND EXISTS (SELECT 1 FROM g)
+), a AS (
+    INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
+    SELECT $1, $2, $7, 'given',
+           jsonb_build_object('prize', $9::text, 'giveaway_id', g.id)
+    FROM g
+    RETURNING id
+), q AS (
+    INSERT INTO outbox (kind, ref_id) SELECT 'event', id::text FROM a
+), stock AS (
+    UPDATE prizes SET stock_left = stock_left - 1
+    WHERE id = $3 AND stock_left > 0 AND EXISTS (SELECT 1 FROM g)
+    RETURNING stock_left
+)
+SELECT g.id, g.given_at, COALESCE((SELECT stock_left FROM stock), -1)::int AS stock_left,
+       pg_notify('giveaway_events', json_build_object('campaign_id', $1::bigint,
+           'claim_id', $2::bigint, 'action', 'given')::text)::text AS notified
+FROM g
+`
+
+type RecordGiveParams struct {
+	CampaignID  int64
+	ClaimID     int64
+	PrizeID     int64
+	Period      string
+	Slot        int32
+	GivenBy     *int64
+	GivenByName string
+	MarkGiven   bool
+	PrizeKey    string
+}
+
+type RecordGiveRow struct {
+	ID        int64
+	GivenAt   time.Time
+	StockLeft int32
+	Notified  string
+}
+
+// The write side of a give, in one statement: the give (the unique index on claim, period and
+// slot refuses a second one), the claim's status, the audit event with its outbox row and
+// notification, and the stock, taken last. No row means a concurrent give took the slot;
+// stock_left NULL means none was left (the caller rolls back).
+func (q *Queries) RecordGive(ctx context.Context, arg RecordGiveParams) (RecordGiveRow, error) {
+	row := q.db.QueryRow(ctx, recordGive,
+		arg.CampaignID,
+		arg.ClaimID,
+		arg.PrizeID,
+		arg.Period,
+		arg.Slot,
+		arg.GivenBy,
+		arg.GivenByName,
+		arg.MarkGiven,
+		arg.PrizeKey,
+	)
+	var i RecordGiveRow
+	err := row.Scan(
+		&i.ID,
+		&i.GivenAt,
+		&i.StockLeft,
+		&i.Notified,
 	)
 	return i, err
 }

@@ -41,29 +41,6 @@ func (q *Queries) CreatePrize(ctx context.Context, arg CreatePrizeParams) (Prize
 	return i, err
 }
 
-const prizeByKey = `-- name: PrizeByKey :one
-SELECT id, campaign_id, key, name, stock, stock_left FROM prizes WHERE campaign_id = $1 AND key = $2
-`
-
-type PrizeByKeyParams struct {
-	CampaignID int64
-	Key        string
-}
-
-func (q *Queries) PrizeByKey(ctx context.Context, arg PrizeByKeyParams) (Prize, error) {
-	row := q.db.QueryRow(ctx, prizeByKey, arg.CampaignID, arg.Key)
-	var i Prize
-	err := row.Scan(
-		&i.ID,
-		&i.CampaignID,
-		&i.Key,
-		&i.Name,
-		&i.Stock,
-		&i.StockLeft,
-	)
-	return i, err
-}
-
 const prizesByCampaign = `-- name: PrizesByCampaign :many
 SELECT id, campaign_id, key, name, stock, stock_left FROM prizes WHERE campaign_id = $1 ORDER BY id
 `
@@ -101,18 +78,6 @@ UPDATE prizes SET stock_left = stock_left + 1 WHERE id = $1 RETURNING stock_left
 
 func (q *Queries) ReturnStock(ctx context.Context, id int64) (int32, error) {
 	row := q.db.QueryRow(ctx, returnStock, id)
-	var stock_left int32
-	err := row.Scan(&stock_left)
-	return stock_left, err
-}
-
-const takeStock = `-- name: TakeStock :one
-UPDATE prizes SET stock_left = stock_left - 1 WHERE id = $1 AND stock_left > 0 RETURNING stock_left
-`
-
-// Zero rows when nothing is left; the CHECK on stock_left backs this up.
-func (q *Queries) TakeStock(ctx context.Context, id int64) (int32, error) {
-	row := q.db.QueryRow(ctx, takeStock, id)
 	var stock_left int32
 	err := row.Scan(&stock_left)
 	return stock_left, err

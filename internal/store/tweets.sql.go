@@ -127,28 +127,6 @@ func (q *Queries) QueueTweet(ctx context.Context, arg QueueTweetParams) error {
 	return err
 }
 
-const tweetText = `-- name: TweetText :one
-SELECT text, created_at, author_created_at FROM tweets WHERE network = $1 AND id = $2
-`
-
-type TweetTextParams struct {
-	Network string
-	ID      string
-}
-
-type TweetTextRow struct {
-	Text            string
-	CreatedAt       time.Time
-	AuthorCreatedAt *time.Time
-}
-
-func (q *Queries) TweetText(ctx context.Context, arg TweetTextParams) (TweetTextRow, error) {
-	row := q.db.QueryRow(ctx, tweetText, arg.Network, arg.ID)
-	var i TweetTextRow
-	err := row.Scan(&i.Text, &i.CreatedAt, &i.AuthorCreatedAt)
-	return i, err
-}
-
 const upsertTweets = `-- name: UpsertTweets :many
 WITH input AS (
     SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, raw FROM (

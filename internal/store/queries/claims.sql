@@ -10,9 +10,6 @@ RETURNING *;
 -- name: ClaimByPerson :one
 SELECT * FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3;
 
--- name: ClaimByID :one
-SELECT * FROM claims WHERE id = $1;
-
 -- name: ClaimByIDForUpdate :one
 SELECT * FROM claims WHERE id = $1 FOR UPDATE;
 

@@ -5,13 +5,6 @@ FROM giveaways g JOIN prizes p ON p.id = g.prize_id
 WHERE g.claim_id = $1 AND g.period = $2 AND g.undone_at IS NULL
 ORDER BY g.given_at DESC;
 
--- name: InsertGiveaway :one
--- The unique index on (claim_id, period, slot) makes a concurrent second give a no-op here.
-INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
-VALUES (@campaign_id, @claim_id, @prize_id, @period, @slot, @given_by, @given_by_name)
-ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
-RETURNING *;
-
 -- name: LatestActiveGive :one
 SELECT g.*, p.key AS prize_key FROM giveaways g JOIN prizes p ON p.id = g.prize_id
 WHERE g.claim_id = $1 AND g.undone_at IS NULL
@@ -23,5 +16,56 @@ UPDATE giveaways SET undone_at = now(), undone_by_name = @undone_by_name
 WHERE id = @id AND undone_at IS NULL
 RETURNING *;
 
--- name: CountActiveGives :one
-SELECT count(*) FROM giveaways WHERE claim_id = $1 AND undone_at IS NULL;
+-- name: GiveContext :one
+-- Everything a give decides on, in one round trip: the claim (locked, so concurrent gives of it
+-- queue up here), its campaign's limit, the prize asked for, and the gives already in the
+-- current limit period (a local day in the campaign's time zone, or the whole campaign).
+WITH c AS (
+    SELECT * FROM claims WHERE claims.id = @claim_id FOR UPDATE
+), per AS (
+    SELECT CASE WHEN camp.limit_period = 'day'
+                THEN to_char(timezone(camp.time_zone, sqlc.arg(now)::timestamptz), 'YYYY-MM-DD')
+                ELSE 'campaign' END AS period
+    FROM c JOIN campaigns camp ON camp.id = c.campaign_id
+)
+SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status,
+       camp.slug, camp.per_person_limit, camp.limit_period,
+       per.period,
+       p.id AS prize_id, p.name AS prize_name,
+       (SELECT count(*) FROM giveaways g
+        WHERE g.claim_id = c.id AND g.period = per.period AND g.undone_at IS NULL) AS given_in_period
+FROM c
+JOIN campaigns camp ON camp.id = c.campaign_id
+CROSS JOIN per
+LEFT JOIN prizes p ON p.campaign_id = c.campaign_id AND p.key = @prize_key;
+
+-- name: RecordGive :one
+-- The write side of a give, in one statement: the give (the unique index on claim, period and
+-- slot refuses a second one), the claim's status, the audit event with its outbox row and
+-- notification, and the stock, taken last. No row means a concurrent give took the slot;
+-- stock_left NULL means none was left (the caller rolls back).
+WITH g AS (
+    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
+    VALUES (@campaign_id, @claim_id, @prize_id, @period, @slot, @given_by, @given_by_name)
+    ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
+    RETURNING id, given_at
+), st AS (
+    UPDATE claims SET status = 'given', updated_at = now()
+    WHERE id = @claim_id AND @mark_given::boolean AND EXISTS (SELECT 1 FROM g)
+), a AS (
+    INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
+    SELECT @campaign_id, @claim_id, @given_by_name, 'given',
+           jsonb_build_object('prize', @prize_key::text, 'giveaway_id', g.id)
+    FROM g
+    RETURNING id
+), q AS (
+    INSERT INTO outbox (kind, ref_id) SELECT 'event', id::text FROM a
+), stock AS (
+    UPDATE prizes SET stock_left = stock_left - 1
+    WHERE id = @prize_id AND stock_left > 0 AND EXISTS (SELECT 1 FROM g)
+    RETURNING stock_left
+)
+SELECT g.id, g.given_at, COALESCE((SELECT stock_left FROM stock), -1)::int AS stock_left,
+       pg_notify('giveaway_events', json_build_object('campaign_id', @campaign_id::bigint,
+           'claim_id', @claim_id::bigint, 'action', 'given')::text)::text AS notified
+FROM g;

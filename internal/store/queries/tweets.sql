@@ -79,9 +79,6 @@ WHERE network = @network AND handle_norm = @handle_norm
 ORDER BY created_at, id
 LIMIT 1;
 
--- name: TweetText :one
-SELECT text, created_at, author_created_at FROM tweets WHERE network = $1 AND id = $2;
-
 -- name: QueueTweet :exec
 INSERT INTO outbox (kind, ref_network, ref_id) VALUES ('tweet', $1, $2);
 

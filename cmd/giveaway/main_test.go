@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/boothgiveaway/giveaway/internal/pgtest"
+)
+
+// The binary as an operator runs it: the schema check, migrate, serve, /readyz, /metrics, and a
+// SIGTERM that lets an in-flight request finish.
+func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "giveaway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbURL := pgtest.NewURL(t)
+	// An empty schema: serve must refuse and say how to migrate.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+	conn.Close(ctx)
+
+	addr := freeAddr(t)
+	env := append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "ADMIN_TOKEN=adm",
+		"INGEST_TOKEN=ing", "X_BEARER_TOKEN=")
+	out, err := runBin(env, bin, "serve")
+	if err == nil || !strings.Contains(out, "giveaway migrate") {
+		t.Fatalf("serve on an empty schema: err %v, output %s", err, out)
+	}
+	if out, err := runBin(env, bin, "migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	if out, err := runBin(env, bin, "migrate"); err != nil {
+		t.Fatalf("migrate twice: %v %s", err, out)
+	}
+
+	srv := exec.Command(bin, "serve")
+	srv.Env = env
+	var logs bytes.Buffer
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	base := "http://" + addr
+	waitFor(t, base+"/readyz")
+	if body := get(t, base+"/readyz"); !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("readyz: %s", body)
+	}
+	post(t, base+"/api/v1/campaigns", "adm", `{"slug":"pycon","name":"PyCon","required_hashtags":["PyConAPAC","Elastic"],
+		"starts_at":"2016-08-13T00:00:00+09:00","ends_at":"2099-01-01T00:00:00Z","time_zone":"Asia/Seoul",
+		"prizes":[{"key":"tshirt","name":"T-shirt","stock":5}]}`)
+	post(t, base+"/api/v1/ingest/tweets", "ing", `{"id_str":"1","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"#PyConAPAC #Elastic","user":{"screen_name":"a"}}`)
+	metrics := get(t, base+"/metrics")
+	for _, want := range []string{`giveaway_posts_ingested_total{outcome="stored"} 1`, "giveaway_http_requests_total",
+		"giveaway_claims_created_total 0"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// A slow upload is in flight when SIGTERM arrives; it must still be answered.
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/api/v1/ingest/tweets", pr)
+		req.Header.Set("Authorization", "Bearer ing")
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	fmt.Fprintln(pw, `{"id_str":"2","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"#PyConAPAC","user":{"screen_name":"b"}}`)
+	time.Sleep(300 * time.Millisecond)
+	srv.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	pw.Close()
+	if code := <-done; code != 200 {
+		t.Fatalf("in-flight request during shutdown answered %d\n%s", code, logs.String())
+	}
+	if err := srv.Wait(); err != nil {
+		t.Fatalf("serve exited with %v after SIGTERM\n%s", err, logs.String())
+	}
+}
+
+func runBin(env []string, bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitFor(t *testing.T, url string) {
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered", url)
+}
+
+func get(t *testing.T, url string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func post(t *testing.T, url, token, body string) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+}
