@@ -18,6 +18,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 )
 
@@ -42,6 +43,11 @@ func TestContractRoutesMatchDocument(t *testing.T) {
 		Registry: reg,
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The pages are served by the same Echo instance, so the contract covers them too.
+	if _, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: giveaway.New(pool),
+		Auth: auth.New(pool, "admin-token", time.Hour), PublicBaseURL: "http://localhost:8080"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -60,23 +60,25 @@ func New(pool *pgxpool.Pool, reg prometheus.Registerer) *Service {
 }
 
 type campaign struct {
+	id       int64
 	required []string
 	starts   time.Time
 	ends     time.Time
 }
 
-// eligible reports whether p counts for at least one campaign: every required hashtag, the
-// author's own post, inside the window.
-func eligible(p *tweet.Post, norm []string, camps []campaign) bool {
+// eligibleFor lists the campaigns p counts for: every required hashtag, the author's own post,
+// inside the window.
+func eligibleFor(p *tweet.Post, norm []string, camps []campaign) []int64 {
 	if !p.IsOwnPost() {
-		return false
+		return nil
 	}
+	var ids []int64
 	for _, c := range camps {
 		if !p.CreatedAt.Before(c.starts) && p.CreatedAt.Before(c.ends) && tweet.HasAll(norm, c.required) {
-			return true
+			ids = append(ids, c.id)
 		}
 	}
-	return false
+	return ids
 }
 
 // Ingest stores a batch of parsed items in one transaction. A post is stored once by
@@ -93,7 +95,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 		}
 		camps := make([]campaign, len(rows))
 		for i, r := range rows {
-			camps[i] = campaign{r.RequiredHashtags, r.StartsAt, r.EndsAt}
+			camps[i] = campaign{r.ID, r.RequiredHashtags, r.StartsAt, r.EndsAt}
 		}
 		p, eligibleKeys := s.params(posts, camps, &res)
 		changed := false
@@ -103,13 +105,22 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 				return err
 			}
 			var toMatch store.MatchPendingClaimsParams
+			wall := newWallNote()
 			for _, r := range up {
 				if r.Inserted {
 					res.Stored++
 				}
-				if eligibleKeys[r.Network+"\x00"+r.ID] {
+				if e, ok := eligibleKeys[r.Network+"\x00"+r.ID]; ok {
 					toMatch.Network = append(toMatch.Network, r.Network)
 					toMatch.ID = append(toMatch.ID, r.ID)
+					if r.Inserted {
+						wall.add(e)
+					}
+				}
+			}
+			if payload := wall.payload(); payload != "" {
+				if err := q.NotifyNewPosts(ctx, payload); err != nil {
+					return err
 				}
 			}
 			res.Duplicates += len(posts) - res.Stored
@@ -274,7 +285,7 @@ func newer(a, b string) bool {
 	return a > b
 }
 
-func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (store.UpsertTweetsParams, map[string]bool) {
+func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (store.UpsertTweetsParams, map[string]eligiblePost) {
 	n := len(posts)
 	p := store.UpsertTweetsParams{
 		Network: make([]string, n), ID: make([]string, n), VersionID: make([]string, n),
@@ -284,12 +295,12 @@ func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (st
 		RetweetOf: make([]string, n), RetweetOfHandle: make([]string, n), QuoteOf: make([]string, n),
 		ReplyTo: make([]string, n), RetweetCount: make([]int64, n), Raw: make([]string, n),
 	}
-	keys := map[string]bool{}
+	keys := map[string]eligiblePost{}
 	for i, t := range posts {
 		norm := t.NormalizedHashtags()
-		if eligible(t, norm, camps) {
+		if ids := eligibleFor(t, norm, camps); len(ids) > 0 {
 			res.Eligible++
-			keys[t.Network+"\x00"+t.ID] = true
+			keys[t.Network+"\x00"+t.ID] = eligiblePost{t, ids}
 		}
 		p.Network[i], p.ID[i], p.VersionID[i] = t.Network, t.ID, t.VersionID
 		if p.VersionID[i] == "" {

@@ -113,6 +113,16 @@ func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForPara
 	return i, err
 }
 
+const notifyNewPosts = `-- name: NotifyNewPosts :exec
+SELECT pg_notify('giveaway_posts', $1::text)
+`
+
+// Tells open walls about new eligible posts, at commit; the payload names them per campaign.
+func (q *Queries) NotifyNewPosts(ctx context.Context, payload string) error {
+	_, err := q.db.Exec(ctx, notifyNewPosts, payload)
+	return err
+}
+
 const queueTweet = `-- name: QueueTweet :exec
 INSERT INTO outbox (kind, ref_network, ref_id) VALUES ('tweet', $1, $2)
 `

@@ -92,3 +92,7 @@ FROM campaigns c
 WHERE c.id = @campaign_id AND t.hashtags_norm && c.required_hashtags AND t.handle <> ''
   AND NOT EXISTS (SELECT 1 FROM campaigns o
                   WHERE o.id <> c.id AND o.purged_at IS NULL AND t.hashtags_norm && o.required_hashtags);
+
+-- name: NotifyNewPosts :exec
+-- Tells open walls about new eligible posts, at commit; the payload names them per campaign.
+SELECT pg_notify('giveaway_posts', @payload::text);

@@ -1,0 +1,1 @@
+DELETE FROM blocked_people WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3;

@@ -1,0 +1,101 @@
+package pages
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+const (
+	heartbeatEvery = 15 * time.Second
+	writeTimeout   = 10 * time.Second
+)
+
+// sseStream is one open text/event-stream response.
+type sseStream struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func openSSE(c echo.Context) *sseStream {
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx would otherwise hold events back
+	c.Response().WriteHeader(http.StatusOK)
+	s := &sseStream{w: c.Response().Writer, rc: http.NewResponseController(c.Response().Writer)}
+	// A sleeping phone's browser reconnects after this long.
+	s.write([]byte("retry: 3000\n\n"))
+	return s
+}
+
+// write sends bytes and flushes them; a client that cannot take them in writeTimeout is gone.
+func (s *sseStream) write(b []byte) error {
+	s.rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+func (s *sseStream) send(ev Event) error {
+	var b bytes.Buffer
+	if ev.ID != "" {
+		fmt.Fprintf(&b, "id: %s\n", ev.ID)
+	}
+	if ev.Name != "" {
+		fmt.Fprintf(&b, "event: %s\n", ev.Name)
+	}
+	data := ev.Data
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+	// Our payloads are JSON without raw newlines, so one data line each.
+	b.WriteString("data: ")
+	b.Write(bytes.ReplaceAll(data, []byte("\n"), []byte("\ndata: ")))
+	b.WriteString("\n\n")
+	return s.write(b.Bytes())
+}
+
+// pump forwards a subscription to the client until either side goes away, with a comment line
+// as heartbeat so proxies and phones keep the connection open. handle may transform an event
+// (or answer nil to skip it).
+func (s *sseStream) pump(c echo.Context, sub *Sub, handle func(Event) (*Event, error)) error {
+	tick := time.NewTicker(heartbeatEvery)
+	defer tick.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if err := s.write([]byte(": hb\n\n")); err != nil {
+				return nil
+			}
+		case ev, ok := <-sub.C:
+			if !ok {
+				return nil // dropped as too slow; the browser reconnects and catches up
+			}
+			out, err := handle(ev)
+			if err != nil {
+				return nil
+			}
+			if out != nil {
+				if err := s.send(*out); err != nil {
+					return nil
+				}
+			}
+		}
+	}
+}
+
+// lastEventID is what a reconnecting EventSource sends, or the page's starting point.
+func lastEventID(c echo.Context) string {
+	if id := c.Request().Header.Get("Last-Event-ID"); id != "" {
+		return id
+	}
+	return c.QueryParam("since")
+}

@@ -1,0 +1,191 @@
+package pages
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+type campaignRef struct {
+	Slug, Name string
+}
+
+type recentGive struct {
+	ClaimID               int64
+	Network, Handle, Code string
+	Prize                 string
+	GivenAt               time.Time
+	GivenBy               string
+}
+
+// staffData is the tablet: the search, the queues and the wall's moderation of one campaign.
+type staffData struct {
+	Staff     giveaway.Actor
+	Campaigns []campaignRef
+	Campaign  *giveaway.Campaign
+	Loc       *time.Location
+	Q         string
+	Searched  bool
+	Results   []giveaway.StaffClaim
+	Queue     []giveaway.StaffClaim // verified, waiting for a prize
+	Pending   []giveaway.StaffClaim // other networks, waiting for a look at the post
+	Recent    []recentGive          // given in the undo window
+	Wall      wallSettings
+	Posts     []WallPost // manual: waiting for approval; auto: on the wall now
+	Blocked   []blockedPerson
+	Flash     *flashView
+	Slug      string // the campaign asked for, on the login form
+	Networks  []string
+	UndoMins  int
+}
+
+const staffCampaignCookie = "giveaway_staff_campaign"
+
+// campaignFor picks the tablet's campaign: ?c=, the last one used, else the one running now.
+func (p *Pages) campaignFor(c echo.Context, refs []campaignRef) string {
+	slug := c.QueryParam("c")
+	if slug == "" {
+		slug = c.FormValue("c")
+	}
+	if slug == "" {
+		if ck, err := c.Cookie(staffCampaignCookie); err == nil {
+			slug = ck.Value
+		}
+	}
+	for _, r := range refs {
+		if r.Slug == slug {
+			return slug
+		}
+	}
+	if len(refs) > 0 {
+		return refs[0].Slug
+	}
+	return ""
+}
+
+func (p *Pages) campaignRefs(ctx context.Context) ([]campaignRef, error) {
+	rows, err := p.deps.Pool.Query(ctx, qCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[campaignRef])
+}
+
+func (p *Pages) staffData(c echo.Context, a giveaway.Actor) (*staffData, error) {
+	ctx := c.Request().Context()
+	refs, err := p.campaignRefs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &staffData{Staff: a, Campaigns: refs, Networks: giveaway.Networks, UndoMins: int(p.deps.UndoWindow.Minutes())}
+	slug := p.campaignFor(c, refs)
+	if slug == "" {
+		return d, nil
+	}
+	c.SetCookie(&http.Cookie{Name: staffCampaignCookie, Value: slug, Path: "/staff", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: 7 * 24 * 3600})
+	if d.Campaign, err = p.deps.Giveaway.Campaign(ctx, slug); err != nil {
+		return nil, err
+	}
+	d.Loc = d.Campaign.Location()
+	// ?code= is what the claim's QR holds, ?q= what staff type.
+	d.Q = strings.TrimSpace(c.QueryParam("q"))
+	if d.Q == "" {
+		d.Q = strings.TrimSpace(c.QueryParam("code"))
+	}
+	if d.Q != "" {
+		d.Searched = true
+		if d.Results, err = p.deps.Giveaway.ListClaims(ctx, slug, giveaway.ListFilter{Query: d.Q, Limit: 20}); err != nil {
+			return nil, err
+		}
+	}
+	if d.Queue, err = p.deps.Giveaway.ListClaims(ctx, slug, giveaway.ListFilter{Status: "verified", Limit: 50}); err != nil {
+		return nil, err
+	}
+	pending, err := p.deps.Giveaway.ListClaims(ctx, slug, giveaway.ListFilter{Status: "pending", Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	for _, cl := range pending {
+		if cl.Network != "twitter" {
+			d.Pending = append(d.Pending, cl)
+		}
+	}
+	rows, err := p.deps.Pool.Query(ctx, qRecentGives, d.Campaign.ID, time.Now().Add(-p.deps.UndoWindow))
+	if err != nil {
+		return nil, err
+	}
+	if d.Recent, err = pgx.CollectRows(rows, pgx.RowToStructByPos[recentGive]); err != nil {
+		return nil, err
+	}
+	if d.Wall, err = p.walls.settings(ctx, d.Campaign.ID); err != nil {
+		return nil, err
+	}
+	which := "all"
+	if d.Wall.Mode == "manual" {
+		which = "unapproved"
+	}
+	if d.Posts, err = p.walls.latest(ctx, d.Campaign.ID, 20, which); err != nil {
+		return nil, err
+	}
+	if d.Blocked, err = p.walls.blocked(ctx, d.Campaign.ID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// staff is the tablet page, or its login form.
+func (p *Pages) staff(c echo.Context) error {
+	s, err := p.site()
+	if err != nil {
+		return err
+	}
+	l := lang(c)
+	a, ok := p.actor(c)
+	if !ok {
+		// Keep what the tablet was asked to find (a scanned QR opens /staff?c=..&code=..).
+		q := c.QueryParam("q")
+		if q == "" {
+			q = c.QueryParam("code")
+		}
+		return p.page(c, http.StatusOK, "login", "staff_login_title", "staff",
+			&staffData{Flash: takeFlash(c, s.msgs[l]), Q: q, Slug: c.QueryParam("c")})
+	}
+	d, err := p.staffData(c, a)
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	d.Flash = takeFlash(c, s.msgs[l])
+	return p.page(c, http.StatusOK, "staff", "staff_title", "staff", d)
+}
+
+// staffLive is the live part of the tablet, for its script to swap in when something changes.
+func (p *Pages) staffLive(c echo.Context) error {
+	a, _ := p.actor(c)
+	d, err := p.staffData(c, a)
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	return p.fragment(c, "staff", "live", d)
+}
+
+// staffEvents tells the tablet that its campaign changed; the script then fetches /staff/live.
+func (p *Pages) staffEvents(c echo.Context) error {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.QueryParam("c"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	sub, _, _ := p.hub.Subscribe(staffTopic(camp.ID), "")
+	defer p.hub.Unsubscribe(sub)
+	s := openSSE(c)
+	if err := s.send(Event{Name: "hello"}); err != nil {
+		return nil
+	}
+	return s.pump(c, sub, func(ev Event) (*Event, error) { return &Event{Name: ev.Name, Data: ev.Data}, nil })
+}

@@ -1,0 +1,193 @@
+package pages
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+// The tablet's forms: each calls the domain, leaves a flash and redirects back (POST-redirect-
+// GET), so they work without JavaScript and a reload never repeats them.
+
+// back is the tablet page the form came from, rebuilt from its fields (never a URL it names).
+func back(c echo.Context) error {
+	q := url.Values{}
+	if v := c.FormValue("c"); v != "" {
+		q.Set("c", v)
+	}
+	if v := c.FormValue("q"); v != "" {
+		q.Set("q", v)
+	}
+	return redirect(c, "/staff", q)
+}
+
+func formID(c echo.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// failed leaves the error as the flash. already_given says who gave it and when, in the
+// campaign's time zone.
+func (p *Pages) failed(c echo.Context, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return p.domainError(c, err)
+	}
+	args := map[string]string{}
+	if by, ok := e.Details["given_by"].(string); ok {
+		args["by"] = by
+	}
+	if at, ok := e.Details["given_at"].(time.Time); ok {
+		loc := time.Local
+		if camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.FormValue("c")); err == nil {
+			loc = camp.Location()
+		}
+		args["at"] = at.In(loc).Format("15:04")
+	}
+	setFlash(c, "err", messageKey(e), args)
+	return back(c)
+}
+
+func (p *Pages) staffGive(c echo.Context) error {
+	id, ok := formID(c)
+	if !ok {
+		return back(c)
+	}
+	a, _ := p.actor(c)
+	g, err := p.deps.Giveaway.GivePrize(c.Request().Context(), id, c.FormValue("prize"), a)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
+	return back(c)
+}
+
+func (p *Pages) claimAction(c echo.Context, act func(context.Context, int64, giveaway.Actor) (*giveaway.Claim, error), done string) error {
+	id, ok := formID(c)
+	if !ok {
+		return back(c)
+	}
+	a, _ := p.actor(c)
+	cl, err := act(c.Request().Context(), id, a)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	setFlash(c, "ok", done, map[string]string{"handle": cl.Handle})
+	return back(c)
+}
+
+func (p *Pages) staffUndo(c echo.Context) error {
+	return p.claimAction(c, p.deps.Giveaway.Undo, "flash_undone")
+}
+
+func (p *Pages) staffApprove(c echo.Context) error {
+	return p.claimAction(c, p.deps.Giveaway.Approve, "flash_approved")
+}
+
+func (p *Pages) staffReject(c echo.Context) error {
+	return p.claimAction(c, p.deps.Giveaway.Reject, "flash_rejected")
+}
+
+// staffManual records a post staff saw with their own eyes and, when a prize is picked, gives
+// it in the same flow.
+func (p *Pages) staffManual(c echo.Context) error {
+	a, _ := p.actor(c)
+	ctx := c.Request().Context()
+	cl, _, err := p.deps.Giveaway.ManualClaim(ctx, c.FormValue("c"), giveaway.ClaimInput{
+		Network: c.FormValue("network"), Handle: c.FormValue("handle"),
+		PostURL: c.FormValue("post_url"), Note: c.FormValue("note")}, a)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	if prize := c.FormValue("prize"); prize != "" {
+		g, err := p.deps.Giveaway.GivePrize(ctx, cl.ID, prize, a)
+		if err != nil {
+			return p.failed(c, err)
+		}
+		setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
+		return back(c)
+	}
+	setFlash(c, "ok", "flash_manual", map[string]string{"handle": cl.Handle})
+	return back(c)
+}
+
+// campaignID is the form's campaign, for moderation.
+func (p *Pages) campaignID(c echo.Context) (int64, error) {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.FormValue("c"))
+	if err != nil {
+		return 0, err
+	}
+	return camp.ID, nil
+}
+
+// staffBlock blocks (or with unblock=1 unblocks) a person from the campaign's wall.
+func (p *Pages) staffBlock(c echo.Context) error {
+	id, err := p.campaignID(c)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	a, _ := p.actor(c)
+	on := c.FormValue("unblock") == ""
+	network := c.FormValue("network")
+	if network == "" {
+		network = "twitter"
+	}
+	if err := p.walls.block(c.Request().Context(), id, network, c.FormValue("handle"), a.Name, on); err != nil {
+		return p.failed(c, err)
+	}
+	key := "flash_blocked"
+	if !on {
+		key = "flash_unblocked"
+	}
+	setFlash(c, "ok", key, map[string]string{"handle": normHandle(c.FormValue("handle"))})
+	return back(c)
+}
+
+// staffWallSettings switches the wall between automatic and manual, and works the kill switch.
+func (p *Pages) staffWallSettings(c echo.Context) error {
+	id, err := p.campaignID(c)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	a, _ := p.actor(c)
+	s := wallSettings{Mode: c.FormValue("mode"), Killed: c.FormValue("killed") == "on"}
+	if s.Mode != "manual" {
+		s.Mode = "auto"
+	}
+	if err := p.walls.setSettings(c.Request().Context(), id, s, a.Name); err != nil {
+		return p.failed(c, err)
+	}
+	key := "flash_wall_live"
+	if s.Killed {
+		key = "flash_wall_killed"
+	}
+	setFlash(c, "ok", key, nil)
+	return back(c)
+}
+
+func (p *Pages) staffHide(c echo.Context) error {
+	return p.postAction(c, p.walls.hide, "flash_hidden")
+}
+
+func (p *Pages) staffApprovePost(c echo.Context) error {
+	return p.postAction(c, p.walls.approve, "flash_post_approved")
+}
+
+func (p *Pages) postAction(c echo.Context, act func(context.Context, int64, string, string, string) error, done string) error {
+	id, err := p.campaignID(c)
+	if err != nil {
+		return p.failed(c, err)
+	}
+	a, _ := p.actor(c)
+	if err := act(c.Request().Context(), id, c.FormValue("network"), c.FormValue("id"), a.Name); err != nil {
+		return p.failed(c, err)
+	}
+	setFlash(c, "ok", done, nil)
+	return back(c)
+}

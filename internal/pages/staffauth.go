@@ -1,0 +1,126 @@
+package pages
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+// sessionCookie is the JSON API's staff session cookie: one login serves the pages and the
+// tablet script's API calls.
+const sessionCookie = "giveaway_session"
+
+const actorKey = "pages.actor"
+
+func (p *Pages) actor(c echo.Context) (giveaway.Actor, bool) {
+	if a, ok := c.Get(actorKey).(giveaway.Actor); ok {
+		return a, true
+	}
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return giveaway.Actor{}, false
+	}
+	a, err := p.deps.Auth.Authenticate(c.Request().Context(), ck.Value)
+	if err != nil || a.Role == "" {
+		return giveaway.Actor{}, false
+	}
+	c.Set(actorKey, a)
+	return a, true
+}
+
+// staffOnly sends a browser without a live session back to the login form; a script gets 401.
+func (p *Pages) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, ok := p.actor(c); ok {
+			return next(c)
+		}
+		if c.Path() == "/staff/events" || c.Path() == "/staff/live" {
+			return c.NoContent(http.StatusUnauthorized) // the script shows the login again
+		}
+		setFlash(c, "err", "flash_session_expired", nil)
+		return redirect(c, "/staff", nil)
+	}
+}
+
+func (p *Pages) setSession(c echo.Context, value string, expires time.Time) {
+	ck := &http.Cookie{Name: sessionCookie, Value: value, Path: "/", HttpOnly: true,
+		Secure: p.deps.SecureCookies, SameSite: http.SameSiteStrictMode, Expires: expires}
+	if value == "" {
+		ck.MaxAge = -1
+	}
+	c.SetCookie(ck)
+}
+
+func (p *Pages) staffLogin(c echo.Context) error {
+	sess, err := p.deps.Auth.Login(c.Request().Context(), c.FormValue("name"), c.FormValue("pin"))
+	if err != nil {
+		setFlash(c, "err", "flash_login_failed", nil)
+		return redirect(c, "/staff", nil)
+	}
+	p.setSession(c, sess.Token, sess.ExpiresAt)
+	return back(c)
+}
+
+// staffLogout ends the session. The tablet script refuses to submit this form while gives wait
+// in its offline queue.
+func (p *Pages) staffLogout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		if err := p.deps.Auth.Logout(c.Request().Context(), ck.Value); err != nil {
+			return p.domainError(c, err)
+		}
+	}
+	p.setSession(c, "", time.Unix(0, 0))
+	return redirect(c, "/staff", nil)
+}
+
+// A flash is the one-line outcome of a form post, shown by the page the post redirects to.
+const flashCookie = "giveaway_flash"
+
+type flash struct {
+	Kind string // ok | err
+	Key  string
+	Args map[string]string
+}
+
+func setFlash(c echo.Context, kind, key string, args map[string]string) {
+	v := url.Values{"k": {kind}, "m": {key}}
+	for k, a := range args {
+		v.Set("a_"+k, a)
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: v.Encode(), Path: "/staff", MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+// takeFlash reads and clears the flash, with its message in the reader's language.
+func takeFlash(c echo.Context, msgs map[string]string) *flashView {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Path: "/staff", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode})
+	v, err := url.ParseQuery(ck.Value)
+	if err != nil {
+		return nil
+	}
+	key, fallback, _ := strings.Cut(v.Get("m"), "|")
+	text, ok := msgs[key]
+	if !ok {
+		text = fallback
+	}
+	for k := range v {
+		if name, ok := strings.CutPrefix(k, "a_"); ok {
+			text = strings.ReplaceAll(text, "{"+name+"}", v.Get(k))
+		}
+	}
+	return &flashView{Kind: v.Get("k"), Text: text}
+}
+
+type flashView struct {
+	Kind, Text string
+}

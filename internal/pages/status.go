@@ -1,0 +1,83 @@
+package pages
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+type statusData struct {
+	Claim    *giveaway.Claim
+	Campaign *giveaway.Campaign
+	Token    string
+}
+
+// StaffScanURL is what a claim's QR code holds: the tablet's page for the claim's campaign and
+// short code. The tablet's scanner reads the code out of it; a phone camera that opens it lands
+// on the staff login, so the QR reveals nothing an attendee could not read off the screen.
+func StaffScanURL(base, slug, code string) string {
+	return base + "/staff?" + url.Values{"c": {slug}, "code": {code}}.Encode()
+}
+
+// claimStatus shows one claim to whoever holds its token, and nothing else.
+func (p *Pages) claimStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	claim, err := p.deps.Giveaway.ClaimByToken(ctx, c.Param("token"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	camp, err := p.deps.Giveaway.Campaign(ctx, claim.Campaign)
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	return p.page(c, http.StatusOK, "status", camp.Name, "attendee",
+		statusData{Claim: claim, Campaign: camp, Token: c.Param("token")})
+}
+
+func (p *Pages) claimQR(c echo.Context) error {
+	claim, err := p.deps.Giveaway.ClaimByToken(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	return qrPNG(c, StaffScanURL(p.deps.PublicBaseURL, claim.Campaign, claim.Code), 320)
+}
+
+// claimEvents streams the claim's status: at once on (re)connect, so a phone that slept catches
+// up, and again whenever the claim changes.
+func (p *Pages) claimEvents(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := c.Param("token")
+	claim, err := p.deps.Giveaway.ClaimByToken(ctx, token)
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	// Subscribe before reading the status, so a change in between is not lost.
+	sub, _, _ := p.hub.Subscribe(claimTopic(claim.ID), "")
+	defer p.hub.Unsubscribe(sub)
+	s := openSSE(c)
+	last := ""
+	status := func() (*Event, error) {
+		cl, err := p.deps.Giveaway.ClaimByToken(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		if cl.Status == last {
+			return nil, nil
+		}
+		last = cl.Status
+		b, _ := json.Marshal(map[string]string{"status": cl.Status})
+		return &Event{ID: cl.Status, Name: "status", Data: b}, nil
+	}
+	ev, err := status()
+	if err != nil {
+		return nil
+	}
+	if err := s.send(*ev); err != nil {
+		return nil
+	}
+	return s.pump(c, sub, func(Event) (*Event, error) { return status() })
+}

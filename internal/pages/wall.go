@@ -1,0 +1,110 @@
+package pages
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+const wallSize = 20
+
+// wallState is what a wall shows at one moment; the page renders it and the script fetches it
+// again when it cannot tell what it missed.
+type wallState struct {
+	Killed bool       `json:"killed"`
+	Posts  []WallPost `json:"posts"`
+	Counts wallCounts `json:"counts"`
+	Tags   []tagCount `json:"tags"`
+	Since  string     `json:"since"` // the event id the state is as of
+}
+
+type wallData struct {
+	Campaign *giveaway.Campaign
+	State    wallState
+	Tags     string
+}
+
+func (p *Pages) wallState(ctx context.Context, campaignID int64) (wallState, error) {
+	// The event id first: anything after it reaches the wall through its stream.
+	st := wallState{Since: p.hub.LastID(wallTopic(campaignID)), Posts: []WallPost{}}
+	set, err := p.walls.settings(ctx, campaignID)
+	if err != nil {
+		return st, err
+	}
+	st.Killed = set.Killed
+	if st.Counts, err = p.walls.counts(ctx, campaignID); err != nil {
+		return st, err
+	}
+	if st.Tags, err = p.walls.topHashtags(ctx, campaignID, 8); err != nil {
+		return st, err
+	}
+	if set.Killed {
+		return st, nil
+	}
+	which := "all"
+	if set.Mode == "manual" {
+		which = "approved"
+	}
+	posts, err := p.walls.latest(ctx, campaignID, 2*wallSize, which)
+	if err != nil {
+		return st, err
+	}
+	for _, post := range posts {
+		if len(st.Posts) < wallSize && p.live.visible(set, post, false) {
+			st.Posts = append(st.Posts, post)
+		}
+	}
+	return st, nil
+}
+
+// wall is the big screen at the booth.
+func (p *Pages) wall(c echo.Context) error {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	st, err := p.wallState(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return p.page(c, http.StatusOK, "wall", camp.Name, "wallpage", wallData{Campaign: camp, State: st, Tags: tagLine(camp)})
+}
+
+func (p *Pages) wallPosts(c echo.Context) error {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	st, err := p.wallState(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, st)
+}
+
+// wallEvents streams posts, removals and counters. A wall that reconnects gets what it missed
+// from this instance's memory, or "reset" to fetch its state again.
+func (p *Pages) wallEvents(c echo.Context) error {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return p.domainError(c, err)
+	}
+	sub, replay, caughtUp := p.hub.Subscribe(wallTopic(camp.ID), lastEventID(c))
+	defer p.hub.Unsubscribe(sub)
+	s := openSSE(c)
+	if !caughtUp {
+		if err := s.send(Event{ID: p.hub.LastID(wallTopic(camp.ID)), Name: "reset"}); err != nil {
+			return nil
+		}
+	}
+	for _, ev := range replay {
+		if err := s.send(ev); err != nil {
+			return nil
+		}
+	}
+	return s.pump(c, sub, func(ev Event) (*Event, error) { return &ev, nil })
+}

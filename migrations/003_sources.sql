@@ -1,0 +1,5 @@
+-- Reserved for the sources work; replaced when it lands.
+SELECT 1;
+
+---- create above / drop below ----
+SELECT 1;
