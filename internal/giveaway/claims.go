@@ -120,7 +120,8 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 			return err
 		}
 		if network == "twitter" {
-			if err := q.LockMatching(ctx); err != nil {
+			// The same lock the ingest path takes for this person's posts (ingest.PersonKey).
+			if err := q.LockPeople(ctx, []string{network + ":" + norm}); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -191,5 +193,32 @@ func TestClaimingAgainReturnsTheSameClaim(t *testing.T) {
 	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM claims`).Scan(&n)
 	if n != 1 {
 		t.Fatalf("%d claims, want 1", n)
+	}
+}
+
+// A claim and its post committing at the same moment must still find each other.
+func TestClaimAndPostArrivingTogetherAlwaysMatch(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	const n = 40
+	tokens := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		handle := fmt.Sprintf("racer%d", i)
+		go func() {
+			defer wg.Done()
+			tokens[i] = e.claim("pycon", handle).Body["token"].(string)
+		}()
+		go func() {
+			defer wg.Done()
+			e.ingest(v1(fmt.Sprintf("7669%015d", i), handle, "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic"))
+		}()
+	}
+	wg.Wait()
+	for i, tok := range tokens {
+		if s := e.claimStatus(tok); s != "verified" {
+			t.Errorf("racer%d: %s", i, s)
+		}
 	}
 }

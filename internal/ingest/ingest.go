@@ -105,6 +105,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 				return err
 			}
 			var toMatch store.MatchPendingClaimsParams
+			var people []string
 			wall := newWallNote()
 			for _, r := range up {
 				if r.Inserted {
@@ -113,6 +114,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 				if e, ok := eligibleKeys[r.Network+"\x00"+r.ID]; ok {
 					toMatch.Network = append(toMatch.Network, r.Network)
 					toMatch.ID = append(toMatch.ID, r.ID)
+					people = append(people, PersonKey(r.Network, strings.ToLower(e.post.Handle)))
 					if r.Inserted {
 						wall.add(e)
 					}
@@ -126,7 +128,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 			res.Duplicates += len(posts) - res.Stored
 			changed = len(up) > 0
 			if len(toMatch.ID) > 0 {
-				n, err := match(ctx, q, toMatch)
+				n, err := match(ctx, q, toMatch, people)
 				if err != nil {
 					return err
 				}
@@ -156,10 +158,13 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 	return res, nil
 }
 
-// match verifies the pending claims these eligible posts satisfy. The matching lock makes a claim
+// PersonKey names a person for the matching lock; giveaway takes the same key for a claim.
+func PersonKey(network, handleNorm string) string { return network + ":" + handleNorm }
+
+// match verifies the pending claims these eligible posts satisfy. The people's locks make a claim
 // committed at the same moment either visible here or able to see these posts.
-func match(ctx context.Context, q *store.Queries, p store.MatchPendingClaimsParams) (int, error) {
-	if err := q.LockMatching(ctx); err != nil {
+func match(ctx context.Context, q *store.Queries, p store.MatchPendingClaimsParams, people []string) (int, error) {
+	if err := q.LockPeople(ctx, people); err != nil {
 		return 0, err
 	}
 	verified, err := q.MatchPendingClaims(ctx, p)
@@ -191,11 +196,13 @@ func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.
 		return len(gone), err
 	}
 	var u store.UnverifyClaimsOfTweetsParams
+	var people []string
 	for _, g := range gone {
 		u.Network = append(u.Network, g.Network)
 		u.ID = append(u.ID, g.ID)
+		people = append(people, PersonKey(g.Network, g.HandleNorm))
 	}
-	if err := q.LockMatching(ctx); err != nil {
+	if err := q.LockPeople(ctx, people); err != nil {
 		return 0, err
 	}
 	reverted, err := q.UnverifyClaimsOfTweets(ctx, store.UnverifyClaimsOfTweetsParams(u))
@@ -224,7 +231,8 @@ func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.
 		if err != nil {
 			return 0, err
 		}
-		if _, err := match(ctx, q, store.MatchPendingClaimsParams{Network: []string{t.Network}, ID: []string{t.ID}}); err != nil {
+		if _, err := match(ctx, q, store.MatchPendingClaimsParams{Network: []string{t.Network}, ID: []string{t.ID}},
+			[]string{PersonKey(c.Network, c.HandleNorm)}); err != nil {
 			return 0, err
 		}
 	}

@@ -295,14 +295,16 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 	return items, nil
 }
 
-const lockMatching = `-- name: LockMatching :exec
-SELECT pg_advisory_xact_lock(7270001)
+const lockPeople = `-- name: LockPeople :exec
+SELECT pg_advisory_xact_lock(k)
+FROM (SELECT DISTINCT hashtextextended(unnest($1::text[]), 0) AS k ORDER BY 1) s
 `
 
-// Serialises the two sides of matching (a claim looking for its post, a post looking for its
-// claim) so neither can miss the other when both commit at the same moment.
-func (q *Queries) LockMatching(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, lockMatching)
+// Serialises the two sides of matching for the same person (a claim looking for its post, a post
+// looking for its claim), so neither can miss the other when both commit at the same moment.
+// Keys are "network:handle_norm"; taking them in one sorted order keeps batches from deadlocking.
+func (q *Queries) LockPeople(ctx context.Context, people []string) error {
+	_, err := q.db.Exec(ctx, lockPeople, people)
 	return err
 }
 

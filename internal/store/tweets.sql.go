@@ -38,11 +38,11 @@ WITH input AS (
     ON CONFLICT DO NOTHING
 ), gone AS (
     DELETE FROM tweets t USING input i WHERE t.network = i.network AND t.id = i.id
-    RETURNING t.network, t.id
+    RETURNING t.network, t.id, t.handle_norm
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM gone
 )
-SELECT network, id FROM gone
+SELECT network, id, handle_norm FROM gone
 `
 
 type DeleteTweetsParams struct {
@@ -51,8 +51,9 @@ type DeleteTweetsParams struct {
 }
 
 type DeleteTweetsRow struct {
-	Network string
-	ID      string
+	Network    string
+	ID         string
+	HandleNorm string
 }
 
 // Honours delete notices: the post goes, a tombstone keeps a late copy out, the index is told.
@@ -65,7 +66,7 @@ func (q *Queries) DeleteTweets(ctx context.Context, arg DeleteTweetsParams) ([]D
 	items := []DeleteTweetsRow{}
 	for rows.Next() {
 		var i DeleteTweetsRow
-		if err := rows.Scan(&i.Network, &i.ID); err != nil {
+		if err := rows.Scan(&i.Network, &i.ID, &i.HandleNorm); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -85,10 +85,12 @@ WHERE c.campaign_id = @campaign_id
 ORDER BY c.updated_at DESC, c.id DESC
 LIMIT @max_rows;
 
--- name: LockMatching :exec
--- Serialises the two sides of matching (a claim looking for its post, a post looking for its
--- claim) so neither can miss the other when both commit at the same moment.
-SELECT pg_advisory_xact_lock(7270001);
+-- name: LockPeople :exec
+-- Serialises the two sides of matching for the same person (a claim looking for its post, a post
+-- looking for its claim), so neither can miss the other when both commit at the same moment.
+-- Keys are "network:handle_norm"; taking them in one sorted order keeps batches from deadlocking.
+SELECT pg_advisory_xact_lock(k)
+FROM (SELECT DISTINCT hashtextextended(unnest(@people::text[]), 0) AS k ORDER BY 1) s;
 
 -- name: AnonymiseClaims :execrows
 -- Purge: the claim keeps its network, status and times for the counts; the person goes.

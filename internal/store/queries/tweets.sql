@@ -63,11 +63,11 @@ WITH input AS (
     ON CONFLICT DO NOTHING
 ), gone AS (
     DELETE FROM tweets t USING input i WHERE t.network = i.network AND t.id = i.id
-    RETURNING t.network, t.id
+    RETURNING t.network, t.id, t.handle_norm
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM gone
 )
-SELECT network, id FROM gone;
+SELECT network, id, handle_norm FROM gone;
 
 -- name: EligibleTweetFor :one
 -- The earliest post of this person that carries every required hashtag inside the window.
