@@ -103,7 +103,7 @@ func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug 
 
 // CreateClaim records an attendee's claim, or returns the person's existing claim (created is
 // then false) with a fresh token for this device. A twitter claim whose eligible post is already
-// stored is verified at once.
+// stored is verified at once. The claim, its events and its token are one statement.
 func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (claim *Claim, created bool, err error) {
 	display, norm, post, err := person(in.Network, in.Handle, in.PostURL, true)
 	if err != nil {
@@ -125,27 +125,24 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 				return err
 			}
 		}
-		row, isNew, err := insertClaim(ctx, q, store.InsertClaimParams{CampaignID: c.ID, Network: network,
-			Handle: display, HandleNorm: norm, PostUrl: post, Status: "pending"})
-		if err != nil {
-			return err
-		}
-		created = isNew
-		if isNew {
-			if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, ClaimID: &row.ID,
-				Actor: "attendee", Action: "claimed", Details: details("network", network)}); err != nil {
+		for try := 0; try < 8; try++ {
+			rows, err := q.CreateClaim(ctx, store.CreateClaimParams{CampaignID: c.ID, Network: network,
+				HandleNorm: norm, Handle: display, PostUrl: post, Code: newCode(), TokenHash: hash,
+				MatchPosts: network == "twitter"})
+			if err != nil {
 				return err
 			}
-			if row, err = s.verifyFromStoredPosts(ctx, q, c, row); err != nil {
-				return err
+			if len(rows) == 0 {
+				continue // the code was taken, or the person's claim appeared meanwhile: look again
 			}
+			r := rows[0]
+			created = r.Created
+			claim = &Claim{ID: r.ID, Campaign: slug, Network: network, Handle: r.Handle, PostURL: r.PostUrl,
+				Code: r.Code, Status: r.Status, Token: token, TweetID: r.TweetID, VerifiedAt: r.VerifiedAt,
+				CreatedAt: r.CreatedAt}
+			return nil
 		}
-		if err := q.AddClaimToken(ctx, store.AddClaimTokenParams{TokenHash: hash, ClaimID: row.ID}); err != nil {
-			return err
-		}
-		claim = claimView(slug, row)
-		claim.Token = token
-		return nil
+		return apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
 	})
 	if created && err == nil {
 		s.claims.Inc()

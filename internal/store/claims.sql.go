@@ -132,6 +132,129 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 	return i, err
 }
 
+const createClaim = `-- name: CreateClaim :many
+WITH camp AS (
+    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp WHERE cp.id = $1
+), existing AS (
+    SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims ex
+    WHERE ex.campaign_id = $1 AND ex.network = $2 AND ex.handle_norm = $3
+), post AS (
+    SELECT t.network, t.id FROM tweets t, camp
+    WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM existing)
+      AND t.network = $2 AND t.handle_norm = $3 AND t.retweet_of IS NULL
+      AND t.hashtags_norm @> camp.required_hashtags
+      AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
+    ORDER BY t.created_at, t.id
+    LIMIT 1
+), ins AS (
+    INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
+                        tweet_network, tweet_id)
+    SELECT $1, $2, $5, $3, $6, $7,
+           CASE WHEN post.id IS NULL THEN 'pending' ELSE 'verified' END,
+           CASE WHEN post.id IS NULL THEN NULL ELSE now() END, post.network, post.id
+    FROM (SELECT 1 AS one) one LEFT JOIN post ON true
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT DO NOTHING
+    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+), events AS (
+    INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
+    SELECT i.campaign_id, i.id, 'attendee', 'claimed', jsonb_build_object('network', i.network) FROM ins i
+    UNION ALL
+    SELECT i.campaign_id, i.id, 'matcher', 'verified', jsonb_build_object('tweet_id', i.tweet_id)
+    FROM ins i WHERE i.status = 'verified'
+    RETURNING id, campaign_id, claim_id, action
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'event', '', e.id::text FROM events e
+    UNION ALL
+    -- The post's document now names the claim it matched.
+    SELECT 'tweet', i.tweet_network, i.tweet_id FROM ins i WHERE i.tweet_id IS NOT NULL
+), token AS (
+    INSERT INTO claim_tokens (token_hash, claim_id)
+    SELECT $8::bytea AS token_hash, i.id FROM ins i
+    UNION ALL
+    SELECT $8::bytea AS token_hash, x.id FROM existing x
+), notified AS (
+    SELECT pg_notify('giveaway_events', json_build_object('campaign_id', e.campaign_id, 'claim_id', e.claim_id,
+        'action', e.action)::text) FROM events e
+)
+SELECT ins.id, ins.code, ins.status, ins.handle, ins.post_url, ins.tweet_id, ins.verified_at, ins.created_at,
+       true AS created, (SELECT count(*) FROM notified) AS notified
+FROM ins
+UNION ALL
+SELECT existing.id, existing.code, existing.status, existing.handle, existing.post_url, existing.tweet_id,
+       existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
+FROM existing
+`
+
+type CreateClaimParams struct {
+	CampaignID int64
+	Network    string
+	HandleNorm string
+	MatchPosts bool
+	Handle     string
+	PostUrl    *string
+	Code       string
+	TokenHash  []byte
+}
+
+type CreateClaimRow struct {
+	ID         int64
+	Code       string
+	Status     string
+	Handle     string
+	PostUrl    *string
+	TweetID    *string
+	VerifiedAt *time.Time
+	CreatedAt  time.Time
+	Created    bool
+	Notified   int64
+}
+
+// An attendee's claim in one statement: the person's existing claim, or a new one that a stored
+// post already verifies (the post may have come first), its audit events and outbox rows, and a
+// token for this device either way. The caller holds the person's matching lock. No row back
+// means the short code was taken, or a claim for the person appeared concurrently: try again.
+func (q *Queries) CreateClaim(ctx context.Context, arg CreateClaimParams) ([]CreateClaimRow, error) {
+	rows, err := q.db.Query(ctx, createClaim,
+		arg.CampaignID,
+		arg.Network,
+		arg.HandleNorm,
+		arg.MatchPosts,
+		arg.Handle,
+		arg.PostUrl,
+		arg.Code,
+		arg.TokenHash,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CreateClaimRow{}
+	for rows.Next() {
+		var i CreateClaimRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Code,
+			&i.Status,
+			&i.Handle,
+			&i.PostUrl,
+			&i.TweetID,
+			&i.VerifiedAt,
+			&i.CreatedAt,
+			&i.Created,
+			&i.Notified,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteClaimTokens = `-- name: DeleteClaimTokens :execrows
 DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campaign_id = $1
 `

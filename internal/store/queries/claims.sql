@@ -100,3 +100,61 @@ WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%';
 
 -- name: DeleteClaimTokens :execrows
 DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campaign_id = $1;
+
+-- name: CreateClaim :many
+-- An attendee's claim in one statement: the person's existing claim, or a new one that a stored
+-- post already verifies (the post may have come first), its audit events and outbox rows, and a
+-- token for this device either way. The caller holds the person's matching lock. No row back
+-- means the short code was taken, or a claim for the person appeared concurrently: try again.
+WITH camp AS (
+    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp WHERE cp.id = @campaign_id
+), existing AS (
+    SELECT * FROM claims ex
+    WHERE ex.campaign_id = @campaign_id AND ex.network = @network AND ex.handle_norm = @handle_norm
+), post AS (
+    SELECT t.network, t.id FROM tweets t, camp
+    WHERE @match_posts::boolean AND NOT EXISTS (SELECT 1 FROM existing)
+      AND t.network = @network AND t.handle_norm = @handle_norm AND t.retweet_of IS NULL
+      AND t.hashtags_norm @> camp.required_hashtags
+      AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
+    ORDER BY t.created_at, t.id
+    LIMIT 1
+), ins AS (
+    INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
+                        tweet_network, tweet_id)
+    SELECT @campaign_id, @network, @handle, @handle_norm, @post_url, @code,
+           CASE WHEN post.id IS NULL THEN 'pending' ELSE 'verified' END,
+           CASE WHEN post.id IS NULL THEN NULL ELSE now() END, post.network, post.id
+    FROM (SELECT 1 AS one) one LEFT JOIN post ON true
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT DO NOTHING
+    RETURNING *
+), events AS (
+    INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
+    SELECT i.campaign_id, i.id, 'attendee', 'claimed', jsonb_build_object('network', i.network) FROM ins i
+    UNION ALL
+    SELECT i.campaign_id, i.id, 'matcher', 'verified', jsonb_build_object('tweet_id', i.tweet_id)
+    FROM ins i WHERE i.status = 'verified'
+    RETURNING id, campaign_id, claim_id, action
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'event', '', e.id::text FROM events e
+    UNION ALL
+    -- The post's document now names the claim it matched.
+    SELECT 'tweet', i.tweet_network, i.tweet_id FROM ins i WHERE i.tweet_id IS NOT NULL
+), token AS (
+    INSERT INTO claim_tokens (token_hash, claim_id)
+    SELECT @token_hash::bytea AS token_hash, i.id FROM ins i
+    UNION ALL
+    SELECT @token_hash::bytea AS token_hash, x.id FROM existing x
+), notified AS (
+    SELECT pg_notify('giveaway_events', json_build_object('campaign_id', e.campaign_id, 'claim_id', e.claim_id,
+        'action', e.action)::text) FROM events e
+)
+SELECT ins.id, ins.code, ins.status, ins.handle, ins.post_url, ins.tweet_id, ins.verified_at, ins.created_at,
+       true AS created, (SELECT count(*) FROM notified) AS notified
+FROM ins
+UNION ALL
+SELECT existing.id, existing.code, existing.status, existing.handle, existing.post_url, existing.tweet_id,
+       existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
+FROM existing;
