@@ -36,6 +36,7 @@ func main() {
 			importCommand(),
 			streamCommand(),
 			reportCommand(),
+			esCommand(),
 		},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {

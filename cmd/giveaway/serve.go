@@ -42,6 +42,8 @@ func serveCommand() *cli.Command {
 				Usage: "how long a staff login lasts"},
 			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
 				Usage: "how long staff may undo a give (admins: always)"},
+			&cli.FloatFlag{Name: "x-price-per-post", Value: 0.005, Sources: cli.EnvVars("X_PRICE_PER_POST"),
+				Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
 			&cli.StringFlag{Name: "web-dir", Sources: cli.EnvVars("WEB_DIR"),
 				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
@@ -80,6 +82,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
 		SecureCookies:   secure,
 		SessionTTL:      cmd.Duration("session-ttl"),
+		XPricePerPost:   cmd.Float("x-price-per-post"),
 	}, httpapi.Deps{
 		Pool:     pool,
 		Giveaway: ga,

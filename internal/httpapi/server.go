@@ -33,6 +33,8 @@ type Config struct {
 	// SecureCookies marks cookies Secure (set when PUBLIC_BASE_URL is https).
 	SecureCookies bool
 	SessionTTL    time.Duration
+	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
+	XPricePerPost float64
 }
 
 // Deps are the services the handlers call.
@@ -110,6 +112,8 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/api/v1/claims/:id/undo", s.undo, staff...)
 	e.POST("/api/v1/claims/:id/approve", s.approve, staff...)
 	e.POST("/api/v1/claims/:id/reject", s.reject, staff...)
+	e.GET("/api/v1/campaigns/:slug/report", s.report, staff...)
+	e.GET("/c/:slug/report", s.reportPage, staff...)
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
 }

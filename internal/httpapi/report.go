@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/report"
+)
+
+var errInvalidFormat = apperr.New(apperr.Invalid, "invalid_format", "format is json or csv").With("field", "format")
+
+// report answers the end-of-day report as JSON, or as CSV with ?format=csv (one row per prize
+// given, for the spreadsheet).
+func (s *server) report(c echo.Context) error {
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		return errInvalidFormat
+	}
+	r, err := s.buildReport(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if format == "csv" {
+		var buf bytes.Buffer
+		if err := report.WriteCSV(&buf, r); err != nil {
+			return err
+		}
+		c.Response().Header().Set("Content-Disposition",
+			`attachment; filename="`+r.Campaign.Slug+`-`+r.From.String()+`.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+// reportPage is the printable report: one HTML file with inline CSS and server-drawn SVG charts.
+func (s *server) reportPage(c echo.Context) error {
+	r, err := s.buildReport(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := report.WriteHTML(&buf, r); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	h.Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+func (s *server) buildReport(c echo.Context) (*report.Report, error) {
+	return report.BuildQuery(c.Request().Context(), s.deps.Pool, c.Param("slug"), c.QueryParam("date"),
+		c.QueryParam("from"), c.QueryParam("to"), time.Now(), report.WithXPricePerPost(s.cfg.XPricePerPost))
+}

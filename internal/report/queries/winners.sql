@@ -1,0 +1,7 @@
+-- One row per prize given in [$2, $3) and not undone: the winners list and the CSV.
+SELECT g.given_at, c.network, c.handle, p.key, p.name, g.given_by_name, c.code
+FROM giveaways g
+JOIN claims c ON c.id = g.claim_id
+JOIN prizes p ON p.id = g.prize_id
+WHERE g.campaign_id = $1 AND g.given_at >= $2 AND g.given_at < $3 AND g.undone_at IS NULL
+ORDER BY g.given_at, g.id;
