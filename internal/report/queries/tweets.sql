@@ -2,7 +2,7 @@
 -- row (hour -1): captured carry any tracked hashtag ($4); eligible carry all of them, are no
 -- plain retweet, and fall inside the campaign window [$5, $6).
 -- Posts are binned by quarter hour exactly as the statistics tweets_quarter_hours say (see
--- migrations/004_report.sql), so the planner hashes the day's rows into a hundred bins instead
+-- migrations/003_report.sql), so the planner hashes the day's rows into a hundred bins instead
 -- of sorting them all; every UTC offset is a multiple of 15 minutes, so a bin never straddles
 -- two local hours, and only the bins are turned into local hours.
 WITH bins AS (
