@@ -44,6 +44,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the pages' Deps adjusted by tune (rate limits, WebDir ...).
+func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
+	t.Helper()
 	pool := pgtest.New(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -57,8 +63,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, PublicBaseURL: base,
-		ClaimsPerMinute: 100000})
+	deps := pages.Deps{Pool: pool, Giveaway: ga, Auth: au, PublicBaseURL: base, ClaimsPerMinute: 100000}
+	if tune != nil {
+		tune(&deps)
+	}
+	p, err := pages.Register(e, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,22 @@
 package pages
 
 import (
+	"errors"
 	"io/fs"
+	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 )
 
 // csp lets pages run only our own scripts and styles; user text can never become code.
@@ -22,14 +28,17 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 // so no page sends a Referer anywhere.
 func (p *Pages) headers(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+		securityHeaders(c.Response().Header())
 		return next(c)
 	}
+}
+
+func securityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 }
 
 // csrfCookie is shared with the JSON API's CSRF middleware, so the token a page embeds is also
@@ -51,8 +60,9 @@ func (p *Pages) csrf() echo.MiddlewareFunc {
 	})
 }
 
-// rateLimit allows perMinute posts a minute from one address, with a burst for a queue at the
-// booth behind one venue NAT.
+// rateLimit allows perMinute requests a minute from one address, with a burst for a queue at
+// the booth behind one venue NAT. Refusals are errors, so each route answers them in its own
+// format (see htmlErrors).
 func rateLimit(perMinute int) echo.MiddlewareFunc {
 	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/4, 10), ExpiresIn: 5 * time.Minute,
@@ -61,14 +71,80 @@ func rateLimit(perMinute int) echo.MiddlewareFunc {
 		Store:               store,
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "10")
-			return p429(c)
+			e := apperr.New(apperr.TooMany, "rate_limited", "too many requests from this address; wait a few seconds")
+			e.RetryAfter = 10 * time.Second
+			return e
 		},
 	})
 }
 
-func p429(c echo.Context) error {
-	return c.String(http.StatusTooManyRequests, "Too many requests from this address; wait a few seconds.\n")
+// htmlErrors answers any error of a page route with the HTML error page. Without it errors
+// would reach the server's error handler, which is the JSON API's.
+func (p *Pages) htmlErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		return p.domainError(c, err)
+	}
+}
+
+// jsonErrors answers any error of a JSON route in the JSON API's shape:
+// {"error": {"code", "message", "details"}}.
+func (p *Pages) jsonErrors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		status, e := classify(c, err)
+		retryAfter(c, e)
+		body := map[string]any{"code": e.Code, "message": e.Message}
+		if len(e.Details) > 0 {
+			body["details"] = e.Details
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.JSON(status, map[string]any{"error": body})
+	}
+}
+
+var statusOf = map[apperr.Kind]int{apperr.Invalid: 400, apperr.Unprocessable: 422, apperr.NotFound: 404,
+	apperr.Conflict: 409, apperr.Unauthorized: 401, apperr.Forbidden: 403, apperr.TooMany: 429, apperr.TooLarge: 413}
+
+// errInternal is what an unexpected error shows: its own text may hold internals.
+var errInternal = apperr.New(0, "internal", "something went wrong on our side; try again")
+
+// classify gives any error a status and a domain error to show, as the JSON API does; an
+// unexpected error is logged and shown as errInternal.
+func classify(c echo.Context, err error) (int, *apperr.Error) {
+	if e, ok := apperr.As(err); ok {
+		if status := statusOf[e.Kind]; status != 0 {
+			return status, e
+		}
+		return http.StatusBadRequest, e
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code < 500 {
+		code := map[int]string{http.StatusNotFound: "not_found", http.StatusForbidden: "forbidden",
+			http.StatusRequestEntityTooLarge: "body_too_large"}[he.Code]
+		if code == "" {
+			code = "http_" + strconv.Itoa(he.Code)
+		}
+		msg := http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+		return he.Code, apperr.New(0, code, "%s", msg)
+	}
+	slog.Error("page failed", "path", c.Request().URL.Path, "err", err)
+	return http.StatusInternalServerError, errInternal
+}
+
+func retryAfter(c echo.Context, e *apperr.Error) {
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
 }
 
 // static serves web/static. A URL carrying the file's content hash (as templates write it) may
@@ -77,7 +153,7 @@ func (p *Pages) static(c echo.Context) error {
 	name := strings.TrimPrefix(path.Clean("/"+c.Param("*")), "/")
 	b, err := fs.ReadFile(p.staticFS(), name)
 	if err != nil {
-		return echo.ErrNotFound
+		return apperr.New(apperr.NotFound, "not_found", "no such file")
 	}
 	h := c.Response().Header()
 	if v := c.QueryParam("v"); v != "" && p.deps.WebDir == "" && v == p.embed.hashes[name] {

@@ -3,11 +3,14 @@ package pages
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 )
 
 // wallStore reads the wall's posts and writes moderation. Every change is one transaction that
@@ -131,22 +134,48 @@ func (w *wallStore) change(ctx context.Context, ch wallChange, actor, action str
 	})
 }
 
+// post reads post (network, id) for moderating campaignID's wall: its author, and whether it
+// belongs on that wall. A post that is not stored is refused.
+func (w *wallStore) post(ctx context.Context, tx pgx.Tx, campaignID int64, network, id string) (string, bool, error) {
+	var handle string
+	var onWall bool
+	err := tx.QueryRow(ctx, qWallPost, campaignID, network, id).Scan(&handle, &onWall)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, apperr.New(apperr.Unprocessable, "post_not_found",
+			"there is no stored %s post with this id", network).With("field", "id")
+	}
+	return handle, onWall, err
+}
+
 func (w *wallStore) hide(ctx context.Context, campaignID int64, network, id, actor string) error {
 	ch := wallChange{CampaignID: campaignID, Action: "hide", Network: network, ID: id}
 	details := map[string]any{"network": network, "tweet_id": id}
 	return w.change(ctx, ch, actor, "hidden", details, func(tx pgx.Tx) error {
-		var handle string
-		err := tx.QueryRow(ctx, qHidePost, campaignID, network, id, actor).Scan(&handle)
+		handle, _, err := w.post(ctx, tx, campaignID, network, id)
+		if err != nil {
+			return err
+		}
 		details["handle"] = handle
+		_, err = tx.Exec(ctx, qHidePost, campaignID, network, id, actor)
 		return err
 	})
 }
 
+// approve lets a post onto the wall; only a post that belongs on it, so approval cannot put
+// an unrelated, reposted or out-of-window post on the booth's screen.
 func (w *wallStore) approve(ctx context.Context, campaignID int64, network, id, actor string) error {
 	ch := wallChange{CampaignID: campaignID, Action: "approve", Network: network, ID: id}
 	return w.change(ctx, ch, actor, "wall_approved", map[string]any{"network": network, "tweet_id": id},
 		func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, qApprovePost, campaignID, network, id, actor)
+			_, onWall, err := w.post(ctx, tx, campaignID, network, id)
+			if err != nil {
+				return err
+			}
+			if !onWall {
+				return apperr.New(apperr.Unprocessable, "post_not_on_wall", "this post does not belong on the "+
+					"campaign's wall: it lacks the campaign's hashtags, is a repost, or was posted outside the campaign's dates")
+			}
+			_, err = tx.Exec(ctx, qApprovePost, campaignID, network, id, actor)
 			return err
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,10 @@ type Deps struct {
 	SecureCookies bool
 	// ClaimsPerMinute is the claim form's budget per client address (default 300).
 	ClaimsPerMinute int
+	// StatusPerMinute is the budget per client address of the claim status page, its QR code
+	// and its event stream together (default 3×ClaimsPerMinute: one view is three requests, and
+	// a phone's page reconnects whenever it wakes).
+	StatusPerMinute int
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -45,17 +50,25 @@ type Pages struct {
 	hub   *Hub
 	walls *wallStore
 	live  *live
-	// limiter budgets the public claim form per address.
-	limiter echo.MiddlewareFunc
-	siteMu  sync.Mutex
-	ready   chan struct{}
-	once    sync.Once
+	// Budgets per client address. The login form has its own, so a crowd claiming behind the
+	// venue's NAT cannot lock staff out.
+	claimLimiter, loginLimiter, statusLimiter echo.MiddlewareFunc
+
+	siteMu sync.Mutex
+	ready  chan struct{}
+	once   sync.Once
 }
+
+// loginPerMinute is the login form's budget per address, as the JSON API's login has.
+const loginPerMinute = 120
 
 // Register adds every page route to e.
 func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.ClaimsPerMinute <= 0 {
 		deps.ClaimsPerMinute = 300
+	}
+	if deps.StatusPerMinute <= 0 {
+		deps.StatusPerMinute = 3 * deps.ClaimsPerMinute
 	}
 	if deps.UndoWindow <= 0 {
 		deps.UndoWindow = 10 * time.Minute
@@ -67,43 +80,56 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	}
 	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{})}
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
-	p.limiter = rateLimit(deps.ClaimsPerMinute)
+	p.claimLimiter = rateLimit(deps.ClaimsPerMinute)
+	p.loginLimiter = rateLimit(loginPerMinute)
+	p.statusLimiter = rateLimit(deps.StatusPerMinute)
 	p.routes(e)
 	return p, nil
 }
 
-// routes is the table of contents of the pages.
+// routes is the table of contents of the pages. Middleware is attached per route, never to a
+// group: Echo routes every request that matches no route through a group's middleware (it adds
+// catch-all routes), which would change 404s and 405s for the whole server, /api/v1 included.
 func (p *Pages) routes(e *echo.Echo) {
-	e.GET("/static/*", p.static)
+	// Outermost, errors are answered in the route's format, so the JSON API's handler never
+	// sees them; then the security headers, then CSRF.
+	csrf := p.csrf()
+	page := []echo.MiddlewareFunc{p.htmlErrors, p.headers, csrf}
+	data := []echo.MiddlewareFunc{p.jsonErrors, p.headers, csrf}
+	with := func(base []echo.MiddlewareFunc, m ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return slices.Concat(base, m)
+	}
+	status := with(page, p.statusLimiter)
+	staff := with(page, p.staffOnly)
 
-	g := e.Group("", p.headers, p.csrf())
-	g.GET("/c/:slug", p.claimPage)
-	g.POST("/c/:slug", p.claimSubmit, p.limiter)
-	g.GET("/c/:slug/poster", p.poster)
-	g.GET("/c/:slug/poster/qr.png", p.posterQR)
-	g.GET("/c/:slug/wall", p.wall)
-	g.GET("/c/:slug/wall/events", p.wallEvents)
-	g.GET("/c/:slug/wall/posts", p.wallPosts)
+	e.GET("/static/*", p.static, p.htmlErrors)
 
-	g.GET("/claims/:token", p.claimStatus)
-	g.GET("/claims/:token/qr.png", p.claimQR)
-	g.GET("/claims/:token/events", p.claimEvents)
+	e.GET("/c/:slug", p.claimPage, page...)
+	e.POST("/c/:slug", p.claimSubmit, with(page, p.claimLimiter)...)
+	e.GET("/c/:slug/poster", p.poster, page...)
+	e.GET("/c/:slug/poster/qr.png", p.posterQR, page...)
+	e.GET("/c/:slug/wall", p.wall, page...)
+	e.GET("/c/:slug/wall/events", p.wallEvents, page...)
+	e.GET("/c/:slug/wall/posts", p.wallPosts, data...)
 
-	g.GET("/staff", p.staff)
-	g.POST("/staff/login", p.staffLogin, p.limiter)
-	g.POST("/staff/logout", p.staffLogout)
-	staff := g.Group("/staff", p.staffOnly)
-	staff.GET("/live", p.staffLive)
-	staff.GET("/events", p.staffEvents)
-	staff.POST("/claims/:id/give", p.staffGive)
-	staff.POST("/claims/:id/undo", p.staffUndo)
-	staff.POST("/claims/:id/approve", p.staffApprove)
-	staff.POST("/claims/:id/reject", p.staffReject)
-	staff.POST("/manual", p.staffManual)
-	staff.POST("/block", p.staffBlock)
-	staff.POST("/wall", p.staffWallSettings)
-	staff.POST("/wall/hide", p.staffHide)
-	staff.POST("/wall/approve", p.staffApprovePost)
+	e.GET("/claims/:token", p.claimStatus, status...)
+	e.GET("/claims/:token/qr.png", p.claimQR, status...)
+	e.GET("/claims/:token/events", p.claimEvents, status...)
+
+	e.GET("/staff", p.staff, page...)
+	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)
+	e.POST("/staff/logout", p.staffLogout, page...)
+	e.GET("/staff/live", p.staffLive, staff...)
+	e.GET("/staff/events", p.staffEvents, staff...)
+	e.POST("/staff/claims/:id/give", p.staffGive, staff...)
+	e.POST("/staff/claims/:id/undo", p.staffUndo, staff...)
+	e.POST("/staff/claims/:id/approve", p.staffApprove, staff...)
+	e.POST("/staff/claims/:id/reject", p.staffReject, staff...)
+	e.POST("/staff/manual", p.staffManual, staff...)
+	e.POST("/staff/block", p.staffBlock, staff...)
+	e.POST("/staff/wall", p.staffWallSettings, staff...)
+	e.POST("/staff/wall/hide", p.staffHide, staff...)
+	e.POST("/staff/wall/approve", p.staffApprovePost, staff...)
 }
 
 // Run feeds the pages live updates until ctx ends: one LISTEN connection for this instance.

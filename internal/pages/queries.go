@@ -16,6 +16,7 @@ var (
 	qWallLatest      = mustQuery("wall_latest")
 	qWallCounts      = mustQuery("wall_counts")
 	qTopHashtags     = mustQuery("top_hashtags")
+	qWallPost        = mustQuery("wall_post")
 	qHidePost        = mustQuery("hide_post")
 	qApprovePost     = mustQuery("approve_post")
 	qBlockPerson     = mustQuery("block_person")

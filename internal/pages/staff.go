@@ -176,8 +176,14 @@ func (p *Pages) staffLive(c echo.Context) error {
 }
 
 // staffEvents tells the tablet that its campaign changed; the script then fetches /staff/live.
+// The campaign is chosen as for /staff/live, so the two always follow the same one.
 func (p *Pages) staffEvents(c echo.Context) error {
-	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.QueryParam("c"))
+	ctx := c.Request().Context()
+	refs, err := p.campaignRefs(ctx)
+	if err != nil {
+		return err
+	}
+	camp, err := p.deps.Giveaway.Campaign(ctx, p.campaignFor(c, refs))
 	if err != nil {
 		return p.domainError(c, err)
 	}

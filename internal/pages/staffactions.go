@@ -2,8 +2,11 @@ package pages
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,6 +20,10 @@ import (
 
 // back is the tablet page the form came from, rebuilt from its fields (never a URL it names).
 func back(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, backURL(c))
+}
+
+func backURL(c echo.Context) string {
 	q := url.Values{}
 	if v := c.FormValue("c"); v != "" {
 		q.Set("c", v)
@@ -24,7 +31,10 @@ func back(c echo.Context) error {
 	if v := c.FormValue("q"); v != "" {
 		q.Set("q", v)
 	}
-	return redirect(c, "/staff", q)
+	if len(q) == 0 {
+		return "/staff"
+	}
+	return "/staff?" + q.Encode()
 }
 
 func formID(c echo.Context) (int64, bool) {
@@ -126,26 +136,57 @@ func (p *Pages) campaignID(c echo.Context) (int64, error) {
 	return camp.ID, nil
 }
 
+// Moderation forms come with hidden fields the tablet fills in; input it could not have sent
+// is refused with an error page and its status (400 malformed, 422 no such post or not one for
+// this wall), writing nothing. Refusals about the campaign stay a flash, as for other forms.
+
+func formNetwork(c echo.Context, fallback string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(c.FormValue("network"))) // as the domain reads networks
+	if n == "" {
+		n = fallback
+	}
+	if !slices.Contains(giveaway.Networks, n) {
+		return "", apperr.New(apperr.Invalid, "invalid_network", "network must be one of %s",
+			strings.Join(giveaway.Networks, ", ")).With("field", "network")
+	}
+	return n, nil
+}
+
+// refuse shows a refused moderation form as an error page with a way back to the tablet.
+func (p *Pages) refuse(c echo.Context, err error) error {
+	e, ok := apperr.As(err)
+	if !ok || (e.Kind != apperr.Invalid && e.Kind != apperr.Unprocessable) {
+		return p.failed(c, err)
+	}
+	status, e := classify(c, err)
+	return p.errorPageBack(c, status, messageKey(e), backURL(c))
+}
+
 // staffBlock blocks (or with unblock=1 unblocks) a person from the campaign's wall.
 func (p *Pages) staffBlock(c echo.Context) error {
+	network, err := formNetwork(c, "twitter")
+	if err != nil {
+		return p.refuse(c, err)
+	}
+	handle := normHandle(c.FormValue("handle"))
+	if handle == "" {
+		return p.refuse(c, apperr.New(apperr.Invalid, "handle_required", "enter the handle of the person to block").
+			With("field", "handle"))
+	}
 	id, err := p.campaignID(c)
 	if err != nil {
 		return p.failed(c, err)
 	}
 	a, _ := p.actor(c)
 	on := c.FormValue("unblock") == ""
-	network := c.FormValue("network")
-	if network == "" {
-		network = "twitter"
-	}
-	if err := p.walls.block(c.Request().Context(), id, network, c.FormValue("handle"), a.Name, on); err != nil {
+	if err := p.walls.block(c.Request().Context(), id, network, handle, a.Name, on); err != nil {
 		return p.failed(c, err)
 	}
 	key := "flash_blocked"
 	if !on {
 		key = "flash_unblocked"
 	}
-	setFlash(c, "ok", key, map[string]string{"handle": normHandle(c.FormValue("handle"))})
+	setFlash(c, "ok", key, map[string]string{"handle": handle})
 	return back(c)
 }
 
@@ -180,13 +221,22 @@ func (p *Pages) staffApprovePost(c echo.Context) error {
 }
 
 func (p *Pages) postAction(c echo.Context, act func(context.Context, int64, string, string, string) error, done string) error {
+	network, err := formNetwork(c, "")
+	if err != nil {
+		return p.refuse(c, err)
+	}
+	postID := strings.TrimSpace(c.FormValue("id"))
+	if postID == "" {
+		return p.refuse(c, apperr.New(apperr.Invalid, "post_id_required", "say which post: its id is missing").
+			With("field", "id"))
+	}
 	id, err := p.campaignID(c)
 	if err != nil {
 		return p.failed(c, err)
 	}
 	a, _ := p.actor(c)
-	if err := act(c.Request().Context(), id, c.FormValue("network"), c.FormValue("id"), a.Name); err != nil {
-		return p.failed(c, err)
+	if err := act(c.Request().Context(), id, network, postID, a.Name); err != nil {
+		return p.refuse(c, err)
 	}
 	setFlash(c, "ok", done, nil)
 	return back(c)

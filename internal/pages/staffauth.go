@@ -1,13 +1,17 @@
 package pages
 
 import (
+	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -59,8 +63,21 @@ func (p *Pages) setSession(c echo.Context, value string, expires time.Time) {
 func (p *Pages) staffLogin(c echo.Context) error {
 	sess, err := p.deps.Auth.Login(c.Request().Context(), c.FormValue("name"), c.FormValue("pin"))
 	if err != nil {
-		setFlash(c, "err", "flash_login_failed", nil)
-		return redirect(c, "/staff", nil)
+		// Back to the login form with c and q, so a scanned claim still opens after a retry.
+		e, ok := apperr.As(err)
+		switch {
+		case !ok:
+			slog.Error("staff login failed", "err", err)
+			setFlash(c, "err", "flash_login_error", nil)
+		case e.Code == "invalid_credentials":
+			setFlash(c, "err", "flash_login_failed", nil)
+		case e.Code == "login_locked":
+			secs := strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))
+			setFlash(c, "err", "flash_login_locked", map[string]string{"secs": secs})
+		default:
+			setFlash(c, "err", messageKey(e), nil)
+		}
+		return back(c)
 	}
 	p.setSession(c, sess.Token, sess.ExpiresAt)
 	return back(c)

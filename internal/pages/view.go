@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -105,26 +106,39 @@ func (p *Pages) fragment(c echo.Context, tmpl, name string, data any) error {
 
 type errorData struct {
 	Message string
-	Back    string
+	Back    string // a link back, when there is a better place than the browser's back button
 }
 
 // errorPage shows a message (a message key, or plain text) as an HTML page.
 func (p *Pages) errorPage(c echo.Context, status int, msg string) error {
-	return p.page(c, status, "error", "err_title", "error", errorData{Message: msg, Back: "/"})
+	return p.errorPageBack(c, status, msg, "")
 }
 
-// domainError renders a domain error as a page in the reader's language.
+func (p *Pages) errorPageBack(c echo.Context, status int, msg, back string) error {
+	// Set here too: static files and the router's errors do not pass the headers middleware.
+	securityHeaders(c.Response().Header())
+	err := p.page(c, status, "error", "err_title", "error", errorData{Message: msg, Back: back})
+	if err == nil || c.Response().Committed {
+		return err
+	}
+	// The templates themselves fail: answer a page that needs none, never the JSON API's error.
+	slog.Error("error page failed", "path", c.Request().URL.Path, "err", err)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTML(status, fmt.Sprintf(fallbackErrorPage, status, http.StatusText(status)))
+}
+
+const fallbackErrorPage = `<!doctype html>
+<html><head><meta charset="utf-8"><title>%[1]d %[2]s</title></head>
+<body><h1>%[1]d %[2]s</h1>
+<p>Something is not right. Please try again.</p>
+<p lang="ko">문제가 생겼습니다. 다시 시도해 주세요.</p></body></html>
+`
+
+// domainError renders any error as the error page in the reader's language, with the status the
+// JSON API would answer.
 func (p *Pages) domainError(c echo.Context, err error) error {
-	e, ok := apperr.As(err)
-	if !ok {
-		slog.Error("page failed", "path", c.Request().URL.Path, "err", err)
-		return p.errorPage(c, http.StatusInternalServerError, "err_internal")
-	}
-	status := map[apperr.Kind]int{apperr.Invalid: 400, apperr.Unprocessable: 422, apperr.NotFound: 404,
-		apperr.Conflict: 409, apperr.Unauthorized: 401, apperr.Forbidden: 403, apperr.TooMany: 429}[e.Kind]
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
+	status, e := classify(c, err)
+	retryAfter(c, e)
 	return p.errorPage(c, status, messageKey(e))
 }
 

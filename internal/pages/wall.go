@@ -73,10 +73,11 @@ func (p *Pages) wall(c echo.Context) error {
 	return p.page(c, http.StatusOK, "wall", camp.Name, "wallpage", wallData{Campaign: camp, State: st, Tags: tagLine(camp)})
 }
 
+// wallPosts is JSON for the wall's script: errors are returned for jsonErrors to answer.
 func (p *Pages) wallPosts(c echo.Context) error {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	st, err := p.wallState(c.Request().Context(), camp.ID)
 	if err != nil {
