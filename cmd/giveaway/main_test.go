@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -76,6 +77,14 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 		}
 	}
 
+	// An attendee's page holds a live-update stream open; shutdown must not wait for it.
+	claim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"handle":"sse_user"}`)
+	sse, err := http.Get(base + "/claims/" + claim["token"].(string) + "/events")
+	if err != nil || sse.StatusCode != 200 {
+		t.Fatalf("claim events: %v %v", err, sse)
+	}
+	defer sse.Body.Close()
+
 	// A slow upload is in flight when SIGTERM arrives; it must still be answered.
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
@@ -99,9 +108,34 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 	if code := <-done; code != 200 {
 		t.Fatalf("in-flight request during shutdown answered %d\n%s", code, logs.String())
 	}
-	if err := srv.Wait(); err != nil {
-		t.Fatalf("serve exited with %v after SIGTERM\n%s", err, logs.String())
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve still running 10 s after SIGTERM (an open event stream holds it?)\n%s", logs.String())
 	}
+}
+
+func postJSON(t *testing.T, url, token, body string) map[string]any {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("POST %s: %d %v %v", url, resp.StatusCode, out, err)
+	}
+	return out
 }
 
 func runBin(env []string, bin string, args ...string) (string, error) {

@@ -25,7 +25,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "run the HTTP service (refuses to start on a schema that is behind: run `giveaway migrate`)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen-addr", Value: ":8080", Sources: cli.EnvVars("LISTEN_ADDR"),
 				Usage: "address the HTTP server listens on"},
 			&cli.StringFlag{Name: "public-base-url", Value: "http://localhost:8080", Sources: cli.EnvVars("PUBLIC_BASE_URL"),
@@ -48,7 +48,7 @@ func serveCommand() *cli.Command {
 				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
-		},
+		}, esFlags()...),
 		Action: serve,
 	}
 }
@@ -121,6 +121,12 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		background.Add(1)
 		go func() { defer background.Done(); xs.Run(ctx) }()
 	}
+	feedDone, err := startESFeed(ctx, cmd, pool, reg)
+	if err != nil {
+		return err
+	}
+	background.Add(1)
+	go func() { defer background.Done(); feedDone() }()
 
 	errc := make(chan error, 1)
 	go func() {

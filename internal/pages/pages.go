@@ -57,6 +57,9 @@ type Pages struct {
 	siteMu sync.Mutex
 	ready  chan struct{}
 	once   sync.Once
+	// stopping closes when Run ends, so open event streams end and a graceful shutdown need not
+	// wait for phones that never hang up.
+	stopping chan struct{}
 }
 
 // loginPerMinute is the login form's budget per address, as the JSON API's login has.
@@ -78,7 +81,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{})}
+	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = rateLimit(deps.ClaimsPerMinute)
 	p.loginLimiter = rateLimit(loginPerMinute)
@@ -134,6 +137,7 @@ func (p *Pages) routes(e *echo.Echo) {
 
 // Run feeds the pages live updates until ctx ends: one LISTEN connection for this instance.
 func (p *Pages) Run(ctx context.Context) {
+	defer close(p.stopping)
 	go p.live.runWorker(ctx)
 	listen(ctx, p.deps.Pool, p.live.handle, func(first bool) {
 		if first {

@@ -63,7 +63,7 @@ func (s *sseStream) send(ev Event) error {
 // pump forwards a subscription to the client until either side goes away, with a comment line
 // as heartbeat so proxies and phones keep the connection open. handle may transform an event
 // (or answer nil to skip it).
-func (s *sseStream) pump(c echo.Context, sub *Sub, handle func(Event) (*Event, error)) error {
+func (s *sseStream) pump(c echo.Context, stop <-chan struct{}, sub *Sub, handle func(Event) (*Event, error)) error {
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
 	ctx := c.Request().Context()
@@ -71,6 +71,8 @@ func (s *sseStream) pump(c echo.Context, sub *Sub, handle func(Event) (*Event, e
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-stop:
+			return nil // the instance is shutting down; the browser reconnects to another
 		case <-tick.C:
 			if err := s.write([]byte(": hb\n\n")); err != nil {
 				return nil
