@@ -36,6 +36,9 @@ type Deps struct {
 	// and its event stream together (default 3×ClaimsPerMinute: one view is three requests, and
 	// a phone's page reconnects whenever it wakes).
 	StatusPerMinute int
+	// LoginPerMinute is the login form's own budget per address (default 120, as the JSON API's
+	// login has), so a crowd claiming behind the venue NAT cannot lock staff out.
+	LoginPerMinute int
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -62,13 +65,14 @@ type Pages struct {
 	stopping chan struct{}
 }
 
-// loginPerMinute is the login form's budget per address, as the JSON API's login has.
-const loginPerMinute = 120
 
 // Register adds every page route to e.
 func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.ClaimsPerMinute <= 0 {
 		deps.ClaimsPerMinute = 300
+	}
+	if deps.LoginPerMinute <= 0 {
+		deps.LoginPerMinute = 120
 	}
 	if deps.StatusPerMinute <= 0 {
 		deps.StatusPerMinute = 3 * deps.ClaimsPerMinute
@@ -84,7 +88,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = rateLimit(deps.ClaimsPerMinute)
-	p.loginLimiter = rateLimit(loginPerMinute)
+	p.loginLimiter = rateLimit(deps.LoginPerMinute)
 	p.statusLimiter = rateLimit(deps.StatusPerMinute)
 	p.routes(e)
 	return p, nil

@@ -96,7 +96,8 @@ func TestPagesLeaveOtherRoutesAlone(t *testing.T) {
 
 // TestLoginHasItsOwnBudget: a crowd that uses up the claim form's budget does not lock staff out.
 func TestLoginHasItsOwnBudget(t *testing.T) {
-	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40 })
+	// A small login budget (a burst of 10), so the test does not race bcrypt against the refill.
+	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
 	crowd := en.client()
 	_, html := en.get(crowd, "/c/"+slug)
 	token := csrfOf(t, html)
@@ -120,10 +121,10 @@ func TestLoginHasItsOwnBudget(t *testing.T) {
 	c := en.client()
 	_, html = en.get(c, "/staff")
 	token = csrfOf(t, html)
-	for i := range 100 {
+	for i := range 30 {
 		res, _ := en.post(c, "/staff/login", url.Values{"_csrf": {token}, "name": {"nobody"}, "pin": {"0000"}})
 		if res.StatusCode == http.StatusTooManyRequests {
-			if i < 25 {
+			if i < 9 {
 				t.Errorf("login limited after %d tries", i)
 			}
 			return
@@ -340,7 +341,8 @@ func TestStaffEventsUseTheSavedCampaign(t *testing.T) {
 // TestClaimStatusIsRateLimited: the claim page, its QR and its stream share a generous
 // per-address budget, as GET /api/v1/claims/{token} has one.
 func TestClaimStatusIsRateLimited(t *testing.T) {
-	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40 })
+	// A small login budget (a burst of 10), so the test does not race bcrypt against the refill.
+	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
 	c := en.client()
 	token := en.claim(c, "alice")
 	paths := []string{"/claims/" + token, "/claims/" + token + "/qr.png"}
