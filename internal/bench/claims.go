@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -87,6 +88,15 @@ func runClaims(ctx context.Context, env *Env) ([]Result, error) {
 	}, nil
 }
 
+func floorCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 6)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
 // floorServer is the least this stack can do for a claim: a bare Echo handler decoding the same
 // JSON and running one INSERT ... ON CONFLICT into a table shaped like claims.
 func floorServer(ctx context.Context, s *service) (string, func(), error) {
@@ -101,9 +111,10 @@ func floorServer(ctx context.Context, s *service) (string, func(), error) {
 		if err := json.NewDecoder(c.Request().Body).Decode(&in); err != nil {
 			return err
 		}
+		// Each claim needs its own short code, as in the real endpoint.
 		_, err := s.pool.Exec(c.Request().Context(), `INSERT INTO claims_floor (campaign_id, network, handle, handle_norm, code)
-			VALUES (1, 'twitter', $1, $2, 'ABCDEF') ON CONFLICT (campaign_id, network, handle_norm) DO NOTHING`,
-			in.Handle, strings.ToLower(in.Handle))
+			VALUES (1, 'twitter', $1, $2, $3) ON CONFLICT DO NOTHING`,
+			in.Handle, strings.ToLower(in.Handle), floorCode())
 		if err != nil {
 			return err
 		}

@@ -49,8 +49,11 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 type hashtagEntity string
 
 func (h *hashtagEntity) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '"' {
+		var s string
+		if err := json.Unmarshal(t, &s); err != nil {
+			return err
+		}
 		*h = hashtagEntity(s)
 		return nil
 	}
