@@ -103,7 +103,8 @@ func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug 
 
 // CreateClaim records an attendee's claim, or returns the person's existing claim (created is
 // then false) with a fresh token for this device. A twitter claim whose eligible post is already
-// stored is verified at once. The claim, its events and its token are one statement.
+// stored is verified at once. The person's matching lock and the claim with its events and token
+// travel to the database as one batch: one round trip on the hot path.
 func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (claim *Claim, created bool, err error) {
 	display, norm, post, err := person(in.Network, in.Handle, in.PostURL, true)
 	if err != nil {
@@ -113,41 +114,52 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 	if network == "" {
 		network = "twitter"
 	}
-	token, hash := newToken()
-	err = s.inTx(ctx, func(q *store.Queries) error {
-		c, err := s.campaignForClaims(ctx, q, slug)
-		if err != nil {
-			return err
-		}
-		if network == "twitter" {
-			// The same lock the ingest path takes for this person's posts (ingest.PersonKey).
-			if err := q.LockPeople(ctx, []string{network + ":" + norm}); err != nil {
-				return err
-			}
-		}
-		for try := 0; try < 8; try++ {
-			rows, err := q.CreateClaim(ctx, store.CreateClaimParams{CampaignID: c.ID, Network: network,
-				HandleNorm: norm, Handle: display, PostUrl: post, Code: newCode(), TokenHash: hash,
-				MatchPosts: network == "twitter"})
-			if err != nil {
-				return err
-			}
-			if len(rows) == 0 {
-				continue // the code was taken, or the person's claim appeared meanwhile: look again
-			}
-			r := rows[0]
-			created = r.Created
-			claim = &Claim{ID: r.ID, Campaign: slug, Network: network, Handle: r.Handle, PostURL: r.PostUrl,
-				Code: r.Code, Status: r.Status, Token: token, TweetID: r.TweetID, VerifiedAt: r.VerifiedAt,
-				CreatedAt: r.CreatedAt}
-			return nil
-		}
-		return apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
-	})
-	if created && err == nil {
-		s.claims.Inc()
+	campaignID, err := s.campaignID(ctx, slug)
+	if err != nil {
+		return nil, false, err
 	}
-	return claim, created, err
+	var people []string
+	if network == "twitter" {
+		people = []string{network + ":" + norm} // the key the ingest path locks (ingest.PersonKey)
+	}
+	token, hash := newToken()
+	for try := 0; try < 8; try++ {
+		rows, err := store.CreateClaimLocked(ctx, s.pool, people, store.CreateClaimParams{CampaignID: campaignID,
+			Now: s.now(), Network: network, HandleNorm: norm, Handle: display, PostUrl: post, Code: newCode(),
+			TokenHash: hash, MatchPosts: network == "twitter"})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(rows) == 0 {
+			// Closed, or the code was taken, or the person's claim appeared meanwhile: say which.
+			if _, err := s.campaignForClaims(ctx, store.New(s.pool), slug); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		r := rows[0]
+		if r.Created {
+			s.claims.Inc()
+		}
+		return &Claim{ID: r.ID, Campaign: slug, Network: network, Handle: r.Handle, PostURL: r.PostUrl,
+			Code: r.Code, Status: r.Status, Token: token, TweetID: r.TweetID, VerifiedAt: r.VerifiedAt,
+			CreatedAt: r.CreatedAt}, r.Created, nil
+	}
+	return nil, false, apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
+}
+
+// campaignID resolves a slug. Ids never change, so they are remembered; whether the campaign
+// still takes claims is checked by the claim statement itself.
+func (s *Service) campaignID(ctx context.Context, slug string) (int64, error) {
+	if id, ok := s.slugs.Load(slug); ok {
+		return id.(int64), nil
+	}
+	c, err := s.campaignForClaims(ctx, store.New(s.pool), slug)
+	if err != nil {
+		return 0, err
+	}
+	s.slugs.Store(slug, c.ID)
+	return c.ID, nil
 }
 
 // insertClaim inserts with a fresh short code, retrying the rare code collision.

@@ -5,6 +5,7 @@ package giveaway
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +24,7 @@ type Service struct {
 	undoWindow time.Duration
 	now        func() time.Time
 	claims     prometheus.Counter
+	slugs      sync.Map // campaign slug → id
 	gives      *prometheus.CounterVec
 }
 

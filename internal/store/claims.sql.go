@@ -134,14 +134,16 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 
 const createClaim = `-- name: CreateClaim :many
 WITH camp AS (
-    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp WHERE cp.id = $1
+    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
+    WHERE cp.id = $1 AND cp.purged_at IS NULL AND cp.ends_at > $2::timestamptz
 ), existing AS (
     SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims ex
-    WHERE ex.campaign_id = $1 AND ex.network = $2 AND ex.handle_norm = $3
+    WHERE ex.campaign_id = $1 AND ex.network = $3 AND ex.handle_norm = $4
+      AND EXISTS (SELECT 1 FROM camp)
 ), post AS (
     SELECT t.network, t.id FROM tweets t, camp
-    WHERE $4::boolean AND NOT EXISTS (SELECT 1 FROM existing)
-      AND t.network = $2 AND t.handle_norm = $3 AND t.retweet_of IS NULL
+    WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM existing)
+      AND t.network = $3 AND t.handle_norm = $4 AND t.retweet_of IS NULL
       AND t.hashtags_norm @> camp.required_hashtags
       AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
     ORDER BY t.created_at, t.id
@@ -149,11 +151,11 @@ WITH camp AS (
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
                         tweet_network, tweet_id)
-    SELECT $1, $2, $5, $3, $6, $7,
+    SELECT $1, $3, $6, $4, $7, $8,
            CASE WHEN post.id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post.id IS NULL THEN NULL ELSE now() END, post.network, post.id
     FROM (SELECT 1 AS one) one LEFT JOIN post ON true
-    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    WHERE NOT EXISTS (SELECT 1 FROM existing) AND EXISTS (SELECT 1 FROM camp)
     ON CONFLICT DO NOTHING
     RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
 ), events AS (
@@ -171,9 +173,9 @@ WITH camp AS (
     SELECT 'tweet', i.tweet_network, i.tweet_id FROM ins i WHERE i.tweet_id IS NOT NULL
 ), token AS (
     INSERT INTO claim_tokens (token_hash, claim_id)
-    SELECT $8::bytea AS token_hash, i.id FROM ins i
+    SELECT $9::bytea AS token_hash, i.id FROM ins i
     UNION ALL
-    SELECT $8::bytea AS token_hash, x.id FROM existing x
+    SELECT $9::bytea AS token_hash, x.id FROM existing x
 ), notified AS (
     SELECT pg_notify('giveaway_events', json_build_object('campaign_id', e.campaign_id, 'claim_id', e.claim_id,
         'action', e.action)::text) FROM events e
@@ -189,6 +191,7 @@ FROM existing
 
 type CreateClaimParams struct {
 	CampaignID int64
+	Now        time.Time
 	Network    string
 	HandleNorm string
 	MatchPosts bool
@@ -214,10 +217,12 @@ type CreateClaimRow struct {
 // An attendee's claim in one statement: the person's existing claim, or a new one that a stored
 // post already verifies (the post may have come first), its audit events and outbox rows, and a
 // token for this device either way. The caller holds the person's matching lock. No row back
-// means the short code was taken, or a claim for the person appeared concurrently: try again.
+// means the campaign is closed, the short code was taken, or a claim for the person appeared
+// concurrently: the caller finds out which.
 func (q *Queries) CreateClaim(ctx context.Context, arg CreateClaimParams) ([]CreateClaimRow, error) {
 	rows, err := q.db.Query(ctx, createClaim,
 		arg.CampaignID,
+		arg.Now,
 		arg.Network,
 		arg.HandleNorm,
 		arg.MatchPosts,

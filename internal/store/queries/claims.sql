@@ -105,12 +105,15 @@ DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campai
 -- An attendee's claim in one statement: the person's existing claim, or a new one that a stored
 -- post already verifies (the post may have come first), its audit events and outbox rows, and a
 -- token for this device either way. The caller holds the person's matching lock. No row back
--- means the short code was taken, or a claim for the person appeared concurrently: try again.
+-- means the campaign is closed, the short code was taken, or a claim for the person appeared
+-- concurrently: the caller finds out which.
 WITH camp AS (
-    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp WHERE cp.id = @campaign_id
+    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
+    WHERE cp.id = @campaign_id AND cp.purged_at IS NULL AND cp.ends_at > @now::timestamptz
 ), existing AS (
     SELECT * FROM claims ex
     WHERE ex.campaign_id = @campaign_id AND ex.network = @network AND ex.handle_norm = @handle_norm
+      AND EXISTS (SELECT 1 FROM camp)
 ), post AS (
     SELECT t.network, t.id FROM tweets t, camp
     WHERE @match_posts::boolean AND NOT EXISTS (SELECT 1 FROM existing)
@@ -126,7 +129,7 @@ WITH camp AS (
            CASE WHEN post.id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post.id IS NULL THEN NULL ELSE now() END, post.network, post.id
     FROM (SELECT 1 AS one) one LEFT JOIN post ON true
-    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    WHERE NOT EXISTS (SELECT 1 FROM existing) AND EXISTS (SELECT 1 FROM camp)
     ON CONFLICT DO NOTHING
     RETURNING *
 ), events AS (

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Batcher is a pool, connection or transaction that can pipeline statements.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// CreateClaimLocked takes the people's matching locks and creates the claim in one round trip
+// (the busiest public endpoint). pgx sends a batch as one implicit transaction, and under READ
+// COMMITTED each statement takes its own snapshot, so CreateClaim sees every post committed by
+// whoever held the lock before. It uses the statements sqlc generated from claims.sql.
+func CreateClaimLocked(ctx context.Context, db Batcher, people []string, arg CreateClaimParams) ([]CreateClaimRow, error) {
+	b := &pgx.Batch{}
+	b.Queue(lockPeople, people)
+	b.Queue(createClaim, arg.CampaignID, arg.Now, arg.Network, arg.HandleNorm, arg.MatchPosts, arg.Handle,
+		arg.PostUrl, arg.Code, arg.TokenHash)
+	br := db.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CreateClaimRow{}
+	for rows.Next() {
+		var i CreateClaimRow
+		if err := rows.Scan(&i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
+			&i.CreatedAt, &i.Created, &i.Notified); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return items, br.Close()
+}
