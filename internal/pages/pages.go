@@ -65,7 +65,6 @@ type Pages struct {
 	stopping chan struct{}
 }
 
-
 // Register adds every page route to e.
 func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.ClaimsPerMinute <= 0 {
