@@ -193,6 +193,10 @@ func TestUndoRestoresStockAndKeepsTheTrail(t *testing.T) {
 		*o = append(*o, giveaway.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }),
 			giveaway.WithUndoWindow(5*time.Minute))
 	})
+	// newEnv waits for the parallel phase, which can take minutes under -race: start the clock now.
+	mu.Lock()
+	clock = time.Now()
+	mu.Unlock()
 	e.campaign("pycon", campaignOpts{stock: 3})
 	id := e.verifiedClaim("pycon", "oops", 1)
 	staff := e.staff("Janis")
