@@ -34,6 +34,12 @@ func serveCommand() *cli.Command {
 				Usage: "bearer token for the admin API (campaigns, staff); unset: admin API only for admin staff"},
 			&cli.StringFlag{Name: "ingest-token", Sources: cli.EnvVars("INGEST_TOKEN"),
 				Usage: "bearer token for POST /api/v1/ingest/tweets; unset: ingest over HTTP is refused"},
+			&cli.StringFlag{Name: "ingest-signing-secret", Sources: cli.EnvVars("INGEST_SIGNING_SECRET"),
+				Usage: "shared secret for signed ingest pushes (X-Giveaway-Timestamp, X-Giveaway-Signature), instead of the token"},
+			&cli.DurationFlag{Name: "ingest-signature-window", Value: 5 * time.Minute, Sources: cli.EnvVars("INGEST_SIGNATURE_WINDOW"),
+				Usage: "how far a signed push's timestamp may be from the server's clock"},
+			&cli.StringFlag{Name: "x-webhook-secret", Sources: cli.EnvVars("X_WEBHOOK_SECRET"),
+				Usage: "the X app's consumer secret: answers X's webhook CRC and checks X-Twitter-Webhooks-Signature; unset: X webhooks off"},
 			&cli.StringFlag{Name: "trusted-proxies", Sources: cli.EnvVars("TRUSTED_PROXIES"),
 				Usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; unset: none"},
 			&cli.IntFlag{Name: "claims-per-minute", Value: 300, Sources: cli.EnvVars("CLAIMS_PER_MINUTE"),
@@ -78,6 +84,9 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	secure := strings.HasPrefix(cmd.String("public-base-url"), "https://")
 	e, err := httpapi.New(httpapi.Config{
 		IngestToken:     cmd.String("ingest-token"),
+		IngestSecret:    cmd.String("ingest-signing-secret"),
+		XWebhookSecret:  cmd.String("x-webhook-secret"),
+		SignatureWindow: cmd.Duration("ingest-signature-window"),
 		TrustedProxies:  proxies,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
 		SecureCookies:   secure,

@@ -170,6 +170,23 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		return nil, err
 	}
 
+	hidden := map[claimKey]bool{}
+	rs, err = tx.Query(ctx, query("hidden"), nets, ids)
+	if err != nil {
+		return nil, err
+	}
+	for rs.Next() {
+		var k claimKey
+		if err := rs.Scan(&k.campaign, &k.tweet.network, &k.tweet.id); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		hidden[k] = true
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+
 	for _, k := range tweetOrder {
 		u := tweets[k]
 		docID := esdoc.DocID(k.network, k.id)
@@ -191,7 +208,9 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 			if c.purged || !c.c.Matches(t) {
 				continue
 			}
-			doc := esdoc.BuildTweet(t, &c.c, matched[claimKey{c.id, k}])
+			tc := *t
+			tc.Hidden = hidden[claimKey{c.id, k}]
+			doc := esdoc.BuildTweet(&tc, &c.c, matched[claimKey{c.id, k}])
 			items = append(items, sendItem{action: "index", index: c.c.TweetsIndex, id: docID,
 				version: u.version, body: esdoc.Marshal(doc), rows: u.rows})
 		}

@@ -541,3 +541,58 @@ func TestBackfillResendsCampaign(t *testing.T) {
 		t.Fatalf("progress %d count %d", n, s.Count("twitter-c1"))
 	}
 }
+
+// Moderation reaches the index: a post staff hide, or every post of an author they block, is
+// re-sent with hidden = true in that campaign's index only; unblocking shows them again. The
+// statements are the pages' own.
+func TestModerationHidesDocuments(t *testing.T) {
+	pool := pgtest.New(t)
+	s := estest.New(t)
+	a := addCampaign(t, pool, "a", "", "go")
+	addCampaign(t, pool, "b", "", "go")
+	addTweets(t, pool, 1, 3, "#go", "go") // tweets 1..3 by user1..user3
+	f := newFeeder(t, pool, s.URL, fastOptions())
+	ctx := context.Background()
+	drain := func() {
+		t.Helper()
+		if _, err := f.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hiddenIn := func(index string, i int) bool {
+		t.Helper()
+		d, ok := s.Doc(index, tweetID(i))
+		if !ok {
+			t.Fatalf("tweet %d missing from %s", i, index)
+		}
+		var doc struct{ Hidden bool }
+		json.Unmarshal(d.Source, &doc)
+		return doc.Hidden
+	}
+	pagesSQL := func(name string) string {
+		b, err := os.ReadFile("../pages/queries/" + name + ".sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	drain()
+	if hiddenIn("twitter-a", 1) {
+		t.Fatal("a fresh post is hidden")
+	}
+	sqlExec(t, pool, pagesSQL("hide_post"), a, "twitter", tweetID(1), "staff:kim")
+	sqlExec(t, pool, pagesSQL("block_person"), a, "twitter", "user2", "staff:kim")
+	drain()
+	if !hiddenIn("twitter-a", 1) || !hiddenIn("twitter-a", 2) || hiddenIn("twitter-a", 3) {
+		t.Errorf("campaign a: hidden 1=%v 2=%v 3=%v, want true true false",
+			hiddenIn("twitter-a", 1), hiddenIn("twitter-a", 2), hiddenIn("twitter-a", 3))
+	}
+	if hiddenIn("twitter-b", 1) || hiddenIn("twitter-b", 2) {
+		t.Error("moderation of campaign a hid posts in campaign b's index")
+	}
+	sqlExec(t, pool, pagesSQL("unblock_person"), a, "twitter", "user2")
+	drain()
+	if hiddenIn("twitter-a", 2) {
+		t.Error("unblocked author's post still hidden")
+	}
+}

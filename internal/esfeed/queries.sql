@@ -44,6 +44,18 @@ FROM unnest($1::text[], $2::text[]) AS k(network, id)
 JOIN claims c ON c.tweet_network = k.network AND c.tweet_id = k.id
 WHERE c.status IN ('verified', 'given');
 
+-- name: hidden
+-- Posts taken off a campaign's wall, by staff hiding them or blocking their author: the document
+-- in that campaign's index carries hidden = true, which the dashboards' wall panels filter on.
+SELECT h.campaign_id, h.network, h.post_id
+FROM unnest($1::text[], $2::text[]) AS k(network, id)
+JOIN wall_hidden_posts h ON h.network = k.network AND h.post_id = k.id
+UNION
+SELECT b.campaign_id, t.network, t.id
+FROM unnest($1::text[], $2::text[]) AS k(network, id)
+JOIN tweets t ON t.network = k.network AND t.id = k.id
+JOIN blocked_people b ON b.network = t.network AND b.handle_norm = t.handle_norm;
+
 -- name: events
 -- details keys read: prize (the prize key), staff (falls back to the actor).
 SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0), cp.slug,

@@ -119,14 +119,14 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 		return nil, false, err
 	}
 	var people []string
-	if network == "twitter" {
+	if SelfVerified(network) {
 		people = []string{network + ":" + norm} // the key the ingest path locks (ingest.PersonKey)
 	}
 	token, hash := newToken()
 	for try := 0; try < 8; try++ {
 		rows, err := store.CreateClaimLocked(ctx, s.pool, people, store.CreateClaimParams{CampaignID: campaignID,
 			Now: s.now(), Network: network, HandleNorm: norm, Handle: display, PostUrl: post, Code: newCode(),
-			TokenHash: hash, MatchPosts: network == "twitter"})
+			TokenHash: hash, MatchPosts: SelfVerified(network)})
 		if err != nil {
 			return nil, false, err
 		}
@@ -188,7 +188,7 @@ func insertClaim(ctx context.Context, q *store.Queries, p store.InsertClaimParam
 // verifyFromStoredPosts is the claim side of matching: the post may have arrived first.
 // The caller holds the matching lock.
 func (s *Service) verifyFromStoredPosts(ctx context.Context, q *store.Queries, c store.Campaign, row store.Claim) (store.Claim, error) {
-	if row.Status != "pending" || row.Network != "twitter" {
+	if row.Status != "pending" || !SelfVerified(row.Network) {
 		return row, nil
 	}
 	t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: row.Network, HandleNorm: row.HandleNorm,

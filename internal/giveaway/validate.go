@@ -11,7 +11,8 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
-// Networks a claim can name; only twitter is matched automatically today.
+// Networks a claim can name. Twitter, Mastodon and Bluesky claims are verified by the account's
+// posts (see SelfVerified); the others by staff looking at the post.
 var Networks = []string{"twitter", "instagram", "facebook", "linkedin", "mastodon", "bluesky", "threads", "other"}
 
 // postHosts lists the domains a post URL must be on, per network. Mastodon is federated and
@@ -25,6 +26,19 @@ var postHosts = map[string][]string{
 }
 
 var twitterHandle = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+
+// mastodonAcct is a full account address, user@instance: the short form is ambiguous across
+// instances, and posts are stored under the full one.
+var mastodonAcct = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
+
+// blueskyHandle is a domain name (alice.bsky.social); its last label is not all digits.
+var blueskyHandle = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+// SelfVerified says whether the service reads the network's posts itself, so that a claim names
+// an account rather than a post link.
+func SelfVerified(network string) bool {
+	return network == "twitter" || network == "mastodon" || network == "bluesky"
+}
 
 func invalid(code, format string, args ...any) *apperr.Error {
 	return apperr.New(apperr.Invalid, code, format, args...)
@@ -46,12 +60,27 @@ func person(network, handle, postURL string, needURL bool) (display, norm string
 			With("field", "network")
 	}
 	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
-	if network == "twitter" {
+	switch network {
+	case "twitter":
 		if !twitterHandle.MatchString(handle) {
 			return "", "", nil, invalid("invalid_handle", "an X/Twitter handle is 1 to 15 letters, digits or _").
 				With("field", "handle")
 		}
-	} else {
+	case "mastodon":
+		if !mastodonAcct.MatchString(handle) {
+			return "", "", nil, invalid("invalid_handle", "a Mastodon account is written user@instance, e.g. jisu@mastodon.social").
+				With("field", "handle")
+		}
+	case "bluesky":
+		// A bare name is an account on the default Bluesky host, as the app shows it.
+		if !strings.Contains(handle, ".") {
+			handle += ".bsky.social"
+		}
+		if len(handle) > 253 || !blueskyHandle.MatchString(handle) {
+			return "", "", nil, invalid("invalid_handle", "a Bluesky handle is a domain name, e.g. jisu.bsky.social").
+				With("field", "handle")
+		}
+	default:
 		// Other networks show names like "Park Jisu": keep single spaces, refuse control characters.
 		handle = strings.Join(strings.Fields(handle), " ")
 		if n := utf8.RuneCountInString(handle); n < 1 || n > 100 || strings.IndexFunc(handle, unicode.IsControl) >= 0 {
@@ -65,7 +94,7 @@ func person(network, handle, postURL string, needURL bool) (display, norm string
 			return "", "", nil, err
 		}
 		post = &postURL
-	} else if network != "twitter" && needURL {
+	} else if !SelfVerified(network) && needURL {
 		return "", "", nil, invalid("post_url_required", "a claim for %s needs the https link to the post", network).
 			With("field", "post_url")
 	}

@@ -9,12 +9,15 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
+	"sort"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
+	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
 
 // maxIngestBody is the largest ingest request; larger batches are split by the sender.
@@ -47,9 +50,13 @@ func (s *server) ingestTweets(c echo.Context) error {
 	if err != nil {
 		return err // the body limit: 413
 	}
-	items, bad, err := parseBody(mt, body)
+	items, bad, envelope, err := parseBody(mt, body)
 	if err != nil {
 		return err
+	}
+	if len(items) == 0 && envelope && len(bad) == 0 {
+		// An Account Activity delivery of likes or follows: nothing to store, and X must see 200.
+		return c.JSON(http.StatusOK, ingestAnswer{})
 	}
 	if len(items) == 0 {
 		if len(bad) == 0 {
@@ -73,20 +80,26 @@ func firstN(errs []lineError, n int) []lineError {
 	return errs
 }
 
-// parseBody reads a single JSON post (pretty-printed or not), a JSON array of posts, or NDJSON.
-func parseBody(mediaType string, body []byte) ([]tweet.Item, []lineError, error) {
+// parseBody reads a single JSON post (pretty-printed or not), a JSON array of posts, an X Account
+// Activity delivery (envelope is then true), or NDJSON.
+func parseBody(mediaType string, body []byte) (items []tweet.Item, bad []lineError, envelope bool, err error) {
 	trimmed := bytes.TrimSpace(body)
 	if mediaType == "application/json" && json.Valid(trimmed) {
+		if items, errs, ok := tweet.ParseAccountActivity(trimmed); ok {
+			for i, err := range errs {
+				bad = append(bad, lineError{Line: i + 1, Error: err.Error()})
+			}
+			sort.Slice(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
+			return items, bad, true, nil
+		}
 		var raw []json.RawMessage
 		if len(trimmed) > 0 && trimmed[0] == '[' {
 			if err := json.Unmarshal(trimmed, &raw); err != nil {
-				return nil, nil, apperr.New(apperr.Invalid, "malformed_json", "%v", err)
+				return nil, nil, false, apperr.New(apperr.Invalid, "malformed_json", "%v", err)
 			}
 		} else {
 			raw = []json.RawMessage{trimmed}
 		}
-		var items []tweet.Item
-		var bad []lineError
 		for i, r := range raw {
 			it, err := tweet.Parse(r)
 			if err != nil {
@@ -95,9 +108,28 @@ func parseBody(mediaType string, body []byte) ([]tweet.Item, []lineError, error)
 			}
 			items = append(items, it)
 		}
-		return items, bad, nil
+		return items, bad, false, nil
 	}
-	return readLines(bytes.NewReader(body))
+	items, bad, err = readLines(bytes.NewReader(body))
+	return items, bad, false, err
+}
+
+// crcToken is the shape of X's challenge. Anything else is refused: the answer is an HMAC with
+// the same key X signs deliveries with, so echoing a token that looks like a post would hand
+// out a valid signature for it.
+var crcToken = regexp.MustCompile(`^[A-Za-z0-9+/=_-]{1,256}$`)
+
+// webhookCRC answers X's challenge-response check, which X sends when the webhook is registered
+// and then periodically; a wrong answer makes X stop delivering.
+func (s *server) webhookCRC(c echo.Context) error {
+	if s.cfg.XWebhookSecret == "" {
+		return apperr.New(apperr.NotFound, "x_webhook_off", "X webhooks are not configured (X_WEBHOOK_SECRET)")
+	}
+	t := c.QueryParam("crc_token")
+	if !crcToken.MatchString(t) {
+		return apperr.New(apperr.Invalid, "invalid_crc_token", "crc_token is missing or not a challenge X sends")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"response_token": webhook.CRCResponse([]byte(s.cfg.XWebhookSecret), t)})
 }
 
 func readLines(body io.Reader) ([]tweet.Item, []lineError, error) {

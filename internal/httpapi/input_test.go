@@ -32,6 +32,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"handle with space", req{method: "POST", path: claimPath, body: `{"handle":"a b"}`}, 400, "invalid_handle"},
 		{"unknown network", req{method: "POST", path: claimPath, body: `{"network":"myspace","handle":"a"}`}, 400, "invalid_network"},
 		{"instagram without url", req{method: "POST", path: claimPath, body: `{"network":"instagram","handle":"a"}`}, 400, "post_url_required"},
+		{"mastodon without instance", req{method: "POST", path: claimPath, body: `{"network":"mastodon","handle":"@jisu"}`}, 400, "invalid_handle"},
+		{"bluesky not a domain", req{method: "POST", path: claimPath, body: `{"network":"bluesky","handle":"jisu..social"}`}, 400, "invalid_handle"},
 		{"http url", req{method: "POST", path: claimPath, body: `{"network":"instagram","handle":"a","post_url":"http://instagram.com/p/x"}`}, 400, "invalid_post_url"},
 		{"url on another site", req{method: "POST", path: claimPath, body: `{"network":"instagram","handle":"a","post_url":"https://evil.example/instagram.com/p/x"}`}, 400, "invalid_post_url"},
 		{"unknown campaign", req{method: "POST", path: "/api/v1/campaigns/nope/claims", body: `{"handle":"a"}`}, 404, "campaign_not_found"},
@@ -93,5 +95,35 @@ func TestIngestTakesOnePrettyObjectOrABatchWithBadLines(t *testing.T) {
 	if r.Body["received"] != 3.0 || r.Body["stored"] != 2.0 || r.Body["invalid"] != 1.0 ||
 		len(errs) != 1 || errs[0].(map[string]any)["line"] != 2.0 {
 		t.Fatalf("batch with a broken line: %s", r.Raw)
+	}
+}
+
+// Mastodon and Bluesky claims name an account, which the service checks itself: no post link is
+// needed, and the handle is kept in the form the sources store posts under.
+func TestOpenNetworkClaimsNameAnAccount(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	claimPath := "/api/v1/campaigns/pycon/claims"
+	cases := []struct{ network, handle, want string }{
+		{"mastodon", "@Jisu@Mastodon.Social", "Jisu@Mastodon.Social"},
+		{"bluesky", "@jisu", "jisu.bsky.social"},
+		{"bluesky", "ko.example.kr", "ko.example.kr"},
+	}
+	for _, c := range cases {
+		r := e.must(http.StatusCreated, req{method: "POST", path: claimPath,
+			body: map[string]any{"network": c.network, "handle": c.handle}})
+		if r.Body["handle"] != c.want || r.Body["status"] != "pending" || r.Body["network"] != c.network {
+			t.Errorf("%s %s: %s", c.network, c.handle, r.Raw)
+		}
+	}
+	// The same person again, spelled differently: the same claim.
+	again := e.must(http.StatusOK, req{method: "POST", path: claimPath,
+		body: map[string]any{"network": "mastodon", "handle": "jisu@mastodon.social"}})
+	var norm string
+	if err := e.pool.QueryRow(t.Context(), "SELECT handle_norm FROM claims WHERE id = $1", int64(again.Body["id"].(float64))).Scan(&norm); err != nil {
+		t.Fatal(err)
+	}
+	if norm != "jisu@mastodon.social" {
+		t.Errorf("stored as %q", norm)
 	}
 }

@@ -19,11 +19,17 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
 
 // Config is what the HTTP layer needs besides the services.
 type Config struct {
 	IngestToken string
+	// IngestSecret lets senders sign ingest pushes instead of sending the token (webhook.Sign);
+	// XWebhookSecret is the X app's consumer secret, for X's own webhook deliveries and CRC.
+	IngestSecret    string
+	XWebhookSecret  string
+	SignatureWindow time.Duration // how old a signed timestamp may be; default webhook.DefaultWindow
 	// TrustedProxies are the CIDRs of the load balancers whose X-Forwarded-For we believe; empty
 	// means clients connect directly and the socket address is the client.
 	TrustedProxies []string
@@ -61,6 +67,9 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.SignatureWindow <= 0 {
+		cfg.SignatureWindow = webhook.DefaultWindow
 	}
 	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool)}
 	e := echo.New()
@@ -116,6 +125,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/c/:slug/report", s.reportPage, staff...)
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
+	e.GET("/api/v1/ingest/tweets", s.webhookCRC, s.rateLimit(60))
 }
 
 func ipExtractor(cidrs []string) (echo.IPExtractor, error) {

@@ -114,6 +114,46 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 	return i, err
 }
 
+const listeningCampaigns = `-- name: ListeningCampaigns :many
+SELECT id, slug, display_hashtags, required_hashtags FROM campaigns
+WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
+ORDER BY slug
+`
+
+type ListeningCampaignsRow struct {
+	ID               int64
+	Slug             string
+	DisplayHashtags  []string
+	RequiredHashtags []string
+}
+
+// Campaigns whose hashtags the pulling sources follow: not over, and starting within a day, so
+// the sources are listening before the doors open.
+func (q *Queries) ListeningCampaigns(ctx context.Context, endsAt time.Time) ([]ListeningCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, listeningCampaigns, endsAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListeningCampaignsRow{}
+	for rows.Next() {
+		var i ListeningCampaignsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.DisplayHashtags,
+			&i.RequiredHashtags,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const markCampaignPurged = `-- name: MarkCampaignPurged :exec
 UPDATE campaigns SET purged_at = now() WHERE id = $1
 `

@@ -26,6 +26,12 @@ type BlockedPerson struct {
 	BlockedBy  string
 }
 
+type BlueskyHandle struct {
+	Did        string
+	Handle     string
+	ResolvedAt time.Time
+}
+
 type Campaign struct {
 	ID               int64
 	Slug             string
@@ -120,6 +126,12 @@ type Prize struct {
 	Name       string
 	Stock      int32
 	StockLeft  int32
+}
+
+type SourceCursor struct {
+	Source    string
+	Position  string
+	UpdatedAt time.Time
 }
 
 type Staff struct {

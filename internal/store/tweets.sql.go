@@ -138,6 +138,37 @@ func (q *Queries) QueueTweet(ctx context.Context, arg QueueTweetParams) error {
 	return err
 }
 
+const storedTweetIDs = `-- name: StoredTweetIDs :many
+SELECT id FROM tweets WHERE network = $1 AND id = ANY($2::text[])
+`
+
+type StoredTweetIDsParams struct {
+	Network string
+	Ids     []string
+}
+
+// Which of these posts are stored: a source that sees every delete on its network (Bluesky's
+// Jetstream) passes on only the deletes of posts we hold, instead of a tombstone for each.
+func (q *Queries) StoredTweetIDs(ctx context.Context, arg StoredTweetIDsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, storedTweetIDs, arg.Network, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const upsertTweets = `-- name: UpsertTweets :many
 WITH input AS (
     SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, raw FROM (

@@ -22,3 +22,10 @@ UPDATE campaigns SET purged_at = now() WHERE id = $1;
 -- name: NotifyCampaignsChanged :exec
 -- Delivered at commit: the X stream holder, on whichever instance, reconciles its rules.
 SELECT pg_notify('campaigns_changed', '');
+
+-- name: ListeningCampaigns :many
+-- Campaigns whose hashtags the pulling sources follow: not over, and starting within a day, so
+-- the sources are listening before the doors open.
+SELECT id, slug, display_hashtags, required_hashtags FROM campaigns
+WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
+ORDER BY slug;

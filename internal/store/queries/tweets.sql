@@ -96,3 +96,8 @@ WHERE c.id = @campaign_id AND t.hashtags_norm && c.required_hashtags AND t.handl
 -- name: NotifyNewPosts :exec
 -- Tells open walls about new eligible posts, at commit; the payload names them per campaign.
 SELECT pg_notify('giveaway_posts', @payload::text);
+
+-- name: StoredTweetIDs :many
+-- Which of these posts are stored: a source that sees every delete on its network (Bluesky's
+-- Jetstream) passes on only the deletes of posts we hold, instead of a tombstone for each.
+SELECT id FROM tweets WHERE network = @network AND id = ANY(@ids::text[]);

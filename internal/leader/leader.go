@@ -1,0 +1,122 @@
+// Package leader lets exactly one instance of the service do a job that only one may do at a time:
+// read a source that allows a single connection, or whose saved cursor would race. The holder keeps
+// a PostgreSQL session advisory lock on a connection of its own, so the lock goes away by itself
+// when the holder dies, and a standby takes over.
+package leader
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// lockClass is the first key of every leader lock ("give"); the second is hashtext(name).
+const lockClass int32 = 0x67697665
+
+// Run calls fn while this process holds the lock called name, and returns when ctx ends. A
+// standby tries for the lock every retry. fn's context is cancelled when the lock's connection
+// is lost (a standby may hold the lock a moment later); when fn returns before ctx ends, the
+// lock is released and, after retry, tried again.
+func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Duration, fn func(ctx context.Context) error) error {
+	log := slog.Default().With("leader", name)
+	check := min(retry, 5*time.Second)
+	standby := false
+	for {
+		conn, err := acquire(ctx, pool, name)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Warn("leader lock: database", "err", err)
+		case conn == nil:
+			if !standby {
+				log.Info("another instance holds the job; standing by")
+				standby = true
+			}
+		default:
+			standby = false
+			// A holder whose session was cut off learns it at its next check; let that pass
+			// before working, so the old and the new holder never work at once.
+			if sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil {
+				closeConn(conn)
+				continue
+			}
+			log.Info("holding the job")
+			hold(ctx, conn, check, fn, log)
+			closeConn(conn)
+			if ctx.Err() != nil {
+				return nil
+			}
+		}
+		if sleep(ctx, retry) != nil {
+			return nil
+		}
+	}
+}
+
+// acquire returns a connection holding the lock, or nil when another session holds it. The
+// connection is hijacked from the pool: a pooled one could be reset and drop the lock unseen.
+func acquire(ctx context.Context, pool *pgxpool.Pool, name string) (*pgx.Conn, error) {
+	pc, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn := pc.Hijack()
+	var got bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", lockClass, name).Scan(&got); err != nil || !got {
+		closeConn(conn)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// hold runs fn until it returns, ctx ends, or the lock's session stops answering.
+func hold(ctx context.Context, conn *pgx.Conn, check time.Duration, fn func(context.Context) error, log *slog.Logger) {
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(fctx) }()
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			if ctx.Err() == nil {
+				log.Warn("job stopped; letting the lock go", "err", err)
+			}
+			return
+		case <-t.C:
+			// A silently dead session would let a standby take the lock while this one still works.
+			pctx, pcancel := context.WithTimeout(ctx, check)
+			err := conn.Ping(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				log.Error("leader lock lost; stopping the job", "err", err)
+				cancel()
+				<-done
+				return
+			}
+		}
+	}
+}
+
+func closeConn(conn *pgx.Conn) {
+	// Closing the session frees the lock; nothing else needs doing.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn.Close(ctx)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
