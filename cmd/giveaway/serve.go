@@ -75,7 +75,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		}
 	}
 	ing := ingest.New(pool, reg)
-	xs, err := newXStream(pool, ing, reg)
+	sources, err := pullingSources(pool, ing, reg)
 	if err != nil {
 		return err
 	}
@@ -100,8 +100,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		Registry: reg,
 		Ready: func(ctx context.Context) map[string]any {
 			out := map[string]any{}
-			if xs != nil {
-				out["x_stream"] = xs.Status()
+			for _, s := range sources {
+				out[s.name] = s.status()
 			}
 			return out
 		},
@@ -126,10 +126,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	go func() { defer background.Done(); housekeeping.Run(ctx, pool, 10*time.Minute) }()
 	// The pages' one LISTEN connection: live updates for every open phone, tablet and wall.
 	go func() { defer background.Done(); web.Run(ctx) }()
-	if xs != nil {
-		background.Add(1)
-		go func() { defer background.Done(); xs.Run(ctx) }()
-	}
+	background.Add(1)
+	go func() { defer background.Done(); runSources(ctx, sources) }()
 	feedDone, err := startESFeed(ctx, cmd, pool, reg)
 	if err != nil {
 		return err

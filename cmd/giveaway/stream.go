@@ -6,36 +6,88 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v3"
 
+	"github.com/boothgiveaway/giveaway/internal/bluesky"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 )
 
-// newXStream makes the X filtered stream client from the X_* environment, or returns nil when
-// X_BEARER_TOKEN is unset. The caller runs it: go xs.Run(ctx).
-func newXStream(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Registerer) (*xstream.Client, error) {
-	cfg, enabled, err := xstream.ConfigFromEnv(os.Getenv)
-	if err != nil || !enabled {
-		return nil, err
-	}
-	return xstream.New(cfg, pool, func(ctx context.Context, items []tweet.Item) (int, int, error) {
-		r, err := svc.Ingest(ctx, items)
-		return r.Stored, r.Duplicates, err
-	}, reg)
+// source is one network the service pulls posts from; every one feeds the ingest path.
+type source struct {
+	name   string // its key in /readyz
+	run    func(ctx context.Context) error
+	status func() any
 }
 
-// streamCommand reads the X stream without the HTTP service, for running it as its own process;
-// serve does the same when X_BEARER_TOKEN is set, and the instances elect one reader either way.
+// pullingSources makes the sources the environment configures: the X filtered stream
+// (X_BEARER_TOKEN), Mastodon (MASTODON_URL and MASTODON_TOKEN), Bluesky (BLUESKY_JETSTREAM_URL).
+// Each elects one reader among the instances through PostgreSQL, so every instance may run them.
+func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Registerer) ([]source, error) {
+	var out []source
+	if cfg, on, err := xstream.ConfigFromEnv(os.Getenv); err != nil {
+		return nil, err
+	} else if on {
+		xs, err := xstream.New(cfg, pool, func(ctx context.Context, items []tweet.Item) (int, int, error) {
+			r, err := svc.Ingest(ctx, items)
+			return r.Stored, r.Duplicates, err
+		}, reg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }})
+	}
+	if cfg, on, err := mastodon.ConfigFromEnv(os.Getenv); err != nil {
+		return nil, err
+	} else if on {
+		m, err := mastodon.New(cfg, pool, svc, reg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, source{"mastodon", m.Run, func() any { return m.Status() }})
+	}
+	if cfg, on, err := bluesky.ConfigFromEnv(os.Getenv); err != nil {
+		return nil, err
+	} else if on {
+		b, err := bluesky.New(cfg, pool, svc, reg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, source{"bluesky", b.Run, func() any { return b.Status() }})
+	}
+	return out, nil
+}
+
+// runSources runs every source until ctx ends.
+func runSources(ctx context.Context, sources []source) {
+	var wg sync.WaitGroup
+	for _, s := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.run(ctx); err != nil && ctx.Err() == nil {
+				slog.Error("source stopped", "source", s.name, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// streamCommand reads the configured sources without the HTTP service, for running them as their
+// own process; serve does the same, and the instances elect one reader per source either way.
 func streamCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "stream",
-		Usage: "read the X filtered stream into the database (X_BEARER_TOKEN, X_API_URL, X_BACKFILL_MINUTES, X_PRICE_PER_POST)",
+		Name: "stream",
+		Usage: "read the configured sources into the database: the X filtered stream (X_BEARER_TOKEN, X_API_URL, " +
+			"X_BACKFILL_MINUTES, X_PRICE_PER_POST), Mastodon (MASTODON_URL, MASTODON_TOKEN), Bluesky " +
+			"(BLUESKY_JETSTREAM_URL, BLUESKY_APPVIEW_URL)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "metrics-addr", Sources: cli.EnvVars("METRICS_ADDR"),
 				Usage: "address to serve /metrics on; unset: none"},
@@ -47,12 +99,12 @@ func streamCommand() *cli.Command {
 			}
 			defer pool.Close()
 			reg := prometheus.NewRegistry()
-			xs, err := newXStream(pool, ingest.New(pool, reg), reg)
+			sources, err := pullingSources(pool, ingest.New(pool, reg), reg)
 			if err != nil {
 				return err
 			}
-			if xs == nil {
-				return errors.New("stream: X_BEARER_TOKEN is not set")
+			if len(sources) == 0 {
+				return errors.New("stream: no source configured (X_BEARER_TOKEN, MASTODON_URL with MASTODON_TOKEN, or BLUESKY_JETSTREAM_URL)")
 			}
 			if addr := cmd.String("metrics-addr"); addr != "" {
 				srv := &http.Server{Addr: addr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
@@ -63,7 +115,8 @@ func streamCommand() *cli.Command {
 				}()
 				defer srv.Close()
 			}
-			return xs.Run(ctx)
+			runSources(ctx, sources)
+			return nil
 		},
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// pingTimeout bounds one liveness check of the lock's session.
+const pingTimeout = 5 * time.Second
+
 // lockClass is the first key of every leader lock ("give"); the second is hashtext(name).
 const lockClass int32 = 0x67697665
 
@@ -23,7 +26,7 @@ const lockClass int32 = 0x67697665
 func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Duration, fn func(ctx context.Context) error) error {
 	log := slog.Default().With("leader", name)
 	check := min(retry, 5*time.Second)
-	standby := false
+	standby, takeover := false, false
 	for {
 		conn, err := acquire(ctx, pool, name)
 		switch {
@@ -32,21 +35,24 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Durati
 		case err != nil:
 			log.Warn("leader lock: database", "err", err)
 		case conn == nil:
+			takeover = true
 			if !standby {
 				log.Info("another instance holds the job; standing by")
 				standby = true
 			}
 		default:
-			standby = false
-			// A holder whose session was cut off learns it at its next check; let that pass
-			// before working, so the old and the new holder never work at once.
-			if sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil {
+			// Taking over (after standing by, or after losing the lock): a holder whose session
+			// was cut off learns it at its next check, so let that pass before working, and the
+			// old and the new holder never work at once. A first start needs no wait.
+			if takeover && (sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil) {
 				closeConn(conn)
 				continue
 			}
+			standby = false
 			log.Info("holding the job")
 			hold(ctx, conn, check, fn, log)
 			closeConn(conn)
+			takeover = true
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -90,7 +96,9 @@ func hold(ctx context.Context, conn *pgx.Conn, check time.Duration, fn func(cont
 			return
 		case <-t.C:
 			// A silently dead session would let a standby take the lock while this one still works.
-			pctx, pcancel := context.WithTimeout(ctx, check)
+			// The ping's own patience is not the check interval: a short interval (tests) under
+			// load would otherwise read a slow answer as a lost lock.
+			pctx, pcancel := context.WithTimeout(ctx, pingTimeout)
 			err := conn.Ping(pctx)
 			pcancel()
 			if err != nil && ctx.Err() == nil {

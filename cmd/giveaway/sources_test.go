@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/bluesky/blueskytest"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
+	"github.com/boothgiveaway/giveaway/internal/pgtest"
+)
+
+// The open networks through the binary as an operator configures it: Mastodon and Bluesky posts
+// verify the attendees' claims, show on the live wall, and the sources report in /readyz.
+func TestServeReadsMastodonAndBluesky(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "giveaway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbURL := pgtest.NewURL(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	// The campaign exists before serve starts, so the sources follow its hashtag at once.
+	if _, err := giveaway.New(pool).CreateCampaign(ctx, giveaway.CampaignInput{Slug: "pycon", Name: "PyCon",
+		RequiredHashtags: []string{"PyConAPAC", "Elastic"}, StartsAt: time.Now().Add(-time.Hour),
+		EndsAt: time.Now().Add(24 * time.Hour), TimeZone: "Asia/Seoul",
+		Prizes: []giveaway.PrizeInput{{Key: "tshirt", Name: "T-shirt", Stock: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	masto := mastodontest.New("masto-token")
+	defer masto.Close()
+	sky := blueskytest.New(t)
+	sky.SetProfile("did:plc:jisu", "jisu.bsky.social")
+
+	addr := freeAddr(t)
+	env := append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "ADMIN_TOKEN=adm", "X_BEARER_TOKEN=",
+		"MASTODON_URL="+masto.URL, "MASTODON_TOKEN=masto-token",
+		"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL())
+	srv := exec.Command(bin, "serve")
+	srv.Env = env
+	var logs bytes.Buffer
+	srv.Stdout, srv.Stderr = &logs, &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	base := "http://" + addr
+	waitFor(t, base+"/readyz")
+
+	mastoClaim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"network":"mastodon","handle":"@minji@mastodon.example"}`)
+	skyClaim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"network":"bluesky","handle":"jisu"}`)
+
+	eventually(t, "the Mastodon hashtag stream is open", func() bool { return masto.StreamsOpen("pyconapac") > 0 })
+	masto.Publish(masto.Toot("minji", "Elastic 부스 최고 #PyConAPAC #Elastic"))
+	masto.Publish(masto.Toot("other", "only one tag #PyConAPAC"))
+
+	if !sky.WaitSubscribes(1, 30*time.Second) {
+		t.Fatalf("Bluesky Jetstream never subscribed; logs:\n%s", logs.String())
+	}
+	text := "블루스카이에서 인사 #PyConAPAC #Elastic"
+	sky.Push(blueskytest.Create("did:plc:jisu", "3kpost1", blueskytest.Post{Type: "app.bsky.feed.post",
+		CreatedAt: time.Now().UTC().Format(time.RFC3339Nano), Text: text, Langs: []string{"ko"},
+		Facets: blueskytest.TagFacets(text, "PyConAPAC", "Elastic")}))
+
+	for _, c := range []map[string]any{mastoClaim, skyClaim} {
+		tok := c["token"].(string)
+		eventually(t, c["network"].(string)+" claim verified", func() bool {
+			return strings.Contains(get(t, base+"/api/v1/claims/"+tok), `"status":"verified"`)
+		})
+	}
+	wall := get(t, base+"/c/pycon/wall")
+	for _, want := range []string{"Elastic 부스 최고", "블루스카이에서 인사", "minji@mastodon.example", "jisu.bsky.social"} {
+		if !strings.Contains(wall, want) {
+			t.Errorf("the wall lacks %q", want)
+		}
+	}
+	if strings.Contains(wall, "only one tag") {
+		t.Error("a post lacking a hashtag reached the wall")
+	}
+	ready := get(t, base+"/readyz")
+	for _, want := range []string{`"mastodon":{`, `"bluesky":{`} {
+		if !strings.Contains(ready, want) {
+			t.Errorf("/readyz lacks %s: %s", want, ready)
+		}
+	}
+	if t.Failed() {
+		t.Logf("service logs:\n%s", logs.String())
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,113 @@
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config says which instance to read and how patient to be. Zero fields take the defaults.
+type Config struct {
+	BaseURL string // MASTODON_URL: the instance's web address, e.g. https://mastodon.social
+	// Token (MASTODON_TOKEN) is a user access token (read scope is enough): since Mastodon 4.2
+	// hashtag streams refuse anonymous readers.
+	Token string
+
+	RefreshInterval time.Duration // how often the campaigns are read again; default 1 min
+	// StallTimeout: no byte, not even a heartbeat, for this long is a drop; default 60 s
+	// (Mastodon's streaming server sends a heartbeat comment every 10-15 s).
+	StallTimeout time.Duration
+	// HealthyAfter: a connection that lasted this long resets the backoff, and its drop is
+	// followed by an immediate reconnect; default 30 s.
+	HealthyAfter time.Duration
+	LeaderRetry  time.Duration // how often a standby instance tries to take over; default 15 s
+
+	HTTPClient *http.Client                                     // default: no overall timeout (streams are long-lived)
+	Sleep      func(ctx context.Context, d time.Duration) error // the backoff's wait; tests record it
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// ConfigFromEnv reads MASTODON_URL and MASTODON_TOKEN. The source is enabled only when both are
+// set; one without the other, or a URL that is not http(s), is an error, so a typo fails at boot
+// instead of leaving the source silently off.
+func ConfigFromEnv(getenv func(string) string) (cfg Config, enabled bool, err error) {
+	cfg.BaseURL = strings.TrimSpace(getenv("MASTODON_URL"))
+	cfg.Token = strings.TrimSpace(getenv("MASTODON_TOKEN"))
+	switch {
+	case cfg.BaseURL == "" && cfg.Token == "":
+		return cfg, false, nil
+	case cfg.BaseURL == "":
+		return cfg, false, errors.New("MASTODON_TOKEN is set but MASTODON_URL is not")
+	case cfg.Token == "":
+		return cfg, false, errors.New("MASTODON_URL is set but MASTODON_TOKEN is not (hashtag streams need a user token)")
+	}
+	if err := checkURL(cfg.BaseURL); err != nil {
+		return cfg, false, fmt.Errorf("MASTODON_URL: %w", err)
+	}
+	return cfg, true, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return nil
+}
+
+func (cfg Config) withDefaults() (Config, error) {
+	if err := checkURL(cfg.BaseURL); err != nil {
+		return cfg, fmt.Errorf("mastodon: instance URL: %w", err)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Token == "" {
+		return cfg, errors.New("mastodon: no access token")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.RefreshInterval, time.Minute)
+	def(&cfg.StallTimeout, 60*time.Second)
+	def(&cfg.HealthyAfter, 30*time.Second)
+	def(&cfg.LeaderRetry, 15*time.Second)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			ForceAttemptHTTP2:     true,
+		}}
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Logger = cfg.Logger.With("source", "mastodon")
+	return cfg, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
