@@ -22,3 +22,9 @@ CREATE TABLE bluesky_handles (
     handle      text NOT NULL,
     resolved_at timestamptz NOT NULL DEFAULT now()
 );
+
+---- create above / drop below ----
+DROP TABLE bluesky_handles, source_cursors;
+ALTER TABLE claims DROP CONSTRAINT claims_post_url_needed;
+ALTER TABLE claims ADD CONSTRAINT claims_check1
+    CHECK (network = 'twitter' OR post_url IS NOT NULL OR manual OR handle_norm LIKE 'purged-%');

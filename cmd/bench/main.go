@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/boothgiveaway/giveaway/internal/bench"
@@ -15,7 +16,17 @@ import (
 
 func main() {
 	only := flag.String("only", "", "comma-separated benchmark names to run (default: all)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 	var drops []func()
 	defer func() {

@@ -332,8 +332,10 @@ func TestStaffEventsUseTheSavedCampaign(t *testing.T) {
 	en.get(staff, "/staff?c="+slug)
 	s := en.streamWith(staff, "/staff/events", "")
 	s.next(t, "hello")
+	// A claim waiting for its post interests no tablet; its verification does.
 	en.claim(en.client(), "dana")
-	if ev := s.next(t, "claim"); !strings.Contains(ev.Data, `"claim_id"`) {
+	en.tweet("dana", "Hello booth #PyConAPAC #Elastic")
+	if ev := s.next(t, "claim"); !strings.Contains(ev.Data, `"claim_id"`) || !strings.Contains(ev.Data, `"verified"`) {
 		t.Errorf("staff event %s", ev.Data)
 	}
 }

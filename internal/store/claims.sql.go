@@ -177,8 +177,13 @@ WITH camp AS (
     UNION ALL
     SELECT $9::bytea AS token_hash, x.id FROM existing x
 ), notified AS (
+    -- Only what an open page shows: a verified claim (the tablets' queue) and a claim staff must
+    -- decide. A new pending claim that waits for its post interests no page yet, and a NOTIFY
+    -- would take PostgreSQL's commit-time notify lock, which serialises every claim at the booth.
     SELECT pg_notify('giveaway_events', json_build_object('campaign_id', e.campaign_id, 'claim_id', e.claim_id,
-        'action', e.action)::text) FROM events e
+        'action', e.action)::text)
+    FROM events e JOIN ins i ON i.id = e.claim_id
+    WHERE e.action <> 'claimed' OR i.network NOT IN ('twitter', 'mastodon', 'bluesky') OR i.post_url IS NOT NULL
 )
 SELECT ins.id, ins.code, ins.status, ins.handle, ins.post_url, ins.tweet_id, ins.verified_at, ins.created_at,
        true AS created, (SELECT count(*) FROM notified) AS notified

@@ -35,7 +35,7 @@ WITH input AS (
            COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
            COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
            NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
-           NULLIF(reply_to, ''), retweet_count, raw::jsonb
+           NULLIF(reply_to, ''), retweet_count, raw::json
     FROM input
     ORDER BY network, id
     ON CONFLICT (network, id) DO UPDATE SET
