@@ -127,7 +127,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	// The pages' one LISTEN connection: live updates for every open phone, tablet and wall.
 	go func() { defer background.Done(); web.Run(ctx) }()
 	background.Add(1)
-	go func() { defer background.Done(); runSources(ctx, sources) }()
+	go func() { defer background.Done(); runSources(ctx, pool, sources) }()
 	feedDone, err := startESFeed(ctx, cmd, pool, reg)
 	if err != nil {
 		return err

@@ -90,6 +90,13 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 	if strings.Contains(wall, "only one tag") {
 		t.Error("a post lacking a hashtag reached the wall")
 	}
+	// A campaign created while the service runs is followed at once, not at the next minute's
+	// re-read: the creation's notice reaches the sources.
+	postJSON(t, base+"/api/v1/campaigns", "adm", `{"slug":"devfest","name":"DevFest","required_hashtags":["DevFest"],
+		"starts_at":"2016-08-13T00:00:00+09:00","ends_at":"2099-01-01T00:00:00Z","time_zone":"Asia/Seoul",
+		"prizes":[{"key":"mug","name":"Mug","stock":5}]}`)
+	eventually(t, "the new campaign's hashtag stream is open", func() bool { return masto.StreamsOpen("devfest") > 0 })
+
 	ready := get(t, base+"/readyz")
 	for _, want := range []string{`"mastodon":{`, `"bluesky":{`} {
 		if !strings.Contains(ready, want) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,9 +23,10 @@ import (
 
 // source is one network the service pulls posts from; every one feeds the ingest path.
 type source struct {
-	name   string // its key in /readyz
-	run    func(ctx context.Context) error
-	status func() any
+	name    string // its key in /readyz
+	run     func(ctx context.Context) error
+	status  func() any
+	changed func() // re-read the campaigns now; nil: the source listens itself (the X stream)
 }
 
 // pullingSources makes the sources the environment configures: the X filtered stream
@@ -42,7 +44,7 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }})
+		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }, nil})
 	}
 	if cfg, on, err := mastodon.ConfigFromEnv(os.Getenv); err != nil {
 		return nil, err
@@ -51,7 +53,7 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"mastodon", m.Run, func() any { return m.Status() }})
+		out = append(out, source{"mastodon", m.Run, func() any { return m.Status() }, m.CampaignsChanged})
 	}
 	if cfg, on, err := bluesky.ConfigFromEnv(os.Getenv); err != nil {
 		return nil, err
@@ -60,14 +62,31 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"bluesky", b.Run, func() any { return b.Status() }})
+		out = append(out, source{"bluesky", b.Run, func() any { return b.Status() }, b.CampaignsChanged})
 	}
 	return out, nil
 }
 
-// runSources runs every source until ctx ends.
-func runSources(ctx context.Context, sources []source) {
+// runSources runs every source until ctx ends, and tells them when a campaign changes.
+func runSources(ctx context.Context, pool *pgxpool.Pool, sources []source) {
 	var wg sync.WaitGroup
+	var changed []func()
+	for _, s := range sources {
+		if s.changed != nil {
+			changed = append(changed, s.changed)
+		}
+	}
+	if len(changed) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			onCampaignsChanged(ctx, pool, func() {
+				for _, f := range changed {
+					f()
+				}
+			})
+		}()
+	}
 	for _, s := range sources {
 		wg.Add(1)
 		go func() {
@@ -115,8 +134,45 @@ func streamCommand() *cli.Command {
 				}()
 				defer srv.Close()
 			}
-			runSources(ctx, sources)
+			runSources(ctx, pool, sources)
 			return nil
 		},
+	}
+}
+
+// onCampaignsChanged calls f for every notice on xstream.NotifyChannel (a campaign was created or
+// changed), so the sources follow a new campaign's hashtags at once; they also re-read the
+// campaigns every minute, which covers notices lost while this connection was down.
+func onCampaignsChanged(ctx context.Context, pool *pgxpool.Pool, f func()) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		err := func() error {
+			conn, err := pool.Acquire(ctx)
+			if err != nil {
+				return err
+			}
+			// LISTEN ties up the session: the connection leaves the pool for good.
+			c := conn.Hijack()
+			defer c.Close(context.WithoutCancel(ctx))
+			if _, err := c.Exec(ctx, "LISTEN "+xstream.NotifyChannel); err != nil {
+				return err
+			}
+			wait = time.Second
+			for {
+				if _, err := c.WaitForNotification(ctx); err != nil {
+					return err
+				}
+				f()
+			}
+		}()
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("campaign-change listener lost its connection; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
 	}
 }
