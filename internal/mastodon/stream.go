@@ -220,7 +220,18 @@ func (s *stream) connect(ctx context.Context) (res connResult) {
 					break drain
 				}
 			}
-			items, newest := s.handle(batch)
+			items, newest, unknown := s.handle(batch)
+			if len(unknown) > 0 {
+				// Deletes of posts stored before this process started: found by their local id.
+				uris, err := store.New(s.c.pool).MastodonPostsByLocalID(ctx, unknown)
+				if err != nil {
+					res.cause, res.err = "database", fmt.Errorf("deletes: %w", err)
+					return res
+				}
+				for _, uri := range uris {
+					items = append(items, tweet.Item{Delete: &tweet.Delete{Network: "mastodon", ID: uri}})
+				}
+			}
 			if len(items) > 0 {
 				// On failure the connection ends and the next one's gap fill brings the posts
 				// again: the cursor has not moved past them.
@@ -330,8 +341,9 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 }
 
 // handle turns stream events into items for the sink, and returns the newest status id among
-// the new posts (edits and deletes do not move the cursor).
-func (s *stream) handle(evs []sseEvent) (items []tweet.Item, newest string) {
+// the new posts (edits and deletes do not move the cursor) and the local ids of deleted statuses
+// this process has not seen, which may still be stored.
+func (s *stream) handle(evs []sseEvent) (items []tweet.Item, newest string, unknownDeletes []string) {
 	for _, ev := range evs {
 		switch ev.name {
 		case "update", "status.update":
@@ -347,14 +359,17 @@ func (s *stream) handle(evs []sseEvent) (items []tweet.Item, newest string) {
 				items = append(items, tweet.Item{Post: p})
 			}
 		case "delete":
-			// Only posts this process passed on can be named: the event gives the local id.
-			if uri, ok := s.c.known.get(strings.TrimSpace(string(ev.data))); ok {
+			// The event gives the local id; posts this process passed on are remembered.
+			id := strings.TrimSpace(string(ev.data))
+			if uri, ok := s.c.known.get(id); ok {
 				items = append(items, tweet.Item{Delete: &tweet.Delete{Network: "mastodon", ID: uri}})
+			} else if numericID(id) {
+				unknownDeletes = append(unknownDeletes, id)
 			}
 		}
 		// Other events (announcements, filters_changed, ...) say nothing about posts.
 	}
-	return items, newest
+	return items, newest, unknownDeletes
 }
 
 // keep converts st when it is an author's own post carrying every required hashtag of one of

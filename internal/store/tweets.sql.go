@@ -114,6 +114,33 @@ func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForPara
 	return i, err
 }
 
+const mastodonPostsByLocalID = `-- name: MastodonPostsByLocalID :many
+SELECT id FROM tweets WHERE network = 'mastodon' AND raw ->> 'id' = ANY($1::text[])
+`
+
+// Mastodon's delete event names a status by the instance's local id, while posts are stored by
+// their uri: the local id is in the stored status itself. Mastodon posts are few (one instance,
+// the campaigns' hashtags), and the primary key's network prefix keeps this to them.
+func (q *Queries) MastodonPostsByLocalID(ctx context.Context, localIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, mastodonPostsByLocalID, localIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const notifyNewPosts = `-- name: NotifyNewPosts :exec
 SELECT pg_notify('giveaway_posts', $1::text)
 `

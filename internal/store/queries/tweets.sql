@@ -101,3 +101,9 @@ SELECT pg_notify('giveaway_posts', @payload::text);
 -- Which of these posts are stored: a source that sees every delete on its network (Bluesky's
 -- Jetstream) passes on only the deletes of posts we hold, instead of a tombstone for each.
 SELECT id FROM tweets WHERE network = @network AND id = ANY(@ids::text[]);
+
+-- name: MastodonPostsByLocalID :many
+-- Mastodon's delete event names a status by the instance's local id, while posts are stored by
+-- their uri: the local id is in the stored status itself. Mastodon posts are few (one instance,
+-- the campaigns' hashtags), and the primary key's network prefix keeps this to them.
+SELECT id FROM tweets WHERE network = 'mastodon' AND raw ->> 'id' = ANY(@local_ids::text[]);
