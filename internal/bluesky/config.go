@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
 )
 
 // Config says where to read Bluesky and how patient to be. Zero fields take the defaults below.
@@ -99,7 +101,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		}}
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = pull.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -109,15 +111,4 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.Logger = cfg.Logger.With("source", "bluesky")
 	return cfg, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

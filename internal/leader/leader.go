@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
 )
 
 // pingTimeout bounds one liveness check of the lock's session.
@@ -44,7 +46,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Durati
 			// Taking over (after standing by, or after losing the lock): a holder whose session
 			// was cut off learns it at its next check, so let that pass before working, and the
 			// old and the new holder never work at once. A first start needs no wait.
-			if takeover && (sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil) {
+			if takeover && (pull.Sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil) {
 				closeConn(conn)
 				continue
 			}
@@ -57,7 +59,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Durati
 				return nil
 			}
 		}
-		if sleep(ctx, retry) != nil {
+		if pull.Sleep(ctx, retry) != nil {
 			return nil
 		}
 	}
@@ -116,15 +118,4 @@ func closeConn(conn *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn.Close(ctx)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
 )
 
 // Config says which instance to read and how patient to be. Zero fields take the defaults.
@@ -80,16 +81,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.HealthyAfter, 30*time.Second)
 	def(&cfg.LeaderRetry, 15*time.Second)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
-			ForceAttemptHTTP2:     true,
-		}}
+		cfg.HTTPClient = pull.StreamClient()
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = pull.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -99,15 +94,4 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.Logger = cfg.Logger.With("source", "mastodon")
 	return cfg, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

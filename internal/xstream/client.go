@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -135,7 +136,7 @@ func (c *Client) Run(ctx context.Context) error {
 		c.lead(ctx, l, items)
 		l.release()
 		// Lost the lock: give the standbys the first go, since the trouble was likely here.
-		if sleep(ctx, c.cfg.LeaseRetry) != nil {
+		if pull.Sleep(ctx, c.cfg.LeaseRetry) != nil {
 			return nil
 		}
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
 )
 
 // Config says how to reach X and how patient to be. Zero fields take the defaults below.
@@ -96,16 +97,10 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.BatchSize = 500
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
-			ForceAttemptHTTP2:     true,
-		}}
+		cfg.HTTPClient = pull.StreamClient()
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = pull.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -115,15 +110,4 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	cfg.Logger = cfg.Logger.With("source", "x-stream")
 	return cfg, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
 )
 
 // The stream lock: a session-level advisory lock, so PostgreSQL frees it by itself when the
@@ -74,7 +76,7 @@ func (c *Client) acquireLease(ctx context.Context) (*lease, error) {
 				c.log.Info("another instance holds the X stream; standing by")
 			}
 		}
-		if err := sleep(ctx, c.cfg.LeaseRetry); err != nil {
+		if err := pull.Sleep(ctx, c.cfg.LeaseRetry); err != nil {
 			return nil, err
 		}
 	}
