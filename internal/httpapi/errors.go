@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -73,7 +74,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	status, body, e := render(err)
 	if e != nil && e.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	if c.Request().Method == http.MethodHead {
 		c.NoContent(status)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
@@ -136,24 +135,6 @@ func (s *server) csrf() echo.MiddlewareFunc {
 		},
 		ErrorHandler: func(err error, c echo.Context) error {
 			return apperr.New(apperr.Forbidden, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)")
-		},
-	})
-}
-
-// rateLimit allows perMinute requests a minute from one client address, with a burst of a
-// quarter minute's worth so a queue at the booth does not trip it.
-func (s *server) rateLimit(perMinute int) echo.MiddlewareFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/4, 10), ExpiresIn: 5 * time.Minute,
-	})
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
-		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return c.RealIP(), nil
-		},
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", "10")
-			return apperr.New(apperr.TooMany, "rate_limited", "too many requests from this address; wait a few seconds")
 		},
 	})
 }

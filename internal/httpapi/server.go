@@ -19,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
 
@@ -101,14 +102,14 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
 
 	body := middleware.BodyLimit("64KiB")
-	public := []echo.MiddlewareFunc{body, s.rateLimit(s.cfg.ClaimsPerMinute)}
+	public := []echo.MiddlewareFunc{body, ratelimit.PerAddress(s.cfg.ClaimsPerMinute)}
 	staff := []echo.MiddlewareFunc{body, s.csrf(), s.staffOnly}
 	admin := []echo.MiddlewareFunc{body, s.csrf(), s.adminOnly}
 
 	e.GET("/api/v1/campaigns/:slug", s.getCampaign)
 	e.POST("/api/v1/campaigns/:slug/claims", s.createClaim, public...)
 	e.GET("/api/v1/claims/:token", s.getClaim, public...)
-	e.POST("/api/v1/auth/login", s.login, body, s.rateLimit(120))
+	e.POST("/api/v1/auth/login", s.login, body, ratelimit.PerAddress(120))
 	e.POST("/api/v1/auth/logout", s.logout, body, s.csrf())
 	e.GET("/api/v1/auth/session", s.session, staff...)
 
@@ -125,7 +126,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/c/:slug/report", s.reportPage, staff...)
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
-	e.GET("/api/v1/ingest/tweets", s.webhookCRC, s.rateLimit(60))
+	e.GET("/api/v1/ingest/tweets", s.webhookCRC, ratelimit.PerAddress(60))
 }
 
 func ipExtractor(cidrs []string) (echo.IPExtractor, error) {

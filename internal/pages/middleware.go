@@ -10,11 +10,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 )
@@ -56,24 +54,6 @@ func (p *Pages) csrf() echo.MiddlewareFunc {
 		ContextKey:     "csrf",
 		ErrorHandler: func(err error, c echo.Context) error {
 			return p.errorPage(c, http.StatusForbidden, "err_csrf")
-		},
-	})
-}
-
-// rateLimit allows perMinute requests a minute from one address, with a burst for a queue at
-// the booth behind one venue NAT. Refusals are errors, so each route answers them in its own
-// format (see htmlErrors).
-func rateLimit(perMinute int) echo.MiddlewareFunc {
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: rate.Limit(float64(perMinute) / 60), Burst: max(perMinute/4, 10), ExpiresIn: 5 * time.Minute,
-	})
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store:               store,
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			e := apperr.New(apperr.TooMany, "rate_limited", "too many requests from this address; wait a few seconds")
-			e.RetryAfter = 10 * time.Second
-			return e
 		},
 	})
 }

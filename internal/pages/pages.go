@@ -18,6 +18,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
 )
 
@@ -86,9 +87,9 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	}
 	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
-	p.claimLimiter = rateLimit(deps.ClaimsPerMinute)
-	p.loginLimiter = rateLimit(deps.LoginPerMinute)
-	p.statusLimiter = rateLimit(deps.StatusPerMinute)
+	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)
+	p.loginLimiter = ratelimit.PerAddress(deps.LoginPerMinute)
+	p.statusLimiter = ratelimit.PerAddress(deps.StatusPerMinute)
 	p.routes(e)
 	return p, nil
 }

@@ -8,8 +8,9 @@
 WITH bins AS (
     SELECT date_bin('15 minutes', t.created_at, '2000-01-01 00:00+00') AS at,
            count(*) AS captured,
-           count(*) FILTER (WHERE t.hashtags_norm @> $4 AND t.retweet_of IS NULL
-                              AND t.created_at >= $5 AND t.created_at < $6) AS eligible,
+           -- Cheap tests first: the array test is skipped for retweets and posts out of the window.
+           count(*) FILTER (WHERE t.retweet_of IS NULL AND t.created_at >= $5 AND t.created_at < $6
+                              AND t.hashtags_norm @> $4) AS eligible,
            count(*) FILTER (WHERE t.network = 'twitter') AS x_posts
     FROM tweets t
     WHERE t.created_at >= $1 AND t.created_at < $2 AND t.hashtags_norm && $4
