@@ -20,7 +20,15 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	app := &cli.Command{
+	if err := newApp().Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "giveaway:", err)
+		os.Exit(1)
+	}
+}
+
+// newApp is the command line: the global flags and every subcommand.
+func newApp() *cli.Command {
+	return &cli.Command{
 		Name:  "giveaway",
 		Usage: "run a conference booth giveaway: claims, tweet matching, prizes, live dashboards",
 		Flags: []cli.Flag{
@@ -38,10 +46,6 @@ func main() {
 			reportCommand(),
 			esCommand(),
 		},
-	}
-	if err := app.Run(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "giveaway:", err)
-		os.Exit(1)
 	}
 }
 

@@ -29,6 +29,10 @@ type source struct {
 	changed func() // re-read the campaigns now; nil: the source listens itself (the X stream)
 }
 
+// sourceEnvVars are the variables the sources read themselves (they are not flags of serve).
+var sourceEnvVars = []string{"X_BEARER_TOKEN", "X_API_URL", "X_BACKFILL_MINUTES", "MASTODON_URL", "MASTODON_TOKEN",
+	"BLUESKY_JETSTREAM_URL", "BLUESKY_APPVIEW_URL"}
+
 // pullingSources makes the sources the environment configures: the X filtered stream
 // (X_BEARER_TOKEN), Mastodon (MASTODON_URL and MASTODON_TOKEN), Bluesky (BLUESKY_JETSTREAM_URL).
 // Each elects one reader among the instances through PostgreSQL, so every instance may run them.
