@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +16,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/bluesky"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
+	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 )
@@ -84,7 +84,9 @@ func runSources(ctx context.Context, pool *pgxpool.Pool, sources []source) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			onCampaignsChanged(ctx, pool, func() {
+			// A new campaign's hashtags are followed at once; the sources also re-read the
+			// campaigns every minute, which covers notices lost while the listener reconnects.
+			pull.OnNotify(ctx, pool, xstream.NotifyChannel, func() {
 				for _, f := range changed {
 					f()
 				}
@@ -141,42 +143,5 @@ func streamCommand() *cli.Command {
 			runSources(ctx, pool, sources)
 			return nil
 		},
-	}
-}
-
-// onCampaignsChanged calls f for every notice on xstream.NotifyChannel (a campaign was created or
-// changed), so the sources follow a new campaign's hashtags at once; they also re-read the
-// campaigns every minute, which covers notices lost while this connection was down.
-func onCampaignsChanged(ctx context.Context, pool *pgxpool.Pool, f func()) {
-	wait := time.Second
-	for ctx.Err() == nil {
-		err := func() error {
-			conn, err := pool.Acquire(ctx)
-			if err != nil {
-				return err
-			}
-			// LISTEN ties up the session: the connection leaves the pool for good.
-			c := conn.Hijack()
-			defer c.Close(context.WithoutCancel(ctx))
-			if _, err := c.Exec(ctx, "LISTEN "+xstream.NotifyChannel); err != nil {
-				return err
-			}
-			wait = time.Second
-			for {
-				if _, err := c.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				f()
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		slog.Warn("campaign-change listener lost its connection; retrying", "err", err, "in", wait)
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Minute)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/leader"
 	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -127,23 +128,20 @@ func (c *Client) Run(ctx context.Context) error {
 		close(items)
 		<-done
 	}()
-	for {
-		l, err := c.acquireLease(ctx)
-		if err != nil {
-			return nil // ctx ended
-		}
-		c.log.Info("holding the X stream lock")
-		c.lead(ctx, l, items)
-		l.release()
-		// Lost the lock: give the standbys the first go, since the trouble was likely here.
-		if pull.Sleep(ctx, c.cfg.LeaseRetry) != nil {
-			return nil
-		}
-	}
+	// X allows one stream connection per project: one instance reads, the others stand by.
+	leader.Run(ctx, c.pool, leaderName, c.cfg.LeaseRetry, func(ctx context.Context) error {
+		c.lead(ctx, items)
+		return nil
+	})
+	return nil
 }
 
-// lead runs the rules and the stream until ctx ends or the lock is lost.
-func (c *Client) lead(ctx context.Context, l *lease, items chan<- tweet.Item) {
+// leaderName names the X stream's lock among the jobs internal/leader elects.
+const leaderName = "x-stream"
+
+// lead runs the rules and the stream until ctx ends, which it does when the lock is lost.
+func (c *Client) lead(ctx context.Context, items chan<- tweet.Item) {
+	c.log.Info("holding the X stream lock")
 	c.update(func(s *Status) { s.Leader = true })
 	c.m.leader.Set(1)
 	defer func() {
@@ -153,13 +151,8 @@ func (c *Client) lead(ctx context.Context, l *lease, items chan<- tweet.Item) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := c.hold(ctx, l, c.RulesChanged); err != nil {
-			// Stop streaming at once: PostgreSQL has freed the lock, so a standby may connect.
-			c.log.Error("lost the stream lock connection; stopping the stream", "err", err)
-		}
-		cancel()
-	})
+	// A campaign change on any instance asks for a reconcile here.
+	wg.Go(func() { pull.OnNotify(ctx, c.pool, NotifyChannel, c.RulesChanged) })
 	wg.Go(func() { c.rulesLoop(ctx) })
 	c.streamLoop(ctx, items)
 	cancel()

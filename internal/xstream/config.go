@@ -22,11 +22,12 @@ type Config struct {
 	BackfillMinutes int
 	PricePerPost    float64 // X_PRICE_PER_POST in USD, default (and when 0) 0.005; for the spend estimate
 
-	StallTimeout  time.Duration // no byte, not even a keep-alive, for this long is a drop; default 20 s
-	BatchSize     int           // posts handed to the sink at once; default 500
-	BatchWait     time.Duration // longest a post waits for its batch to fill; default 200 ms
-	LeaseRetry    time.Duration // how often a standby tries to take the stream; default 15 s
-	LeaseCheck    time.Duration // how often the holder checks its lock connection; default 5 s
+	StallTimeout time.Duration // no byte, not even a keep-alive, for this long is a drop; default 20 s
+	BatchSize    int           // posts handed to the sink at once; default 500
+	BatchWait    time.Duration // longest a post waits for its batch to fill; default 200 ms
+	// LeaseRetry is how often a standby tries to take the stream (default 15 s); the holder
+	// checks its lock that often too, at most every 5 s (internal/leader).
+	LeaseRetry    time.Duration
 	RulesInterval time.Duration // periodic rules reconcile, for campaigns starting or ending; default 5 min
 	// HealthyAfter: a connection that lasted this long resets the backoff, and its drop is
 	// followed by an immediate reconnect as X asks (a shorter one that delivered posts gets one
@@ -87,7 +88,6 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.StallTimeout, 20*time.Second)
 	def(&cfg.BatchWait, 200*time.Millisecond)
 	def(&cfg.LeaseRetry, 15*time.Second)
-	def(&cfg.LeaseCheck, 5*time.Second)
 	def(&cfg.RulesInterval, 5*time.Minute)
 	def(&cfg.HealthyAfter, 30*time.Second)
 	if cfg.PricePerPost <= 0 {

@@ -101,7 +101,6 @@ func testConfig(baseURL string) xstream.Config {
 		StallTimeout: 3 * time.Second,
 		BatchWait:    10 * time.Millisecond,
 		LeaseRetry:   50 * time.Millisecond,
-		LeaseCheck:   100 * time.Millisecond,
 		Logger:       slog.New(slog.DiscardHandler),
 	}
 }
@@ -499,7 +498,7 @@ func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
 	var pid int
 	if err := pool.QueryRow(ctx, `
 		SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-		AND classid = $1 AND objid = $2`, 0x67697665, 0x78737472).Scan(&pid); err != nil {
+		AND classid = $1 AND objid = hashtext('x-stream')::oid`, 0x67697665).Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
