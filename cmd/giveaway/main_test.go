@@ -24,10 +24,7 @@ import (
 // The binary as an operator runs it: the schema check, migrate, serve, /readyz, /metrics, and a
 // SIGTERM that lets an in-flight request finish.
 func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "giveaway")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dbURL := pgtest.NewURL(t)
 	// An empty schema: serve must refuse and say how to migrate.
 	ctx := context.Background()
@@ -188,4 +185,14 @@ func post(t *testing.T, url, token, body string) {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
 	}
+}
+
+// buildBinary builds the giveaway binary, as an operator would run it, into a temporary folder.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "giveaway")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,10 +20,7 @@ import (
 // The open networks through the binary as an operator configures it: Mastodon and Bluesky posts
 // verify the attendees' claims, show on the live wall, and the sources report in /readyz.
 func TestServeReadsMastodonAndBluesky(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "giveaway")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dbURL := pgtest.NewURL(t)
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dbURL)
