@@ -260,7 +260,8 @@ func TestKilledDuringOutageRestartsAndDrains(t *testing.T) {
 	// Kill while a round holds its claim (the outbox relation lock of its open transaction).
 	waitFor(t, 20*time.Second, "a round in flight", func() bool {
 		return scalar[int64](t, p, `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-			WHERE c.relname = 'outbox' AND l.pid <> pg_backend_pid()`) > 0
+			WHERE c.relname = 'outbox' AND l.pid <> pg_backend_pid()
+			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
 	})
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

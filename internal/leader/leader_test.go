@@ -49,7 +49,8 @@ func TestOneHolderAndTakeover(t *testing.T) {
 	// A's database session dies: A's job is stopped and B takes over.
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext('test')::oid AND granted`, int64(0x67697665)); err != nil {
+		WHERE locktype = 'advisory' AND classid = $1 AND objid = hashtext('test')::oid AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, int64(0x67697665)); err != nil {
 		t.Fatal(err)
 	}
 	// A may win the lock back before B; either way exactly one holds it again.

@@ -498,7 +498,8 @@ func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
 	var pid int
 	if err := pool.QueryRow(ctx, `
 		SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-		AND classid = $1 AND objid = hashtext('x-stream')::oid`, 0x67697665).Scan(&pid); err != nil {
+		AND classid = $1 AND objid = hashtext('x-stream')::oid
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, 0x67697665).Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
