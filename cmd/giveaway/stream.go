@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/bluesky"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/pull"
@@ -26,7 +27,7 @@ type source struct {
 	name    string // its key in /readyz
 	run     func(ctx context.Context) error
 	status  func() any
-	changed func() // re-read the campaigns now; nil: the source listens itself (the X stream)
+	changed func() // re-read the campaigns now (a no-op on an instance that is not the reader)
 }
 
 // sourceEnvVars are the variables the sources read themselves (they are not flags of serve).
@@ -48,7 +49,7 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }, nil})
+		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }, xs.RulesChanged})
 	}
 	if cfg, on, err := mastodon.ConfigFromEnv(os.Getenv); err != nil {
 		return nil, err
@@ -73,26 +74,21 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 
 // runSources runs every source until ctx ends, and tells them when a campaign changes.
 func runSources(ctx context.Context, pool *pgxpool.Pool, sources []source) {
+	if len(sources) == 0 {
+		return
+	}
 	var wg sync.WaitGroup
-	var changed []func()
-	for _, s := range sources {
-		if s.changed != nil {
-			changed = append(changed, s.changed)
-		}
-	}
-	if len(changed) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// A new campaign's hashtags are followed at once; the sources also re-read the
-			// campaigns every minute, which covers notices lost while the listener reconnects.
-			pull.OnNotify(ctx, pool, xstream.NotifyChannel, func() {
-				for _, f := range changed {
-					f()
-				}
-			})
-		}()
-	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// One listener for all the sources: a new campaign's hashtags are followed at once. They
+		// also re-read the campaigns every minute, for notices lost while it reconnects.
+		pull.OnNotify(ctx, pool, giveaway.CampaignsChangedChannel, func() {
+			for _, s := range sources {
+				s.changed()
+			}
+		})
+	}()
 	for _, s := range sources {
 		wg.Add(1)
 		go func() {

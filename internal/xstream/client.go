@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/leader"
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -105,8 +104,8 @@ func (c *Client) Status() Status {
 	return st
 }
 
-// RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. To reach
-// the holder on any instance, use NotifyCampaignsChanged instead.
+// RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. The binary
+// calls it for every notice on giveaway.CampaignsChangedChannel, which reaches every instance.
 func (c *Client) RulesChanged() {
 	select {
 	case c.reconcile <- struct{}{}:
@@ -151,8 +150,6 @@ func (c *Client) lead(ctx context.Context, items chan<- tweet.Item) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	// A campaign change on any instance asks for a reconcile here.
-	wg.Go(func() { pull.OnNotify(ctx, c.pool, NotifyChannel, c.RulesChanged) })
 	wg.Go(func() { c.rulesLoop(ctx) })
 	c.streamLoop(ctx, items)
 	cancel()

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -83,19 +82,6 @@ func ActiveCampaigns(ctx context.Context, pool *pgxpool.Pool, now time.Time) ([]
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-// NotifyChannel is the PostgreSQL channel on which a change to campaigns asks the stream holder,
-// on whichever instance it runs, to reconcile its rules.
-const NotifyChannel = "campaigns_changed"
-
-// NotifyCampaignsChanged asks the stream holder to reconcile the rules. Run it in the
-// transaction that changes a campaign: PostgreSQL delivers the notice only on commit.
-func NotifyCampaignsChanged(ctx context.Context, db interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}) error {
-	_, err := db.Exec(ctx, "SELECT pg_notify($1, '')", NotifyChannel)
-	return err
 }
 
 // RulesResult says what a reconcile did.

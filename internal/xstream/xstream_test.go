@@ -15,7 +15,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 	"github.com/boothgiveaway/giveaway/internal/xstream/xtest"
@@ -444,6 +447,10 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	srv := xtest.New(token)
 	defer srv.Close()
 	h := run(t, pool, testConfig(srv.URL), 0)
+	// The binary's listener (cmd/giveaway runSources) hands campaign notices to the client.
+	lctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go pull.OnNotify(lctx, pool, giveaway.CampaignsChangedChannel, h.client.RulesChanged)
 	eventually(t, "the stream", func() bool { return h.client.Status().Connected })
 	if len(srv.Rules()) != 0 {
 		t.Fatalf("rules without campaigns: %v", srv.Rules())
@@ -461,7 +468,7 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 		now, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := xstream.NotifyCampaignsChanged(ctx, tx); err != nil {
+	if err := store.New(tx).NotifyCampaignsChanged(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
