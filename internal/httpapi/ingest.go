@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
-	"sort"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,10 +85,9 @@ func parseBody(mediaType string, body []byte) (items []tweet.Item, bad []lineErr
 	trimmed := bytes.TrimSpace(body)
 	if mediaType == "application/json" && json.Valid(trimmed) {
 		if items, errs, ok := tweet.ParseAccountActivity(trimmed); ok {
-			for i, err := range errs {
-				bad = append(bad, lineError{Line: i + 1, Error: err.Error()})
+			for _, e := range errs {
+				bad = append(bad, lineError{Line: e.Index + 1, Error: e.Err.Error()})
 			}
-			sort.Slice(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
 			return items, bad, true, nil
 		}
 		var raw []json.RawMessage

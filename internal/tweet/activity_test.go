@@ -20,7 +20,7 @@ func TestAccountActivityEnvelope(t *testing.T) {
 	if d := items[1].Delete; d == nil || d.ID != "770837000000000002" || d.Network != "twitter" {
 		t.Errorf("delete %+v", items[1])
 	}
-	if len(bad) != 1 || bad[1] == nil {
+	if len(bad) != 1 || bad[0].Index != 1 || bad[0].Err == nil {
 		t.Errorf("bad %v, want event 1", bad)
 	}
 
