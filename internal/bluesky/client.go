@@ -19,6 +19,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -341,9 +342,5 @@ func (b *backoff) reset() { b.n = 0 }
 
 func (b *backoff) next() time.Duration {
 	b.n++
-	d := time.Second
-	for i := 1; i < b.n && d < time.Minute; i++ {
-		d *= 2
-	}
-	return min(d, time.Minute)
+	return pull.Exponential(time.Second, time.Minute, b.n)
 }

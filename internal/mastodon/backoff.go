@@ -1,6 +1,10 @@
 package mastodon
 
-import "time"
+import (
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
+)
 
 // Mastodon documents no reconnect schedule, so this one is polite: exponential per kind of
 // failure, each kind with its own count, all reset by a healthy connection.
@@ -36,21 +40,13 @@ func (b *backoff) next(f failure, floor time.Duration) time.Duration {
 	var d time.Duration
 	switch f {
 	case failHTTP:
-		d = exponential(httpFirst, httpMax, b.n[f])
+		d = pull.Exponential(httpFirst, httpMax, b.n[f])
 	case failAuth:
-		d = exponential(authFirst, authMax, b.n[f])
+		d = pull.Exponential(authFirst, authMax, b.n[f])
 	case failRate:
-		d = max(exponential(rateFirst, rateMax, b.n[f]), min(floor, rateMax))
+		d = max(pull.Exponential(rateFirst, rateMax, b.n[f]), min(floor, rateMax))
 	default:
-		d = exponential(networkFirst, networkMax, b.n[f])
+		d = pull.Exponential(networkFirst, networkMax, b.n[f])
 	}
 	return d
-}
-
-func exponential(first, ceiling time.Duration, n int) time.Duration {
-	d := first
-	for i := 1; i < n && d < ceiling; i++ {
-		d *= 2
-	}
-	return min(d, ceiling)
 }

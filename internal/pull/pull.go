@@ -73,3 +73,13 @@ func OnNotify(ctx context.Context, pool *pgxpool.Pool, channel string, f func())
 		wait = min(2*wait, time.Minute)
 	}
 }
+
+// Exponential is the nth wait (n from 1) of a schedule that starts at first and doubles up to
+// ceiling. Each source keeps its own schedule per kind of failure, as its network documents.
+func Exponential(first, ceiling time.Duration, n int) time.Duration {
+	d := first
+	for i := 1; i < n && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}

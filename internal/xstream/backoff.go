@@ -1,6 +1,10 @@
 package xstream
 
-import "time"
+import (
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/pull"
+)
 
 // The reconnect schedule X documents for its streaming endpoints. Each kind of failure keeps its
 // own count, so a 429 after a run of 503s still starts at a minute; a healthy connection resets all.
@@ -37,20 +41,12 @@ func (b *backoff) next(f failure) time.Duration {
 	switch f {
 	case failHTTP:
 		b.http++
-		return exponential(httpFirst, httpMax, b.http)
+		return pull.Exponential(httpFirst, httpMax, b.http)
 	case failRate:
 		b.rate++
-		return exponential(rateFirst, rateMax, b.rate)
+		return pull.Exponential(rateFirst, rateMax, b.rate)
 	default:
 		b.network++
 		return min(time.Duration(b.network)*networkStep, networkMax)
 	}
-}
-
-func exponential(first, ceiling time.Duration, n int) time.Duration {
-	d := first
-	for i := 1; i < n && d < ceiling; i++ {
-		d *= 2
-	}
-	return min(d, ceiling)
 }
