@@ -83,9 +83,9 @@ func (s *server) ingestOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header
 		var verify func(body []byte) error
-		switch {
-		case bearer(c) != "":
-			if s.cfg.IngestToken == "" || subtle.ConstantTimeCompare([]byte(bearer(c)), []byte(s.cfg.IngestToken)) != 1 {
+		switch token := bearer(c); {
+		case token != "":
+			if s.cfg.IngestToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.IngestToken)) != 1 {
 				return apperr.New(apperr.Unauthorized, "invalid_ingest_token", "the ingest token is wrong")
 			}
 			return next(c)
