@@ -133,7 +133,7 @@ func runIngest(ctx context.Context, env *Env) ([]Result, error) {
 		batches = append(batches, append(bytes.Join(lines[i:min(i+ingestBatch, len(lines))], []byte("\n")), '\n'))
 	}
 
-	// The floor: COPY of the same parsed rows into the same table, on a database of its own.
+	// The floor: COPY of the same parsed rows into the same tables, on a database of its own.
 	copyRate, err := copyFloor(ctx, env, lines)
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func copyFloor(ctx context.Context, env *Env, lines [][]byte) (float64, error) {
 		return 0, err
 	}
 	defer conn.Close(ctx)
-	rows := make([][]any, len(lines))
+	rows, raws := make([][]any, len(lines)), make([][]any, len(lines))
 	for i, l := range lines {
 		it, err := tweet.Parse(l)
 		if err != nil {
@@ -224,13 +224,19 @@ func copyFloor(ctx context.Context, env *Env, lines [][]byte) (float64, error) {
 		}
 		p := it.Post
 		rows[i] = []any{p.Network, p.ID, p.VersionID, p.AuthorID, p.Handle, strings.ToLower(p.Handle), p.CreatedAt,
-			p.Text, p.Lang, p.Hashtags, p.NormalizedHashtags(), p.RetweetCount, string(p.Raw)}
+			p.Text, p.Lang, p.Hashtags, p.NormalizedHashtags(), p.RetweetCount}
+		raws[i] = []any{p.Network, p.ID, string(p.Raw)}
 	}
 	cols := []string{"network", "id", "version_id", "author_id", "handle", "handle_norm", "created_at", "text", "lang",
-		"hashtags", "hashtags_norm", "retweet_count", "raw"}
+		"hashtags", "hashtags_norm", "retweet_count"}
 	start := time.Now()
 	for i := 0; i < len(rows); i += ingestBatch {
-		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"tweets"}, cols, pgx.CopyFromRows(rows[i:min(i+ingestBatch, len(rows))])); err != nil {
+		j := min(i+ingestBatch, len(rows))
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"tweets"}, cols, pgx.CopyFromRows(rows[i:j])); err != nil {
+			return 0, err
+		}
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"tweet_raw"}, []string{"network", "id", "raw"},
+			pgx.CopyFromRows(raws[i:j])); err != nil {
 			return 0, err
 		}
 	}

@@ -29,8 +29,9 @@ SELECT t.network, t.id, coalesce(t.author_id, ''), t.handle, t.created_at, t.tex
        CASE WHEN t.retweet_of IS NULL THEN -1
             ELSE coalesce((SELECT rt.retweet_count FROM tweets rt
                            WHERE rt.network = t.network AND rt.id = t.retweet_of),
-                          CASE WHEN t.raw #>> '{retweeted_status,retweet_count}' ~ '^[0-9]{1,18}$'
-                               THEN (t.raw #>> '{retweeted_status,retweet_count}')::bigint END,
+                          (SELECT CASE WHEN r.raw #>> '{retweeted_status,retweet_count}' ~ '^[0-9]{1,18}$'
+                                       THEN (r.raw #>> '{retweeted_status,retweet_count}')::bigint END
+                           FROM tweet_raw r WHERE r.network = t.network AND r.id = t.id),
                           -1)
        END,
        coalesce(t.quote_of, ''), coalesce(t.reply_to, ''), t.retweet_count

@@ -132,6 +132,14 @@ func TestAnEditIsTheSameEntry(t *testing.T) {
 	if n != 1 || text != "Booth #PyConAPAC #Elastic" {
 		t.Fatalf("%d rows, text %q; want one entry with the edited text", n, text)
 	}
+	// The raw post kept is the edit's, and a late copy of the first version does not bring it back.
+	e.ingest(first)
+	var raws int
+	var rawText string
+	e.pool.QueryRow(context.Background(), `SELECT count(*), max(raw -> 'data' ->> 'text') FROM tweet_raw`).Scan(&raws, &rawText)
+	if raws != 1 || rawText != "Booth #PyConAPAC #Elastic" {
+		t.Fatalf("%d raw posts, text %q; want the edit's", raws, rawText)
+	}
 	if c := e.claim("pycon", "editor"); c.Body["status"] != "verified" {
 		t.Fatalf("the edit added the tags, claim should verify: %s", c.Raw)
 	}
@@ -152,6 +160,11 @@ func TestDeleteNoticesAreHonoured(t *testing.T) {
 	}
 	if s := e.claimStatus(tok); s != "pending" {
 		t.Fatalf("after the only post was deleted the claim is %s, want pending", s)
+	}
+	var raws int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM tweet_raw WHERE id = '766000000000000050'`).Scan(&raws)
+	if raws != 0 {
+		t.Fatalf("the deleted post's raw JSON is still stored")
 	}
 	// A late copy of the deleted post is not stored again.
 	if r := e.ingest(v1("766000000000000050", "regret", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic")); r.Body["stored"] != 0.0 {

@@ -124,7 +124,8 @@ type row struct {
 func (h *harness) posts() map[string]row {
 	h.t.Helper()
 	rows, err := h.pool.Query(context.Background(), `SELECT id, handle, handle_norm, text, coalesce(author_id, ''),
-		coalesce(lang, ''), version_id, coalesce(raw->>'id', ''), hashtags FROM tweets WHERE network = 'mastodon'`)
+		coalesce(lang, ''), version_id, coalesce(r.raw->>'id', ''), hashtags
+		FROM tweets t LEFT JOIN tweet_raw r USING (network, id) WHERE network = 'mastodon'`)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -66,8 +66,9 @@ func TestPurgeRemovesPersonalDataAndKeepsCounts(t *testing.T) {
 	var handles, urls, tokens, raw, kept int
 	pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE handle NOT LIKE 'purged-%'), count(post_url) FROM claims`).Scan(&handles, &urls)
 	pool.QueryRow(ctx, `SELECT count(*) FROM claim_tokens`).Scan(&tokens)
-	pool.QueryRow(ctx, `SELECT count(*) FROM tweets WHERE id = '1' AND (raw IS NOT NULL OR handle <> '' OR text <> '')`).Scan(&raw)
-	pool.QueryRow(ctx, `SELECT count(*) FROM tweets WHERE id = '2' AND raw IS NOT NULL AND handle = 'else'`).Scan(&kept)
+	pool.QueryRow(ctx, `SELECT count(*) FROM tweets t WHERE id = '1' AND (handle <> '' OR text <> ''
+		OR EXISTS (SELECT 1 FROM tweet_raw r WHERE r.network = t.network AND r.id = t.id))`).Scan(&raw)
+	pool.QueryRow(ctx, `SELECT count(*) FROM tweets t JOIN tweet_raw r USING (network, id) WHERE id = '2' AND handle = 'else'`).Scan(&kept)
 	if handles != 0 || urls != 0 || tokens != 0 || raw != 0 || kept != 1 {
 		t.Fatalf("after purge: handles %d, urls %d, tokens %d, personal posts %d, shared post kept %d", handles, urls, tokens, raw, kept)
 	}

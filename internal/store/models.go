@@ -169,9 +169,14 @@ type Tweet struct {
 	QuoteOf         *string
 	ReplyTo         *string
 	RetweetCount    int64
-	Raw             []byte
 	ReceivedAt      time.Time
 	UpdatedAt       time.Time
+}
+
+type TweetRaw struct {
+	Network string
+	ID      string
+	Raw     []byte
 }
 
 type TweetTombstone struct {

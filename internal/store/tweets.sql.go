@@ -10,24 +10,29 @@ import (
 	"time"
 )
 
-const anonymiseTweets = `-- name: AnonymiseTweets :execrows
-UPDATE tweets t
-SET raw = NULL, text = '', handle = '', handle_norm = '', author_id = NULL, author_created_at = NULL,
-    retweet_of_handle = NULL, updated_at = now()
-FROM campaigns c
-WHERE c.id = $1 AND t.hashtags_norm && c.required_hashtags AND t.handle <> ''
-  AND NOT EXISTS (SELECT 1 FROM campaigns o
-                  WHERE o.id <> c.id AND o.purged_at IS NULL AND t.hashtags_norm && o.required_hashtags)
+const anonymiseTweets = `-- name: AnonymiseTweets :one
+WITH anon AS (
+    UPDATE tweets t
+    SET text = '', handle = '', handle_norm = '', author_id = NULL, author_created_at = NULL,
+        retweet_of_handle = NULL, updated_at = now()
+    FROM campaigns c
+    WHERE c.id = $1 AND t.hashtags_norm && c.required_hashtags AND t.handle <> ''
+      AND NOT EXISTS (SELECT 1 FROM campaigns o
+                      WHERE o.id <> c.id AND o.purged_at IS NULL AND t.hashtags_norm && o.required_hashtags)
+    RETURNING t.network, t.id
+), gone AS (
+    DELETE FROM tweet_raw r USING anon a WHERE r.network = a.network AND r.id = a.id
+)
+SELECT count(*) FROM anon
 `
 
 // Purge: posts that count only for this campaign lose their author, text and raw JSON; hashtags,
 // times and retweet counts stay for the anonymous figures.
 func (q *Queries) AnonymiseTweets(ctx context.Context, campaignID int64) (int64, error) {
-	result, err := q.db.Exec(ctx, anonymiseTweets, campaignID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	row := q.db.QueryRow(ctx, anonymiseTweets, campaignID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const deleteTweets = `-- name: DeleteTweets :many
@@ -39,6 +44,8 @@ WITH input AS (
 ), gone AS (
     DELETE FROM tweets t USING input i WHERE t.network = i.network AND t.id = i.id
     RETURNING t.network, t.id, t.handle_norm
+), raw_gone AS (
+    DELETE FROM tweet_raw r USING input i WHERE r.network = i.network AND r.id = i.id
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM gone
 )
@@ -115,7 +122,7 @@ func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForPara
 }
 
 const mastodonPostsByLocalID = `-- name: MastodonPostsByLocalID :many
-SELECT id FROM tweets WHERE network = 'mastodon' AND raw ->> 'id' = ANY($1::text[])
+SELECT id FROM tweet_raw WHERE network = 'mastodon' AND raw ->> 'id' = ANY($1::text[])
 `
 
 // Mastodon's delete event names a status by the instance's local id, while posts are stored by
@@ -223,13 +230,13 @@ WITH input AS (
 ), up AS (
     INSERT INTO tweets AS t (network, id, version_id, author_id, handle, handle_norm, author_created_at,
                              created_at, text, lang, hashtags, hashtags_norm, retweet_of,
-                             retweet_of_handle, quote_of, reply_to, retweet_count, raw)
+                             retweet_of_handle, quote_of, reply_to, retweet_count)
     SELECT network, id, version_id, NULLIF(author_id, ''), handle, handle_norm,
            NULLIF(author_created_at, 'epoch'), created_at, text, NULLIF(lang, ''),
            COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
            COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
            NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
-           NULLIF(reply_to, ''), retweet_count, raw::json
+           NULLIF(reply_to, ''), retweet_count
     FROM input
     ORDER BY network, id
     ON CONFLICT (network, id) DO UPDATE SET
@@ -237,12 +244,18 @@ WITH input AS (
         text = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.text ELSE t.text END,
         hashtags = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags ELSE t.hashtags END,
         hashtags_norm = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags_norm ELSE t.hashtags_norm END,
-        raw = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.raw ELSE t.raw END,
         retweet_count = greatest(t.retweet_count, excluded.retweet_count),
         updated_at = now()
     WHERE id_newer(excluded.version_id, t.version_id)
        OR excluded.retweet_count > t.retweet_count
-    RETURNING t.network, t.id, (xmax = 0) AS inserted
+    RETURNING t.network, t.id, t.version_id, (xmax = 0) AS inserted
+), raws AS (
+    INSERT INTO tweet_raw AS r (network, id, raw)
+    SELECT i.network, i.id, i.raw::json
+    FROM input i JOIN up ON up.network = i.network AND up.id = i.id AND up.version_id = i.version_id
+    WHERE i.raw <> ''
+    ORDER BY i.network, i.id
+    ON CONFLICT (network, id) DO UPDATE SET raw = excluded.raw
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM up
 )
@@ -279,7 +292,8 @@ type UpsertTweetsRow struct {
 // One statement for a whole batch. Arrays hold one element per post; hashtag lists travel as
 // U+001F-joined strings because PostgreSQL cannot unnest arrays of arrays of different lengths.
 // A known post is rewritten only by a newer edit or a higher retweet count; a post deleted
-// earlier (tombstone) is not stored again. Every stored change queues its outbox row.
+// earlier (tombstone) is not stored again. The raw JSON follows the version the row now holds.
+// Every stored change queues its outbox row.
 func (q *Queries) UpsertTweets(ctx context.Context, arg UpsertTweetsParams) ([]UpsertTweetsRow, error) {
 	rows, err := q.db.Query(ctx, upsertTweets,
 		arg.Network,
