@@ -13,6 +13,8 @@ CREATE TABLE tweet_raw (
 );
 INSERT INTO tweet_raw (network, id, raw)
 SELECT network, id, raw FROM tweets WHERE raw IS NOT NULL;
+-- Dropping a column does not rewrite the table: rows stored before this migration keep their
+-- bytes until `VACUUM FULL tweets` (it locks the table; run it between events, not during one).
 ALTER TABLE tweets DROP COLUMN raw;
 
 ---- create above / drop below ----
