@@ -102,9 +102,10 @@ func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug 
 }
 
 // CreateClaim records an attendee's claim, or returns the person's existing claim (created is
-// then false) with a fresh token for this device. A twitter claim whose eligible post is already
-// stored is verified at once. The person's matching lock and the claim with its events and token
-// travel to the database as one batch: one round trip on the hot path.
+// then false) with a fresh token for this device. A claim whose eligible post is already stored
+// is verified at once. The person's matching lock and the claim with its events and token travel
+// to the database as one batch, together with the claims of whoever else is claiming (claimQueue):
+// one round trip on the hot path.
 func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (claim *Claim, created bool, err error) {
 	display, norm, post, err := person(in.Network, in.Handle, in.PostURL, true)
 	if err != nil {
@@ -118,34 +119,38 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 	if err != nil {
 		return nil, false, err
 	}
-	var people []string
-	if SelfVerified(network) {
-		people = []string{network + ":" + norm} // the key the ingest path locks (ingest.PersonKey)
-	}
 	token, hash := newToken()
-	for try := 0; try < 8; try++ {
-		rows, err := store.CreateClaimLocked(ctx, s.pool, people, store.CreateClaimParams{CampaignID: campaignID,
-			Now: s.now(), Network: network, HandleNorm: norm, Handle: display, PostUrl: post, Code: newCode(),
-			TokenHash: hash, MatchPosts: SelfVerified(network)})
-		if err != nil {
+	r := &claimRequest{campaignID: campaignID, network: network, handleNorm: norm, handle: display,
+		code: newCode(), tokenHash: hash, matchPosts: SelfVerified(network)}
+	if post != nil {
+		r.postURL = *post
+	}
+	if SelfVerified(network) {
+		r.person = network + ":" + norm // the key the ingest path locks (ingest.PersonKey)
+	}
+	res := s.queue.submit(ctx, r)
+	for try := 1; ; try++ {
+		if res.err != nil {
+			return nil, false, res.err
+		}
+		if row := res.row; row != nil {
+			if row.Created {
+				s.claims.Inc()
+			}
+			return &Claim{ID: row.ID, Campaign: slug, Network: network, Handle: row.Handle, PostURL: row.PostUrl,
+				Code: row.Code, Status: row.Status, Token: token, TweetID: row.TweetID, VerifiedAt: row.VerifiedAt,
+				CreatedAt: row.CreatedAt}, row.Created, nil
+		}
+		// Closed, or the code was taken, or the person's claim appeared meanwhile: say which.
+		if _, err := s.campaignForClaims(ctx, store.New(s.pool), slug); err != nil {
 			return nil, false, err
 		}
-		if len(rows) == 0 {
-			// Closed, or the code was taken, or the person's claim appeared meanwhile: say which.
-			if _, err := s.campaignForClaims(ctx, store.New(s.pool), slug); err != nil {
-				return nil, false, err
-			}
-			continue
+		if try == 8 {
+			return nil, false, apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
 		}
-		r := rows[0]
-		if r.Created {
-			s.claims.Inc()
-		}
-		return &Claim{ID: r.ID, Campaign: slug, Network: network, Handle: r.Handle, PostURL: r.PostUrl,
-			Code: r.Code, Status: r.Status, Token: token, TweetID: r.TweetID, VerifiedAt: r.VerifiedAt,
-			CreatedAt: r.CreatedAt}, r.Created, nil
+		r.code = newCode()
+		res = s.queue.alone(ctx, r)
 	}
-	return nil, false, apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
 }
 
 // campaignID resolves a slug. Ids never change, so they are remembered; whether the campaign

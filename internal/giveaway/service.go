@@ -25,6 +25,7 @@ type Service struct {
 	now        func() time.Time
 	claims     prometheus.Counter
 	slugs      sync.Map // campaign slug → id
+	queue      *claimQueue
 	gives      *prometheus.CounterVec
 }
 
@@ -39,7 +40,7 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // WithMetrics registers the claim and give counters on reg.
 func WithMetrics(reg prometheus.Registerer) Option {
-	return func(s *Service) { reg.MustRegister(s.claims, s.gives) }
+	return func(s *Service) { reg.MustRegister(s.claims, s.gives, s.queue.sizes) }
 }
 
 // New returns a Service on pool.
@@ -50,6 +51,10 @@ func New(pool *pgxpool.Pool, opts ...Option) *Service {
 		gives: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_gives_total",
 			Help: "Give attempts by outcome: given, or the error code that refused it; undone."}, []string{"outcome"}),
 	}
+	s.queue = &claimQueue{db: pool, now: func() time.Time { return s.now() },
+		sizes: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "giveaway_claim_batch_size",
+			Help:    "Attendees' claims written together in one statement.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 7)})}
 	for _, o := range opts {
 		o(s)
 	}

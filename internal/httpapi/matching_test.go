@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,4 +235,120 @@ func TestClaimAndPostArrivingTogetherAlwaysMatch(t *testing.T) {
 			t.Errorf("racer%d: %s", i, s)
 		}
 	}
+}
+
+// Claims made at the same moment are written together (giveaway.claimQueue); each request still
+// gets its own answer: a new claim, the person's existing one, or the post that verifies it.
+func TestConcurrentClaimsEachGetTheirOwnAnswer(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	e.ingest(v1("766000000000000070", "early_bird", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic"))
+	const people, taps = 30, 8
+	handles := []string{"early_bird"}
+	for i := range people {
+		handles = append(handles, fmt.Sprintf("person%d", i))
+	}
+	for range taps { // one attendee tapping the button again and again
+		handles = append(handles, "@Impatient")
+	}
+	replies := e.claimAll("pycon", handles)
+
+	ids := map[string]any{}
+	created := map[string]int{}
+	for i, r := range replies {
+		if r.Status != 201 && r.Status != 200 {
+			t.Fatalf("%s: %d %s", handles[i], r.Status, r.Raw)
+		}
+		h := r.Body["handle"].(string)
+		if h != strings.TrimPrefix(handles[i], "@") {
+			t.Fatalf("claim for %s answered with %s's claim", handles[i], h)
+		}
+		if r.Status == 201 {
+			created[h]++
+		}
+		if id, seen := ids[h]; seen && id != r.Body["id"] {
+			t.Fatalf("%s got claims %v and %v", h, id, r.Body["id"])
+		}
+		ids[h] = r.Body["id"]
+		// Every device's token shows its own person's claim.
+		got := e.must(200, req{method: "GET", path: "/api/v1/claims/" + r.Body["token"].(string)})
+		if got.Body["id"] != r.Body["id"] || got.Body["handle"] != h {
+			t.Fatalf("token of %s shows %s", h, got.Raw)
+		}
+	}
+	if len(ids) != people+2 {
+		t.Fatalf("%d people got claims, want %d", len(ids), people+2)
+	}
+	for h, n := range created {
+		if n != 1 {
+			t.Fatalf("%s: %d claims created, want 1", h, n)
+		}
+	}
+	if created["Impatient"] != 1 {
+		t.Fatalf("the impatient attendee's claim was never created: %v", created)
+	}
+	if s := e.claimStatus(replies[0].Body["token"].(string)); s != "verified" {
+		t.Fatalf("the claim whose post came first is %s, want verified", s)
+	}
+	var claims, events, tokens int
+	ctx := context.Background()
+	e.pool.QueryRow(ctx, `SELECT count(*) FROM claims`).Scan(&claims)
+	e.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'claimed'`).Scan(&events)
+	e.pool.QueryRow(ctx, `SELECT count(*) FROM claim_tokens`).Scan(&tokens)
+	if claims != people+2 || events != people+2 || tokens != len(handles) {
+		t.Fatalf("%d claims, %d claimed events, %d tokens; want %d, %d, %d", claims, events, tokens,
+			people+2, people+2, len(handles))
+	}
+}
+
+// A claim the database refuses fails alone: the claims written in the same batch are not lost.
+func TestAFailingClaimDoesNotFailItsBatch(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	if _, err := e.pool.Exec(context.Background(), `
+		CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.handle_norm LIKE 'boom%' THEN RAISE EXCEPTION 'refused'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT ON claims FOR EACH ROW EXECUTE FUNCTION refuse_boom();`); err != nil {
+		t.Fatal(err)
+	}
+	var handles []string
+	for i := range 30 {
+		if i%10 == 0 {
+			handles = append(handles, fmt.Sprintf("boom%d", i))
+		}
+		handles = append(handles, fmt.Sprintf("fine%d", i))
+	}
+	replies := e.claimAll("pycon", handles)
+	for i, r := range replies {
+		want := 201
+		if strings.HasPrefix(handles[i], "boom") {
+			want = 500
+		}
+		if r.Status != want {
+			t.Errorf("%s: %d %s, want %d", handles[i], r.Status, r.Raw, want)
+		}
+	}
+	var n int
+	e.pool.QueryRow(context.Background(), `SELECT count(*) FROM claims`).Scan(&n)
+	if n != 30 {
+		t.Fatalf("%d claims stored, want the 30 fine ones", n)
+	}
+}
+
+// claimAll makes the claims all at once and returns the replies in the order of handles.
+func (e *env) claimAll(slug string, handles []string) []reply {
+	replies := make([]reply, len(handles))
+	var wg sync.WaitGroup
+	for i, h := range handles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[i] = e.claim(slug, h)
+		}()
+	}
+	wg.Wait()
+	return replies
 }

@@ -132,81 +132,104 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 	return i, err
 }
 
-const createClaim = `-- name: CreateClaim :many
-WITH camp AS (
+const createClaims = `-- name: CreateClaims :many
+WITH input AS (
+    SELECT unnest($1::int[]) AS idx, unnest($2::bigint[]) AS campaign_id,
+           unnest($3::text[]) AS network, unnest($4::text[]) AS handle_norm,
+           unnest($5::text[]) AS handle, unnest($6::text[]) AS post_url,
+           unnest($7::text[]) AS code, unnest($8::bytea[]) AS token_hash,
+           unnest($9::boolean[]) AS match_posts
+), camp AS (
     SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
-    WHERE cp.id = $1 AND cp.purged_at IS NULL AND cp.ends_at > $2::timestamptz
-), existing AS (
-    SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims ex
-    WHERE ex.campaign_id = $1 AND ex.network = $3 AND ex.handle_norm = $4
-      AND EXISTS (SELECT 1 FROM camp)
-), post AS (
-    SELECT t.network, t.id FROM tweets t, camp
-    WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM existing)
-      AND t.network = $3 AND t.handle_norm = $4 AND t.retweet_of IS NULL
-      AND t.hashtags_norm @> camp.required_hashtags
-      AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
-    ORDER BY t.created_at, t.id
-    LIMIT 1
+    WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $10::timestamptz
+), fresh AS (
+    SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
+           i.token_hash, p.network AS post_network, p.id AS post_id
+    FROM input i
+    JOIN camp ON camp.id = i.campaign_id
+    LEFT JOIN LATERAL (
+        SELECT t.network, t.id FROM tweets t
+        WHERE i.match_posts AND t.network = i.network AND t.handle_norm = i.handle_norm
+          AND t.retweet_of IS NULL AND t.hashtags_norm @> camp.required_hashtags
+          AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
+        ORDER BY t.created_at, t.id
+        LIMIT 1
+    ) p ON true
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
                         tweet_network, tweet_id)
-    SELECT $1, $3, $6, $4, $7, $8,
-           CASE WHEN post.id IS NULL THEN 'pending' ELSE 'verified' END,
-           CASE WHEN post.id IS NULL THEN NULL ELSE now() END, post.network, post.id
-    FROM (SELECT 1 AS one) one LEFT JOIN post ON true
-    WHERE NOT EXISTS (SELECT 1 FROM existing) AND EXISTS (SELECT 1 FROM camp)
+    SELECT campaign_id, network, handle, handle_norm, post_url, code,
+           CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
+           CASE WHEN post_id IS NULL THEN NULL ELSE now() END, post_network, post_id
+    FROM fresh
+    ORDER BY idx
     ON CONFLICT DO NOTHING
     RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
-), events AS (
+), made AS (
+    -- Each inserted claim back to its request, by the person (unique in a batch).
+    SELECT f.idx, f.token_hash, ins.id, ins.campaign_id, ins.network, ins.post_url, ins.code, ins.status,
+           ins.handle, ins.tweet_network, ins.tweet_id, ins.verified_at, ins.created_at
+    FROM ins
+    JOIN fresh f ON f.campaign_id = ins.campaign_id AND f.network = ins.network AND f.handle_norm = ins.handle_norm
+), refused AS MATERIALIZED (
+    SELECT f.idx, f.token_hash, f.campaign_id, f.network, f.handle_norm FROM fresh f
+    WHERE NOT EXISTS (SELECT 1 FROM made m WHERE m.idx = f.idx)
+), existing AS (
+    -- The statement's snapshot predates the insert: these are claims made before it.
+    SELECT r.idx, r.token_hash, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at,
+           ex.created_at
+    FROM refused r
+    JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm), events AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
-    SELECT i.campaign_id, i.id, 'attendee', 'claimed', jsonb_build_object('network', i.network) FROM ins i
+    SELECT m.campaign_id, m.id, 'attendee', 'claimed', jsonb_build_object('network', m.network) FROM made m
     UNION ALL
-    SELECT i.campaign_id, i.id, 'matcher', 'verified', jsonb_build_object('tweet_id', i.tweet_id)
-    FROM ins i WHERE i.status = 'verified'
+    SELECT m.campaign_id, m.id, 'matcher', 'verified', jsonb_build_object('tweet_id', m.tweet_id)
+    FROM made m WHERE m.status = 'verified'
     RETURNING id, campaign_id, claim_id, action
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id)
     SELECT 'event', '', e.id::text FROM events e
     UNION ALL
     -- The post's document now names the claim it matched.
-    SELECT 'tweet', i.tweet_network, i.tweet_id FROM ins i WHERE i.tweet_id IS NOT NULL
+    SELECT 'tweet', m.tweet_network, m.tweet_id FROM made m WHERE m.tweet_id IS NOT NULL
 ), token AS (
     INSERT INTO claim_tokens (token_hash, claim_id)
-    SELECT $9::bytea AS token_hash, i.id FROM ins i
+    SELECT m.token_hash, m.id FROM made m
     UNION ALL
-    SELECT $9::bytea AS token_hash, x.id FROM existing x
+    SELECT e.token_hash, e.id FROM existing e
 ), notified AS (
     -- Only what an open page shows: a verified claim (the tablets' queue) and a claim staff must
     -- decide. A new pending claim that waits for its post interests no page yet, and a NOTIFY
     -- would take PostgreSQL's commit-time notify lock, which serialises every claim at the booth.
     SELECT pg_notify('giveaway_events', json_build_object('campaign_id', e.campaign_id, 'claim_id', e.claim_id,
         'action', e.action)::text)
-    FROM events e JOIN ins i ON i.id = e.claim_id
-    WHERE e.action <> 'claimed' OR i.network NOT IN ('twitter', 'mastodon', 'bluesky') OR i.post_url IS NOT NULL
+    FROM events e JOIN made m ON m.id = e.claim_id
+    WHERE e.action <> 'claimed' OR m.network NOT IN ('twitter', 'mastodon', 'bluesky') OR m.post_url IS NOT NULL
 )
-SELECT ins.id, ins.code, ins.status, ins.handle, ins.post_url, ins.tweet_id, ins.verified_at, ins.created_at,
-       true AS created, (SELECT count(*) FROM notified) AS notified
-FROM ins
+SELECT made.idx::int AS idx, made.id, made.code, made.status, made.handle, made.post_url, made.tweet_id, made.verified_at,
+       made.created_at, true AS created, (SELECT count(*) FROM notified) AS notified
+FROM made
 UNION ALL
-SELECT existing.id, existing.code, existing.status, existing.handle, existing.post_url, existing.tweet_id,
-       existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
+SELECT existing.idx::int AS idx, existing.id, existing.code, existing.status, existing.handle, existing.post_url,
+       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
 FROM existing
 `
 
-type CreateClaimParams struct {
-	CampaignID int64
+type CreateClaimsParams struct {
+	Idx        []int32
+	CampaignID []int64
+	Network    []string
+	HandleNorm []string
+	Handle     []string
+	PostUrl    []string
+	Code       []string
+	TokenHash  [][]byte
+	MatchPosts []bool
 	Now        time.Time
-	Network    string
-	HandleNorm string
-	MatchPosts bool
-	Handle     string
-	PostUrl    *string
-	Code       string
-	TokenHash  []byte
 }
 
-type CreateClaimRow struct {
+type CreateClaimsRow struct {
+	Idx        int32
 	ID         int64
 	Code       string
 	Status     string
@@ -219,31 +242,37 @@ type CreateClaimRow struct {
 	Notified   int64
 }
 
-// An attendee's claim in one statement: the person's existing claim, or a new one that a stored
-// post already verifies (the post may have come first), its audit events and outbox rows, and a
-// token for this device either way. The caller holds the person's matching lock. No row back
-// means the campaign is closed, the short code was taken, or a claim for the person appeared
+// Attendees' claims in one statement, one row of the arrays per request (idx names it; a person
+// is in a batch at most once): a new claim, which a stored post verifies at once if one came
+// first, or else the person's existing claim; their audit events and outbox rows, and a token for
+// this device either way. The caller holds the people's matching locks. A request without a row
+// back found its campaign closed, its short code taken, or a claim for the person made
 // concurrently: the caller finds out which.
-func (q *Queries) CreateClaim(ctx context.Context, arg CreateClaimParams) ([]CreateClaimRow, error) {
-	rows, err := q.db.Query(ctx, createClaim,
+// The insert comes first and a person's existing claim is looked up only when it refused the row:
+// a plan made while claims had no statistics yet (a new event's first minute) finds a claim by
+// person through any index that starts with campaign_id, reading every claim of the campaign.
+func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]CreateClaimsRow, error) {
+	rows, err := q.db.Query(ctx, createClaims,
+		arg.Idx,
 		arg.CampaignID,
-		arg.Now,
 		arg.Network,
 		arg.HandleNorm,
-		arg.MatchPosts,
 		arg.Handle,
 		arg.PostUrl,
 		arg.Code,
 		arg.TokenHash,
+		arg.MatchPosts,
+		arg.Now,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []CreateClaimRow{}
+	items := []CreateClaimsRow{}
 	for rows.Next() {
-		var i CreateClaimRow
+		var i CreateClaimsRow
 		if err := rows.Scan(
+			&i.Idx,
 			&i.ID,
 			&i.Code,
 			&i.Status,

@@ -11,15 +11,15 @@ type Batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// CreateClaimLocked takes the people's matching locks and creates the claim in one round trip
+// CreateClaimsLocked takes the people's matching locks and creates the claims in one round trip
 // (the busiest public endpoint). pgx sends a batch as one implicit transaction, and under READ
-// COMMITTED each statement takes its own snapshot, so CreateClaim sees every post committed by
-// whoever held the lock before. It uses the statements sqlc generated from claims.sql.
-func CreateClaimLocked(ctx context.Context, db Batcher, people []string, arg CreateClaimParams) ([]CreateClaimRow, error) {
+// COMMITTED each statement takes its own snapshot, so CreateClaims sees every post committed by
+// whoever held a lock before. It uses the statements sqlc generated from claims.sql.
+func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg CreateClaimsParams) ([]CreateClaimsRow, error) {
 	b := &pgx.Batch{}
 	b.Queue(lockPeople, people)
-	b.Queue(createClaim, arg.CampaignID, arg.Now, arg.Network, arg.HandleNorm, arg.MatchPosts, arg.Handle,
-		arg.PostUrl, arg.Code, arg.TokenHash)
+	b.Queue(createClaims, arg.Idx, arg.CampaignID, arg.Network, arg.HandleNorm, arg.Handle, arg.PostUrl, arg.Code,
+		arg.TokenHash, arg.MatchPosts, arg.Now)
 	br := db.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -30,10 +30,10 @@ func CreateClaimLocked(ctx context.Context, db Batcher, people []string, arg Cre
 		return nil, err
 	}
 	defer rows.Close()
-	items := []CreateClaimRow{}
+	items := []CreateClaimsRow{}
 	for rows.Next() {
-		var i CreateClaimRow
-		if err := rows.Scan(&i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
+		var i CreateClaimsRow
+		if err := rows.Scan(&i.Idx, &i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
 			&i.CreatedAt, &i.Created, &i.Notified); err != nil {
 			return nil, err
 		}
