@@ -76,6 +76,12 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 
 	// An attendee's page holds a live-update stream open; shutdown must not wait for it.
 	claim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"handle":"sse_user"}`)
+	metrics = get(t, base+"/metrics")
+	for _, want := range []string{"giveaway_claims_created_total 1", "giveaway_claim_batch_size_count 1"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics after a claim lacks %s", want)
+		}
+	}
 	sse, err := http.Get(base + "/claims/" + claim["token"].(string) + "/events")
 	if err != nil || sse.StatusCode != 200 {
 		t.Fatalf("claim events: %v %v", err, sse)
