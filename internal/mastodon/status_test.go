@@ -1,7 +1,6 @@
 package mastodon
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net/http"
@@ -194,27 +193,5 @@ func TestHTTPErrorKinds(t *testing.T) {
 	}
 	if k, _ := kindOf(errors.New("dial tcp: refused")); k != failNetwork {
 		t.Errorf("network error kind %v", k)
-	}
-}
-
-func TestReadLine(t *testing.T) {
-	br := bufio.NewReaderSize(strings.NewReader("event: update\r\ndata: {}\n\n"+strings.Repeat("x", maxLine+10)+"\nafter\npartial"), 16)
-	var got []string
-	for {
-		line, tooLong, err := readLine(br)
-		if err != nil {
-			if string(line) != "partial" {
-				t.Errorf("partial line %q at %v", line, err)
-			}
-			break
-		}
-		if tooLong {
-			got = append(got, "<too long>")
-			continue
-		}
-		got = append(got, string(line))
-	}
-	if want := []string{"event: update", "data: {}", "", "<too long>", "after"}; !slices.Equal(got, want) {
-		t.Errorf("lines %q, want %q", got, want)
 	}
 }

@@ -2,7 +2,6 @@ package mastodon
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -435,7 +435,7 @@ func (s *stream) read(ctx context.Context, body io.Reader, events chan<- sseEven
 		broken  bool // a line of this event was too long: the event is dropped whole
 	)
 	for {
-		line, tooLong, err := readLine(br)
+		line, tooLong, err := pull.ReadLine(br, maxLine)
 		if len(line) > 0 || err == nil {
 			now := s.c.cfg.Now()
 			lastRead.Store(time.Now().UnixNano())
@@ -477,26 +477,5 @@ func (s *stream) read(ctx context.Context, body io.Reader, events chan<- sseEven
 				hasData = true
 			}
 		}
-	}
-}
-
-// readLine reads one line without its end ("\n" or "\r\n"). A line longer than maxLine is
-// consumed and reported as tooLong. At an error, line holds a partial line, to be dropped.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
-	for {
-		frag, err := br.ReadSlice('\n')
-		if !tooLong && len(line)+len(frag) <= maxLine {
-			line = append(line, frag...)
-		} else {
-			tooLong, line = true, nil
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			return line, tooLong, err
-		}
-		line = bytes.TrimSuffix(line[:max(len(line)-1, 0)], []byte("\r"))
-		return line, tooLong, nil
 	}
 }

@@ -1,10 +1,12 @@
 // Package pull holds what the sources that pull posts from a network (the X stream, Mastodon,
 // Bluesky) and their leader election share: a wait that ends with its context, the HTTP client
-// for long-lived streams, and a PostgreSQL LISTEN loop.
+// for long-lived streams, a bounded line reader for them, and a PostgreSQL LISTEN loop.
 package pull
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +39,34 @@ func StreamClient() *http.Client {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConnsPerHost:   4,
 	}}
+}
+
+// ReadLine reads one '\n'-terminated line without it (and without a '\r' before it). A line
+// longer than max bytes is consumed and reported as tooLong, with no content. At an error, line
+// holds what came before it: a partial line the caller must drop.
+func ReadLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		frag, err := br.ReadSlice('\n')
+		if len(line)+len(frag) <= max {
+			line = append(line, frag...)
+		} else {
+			tooLong = true
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return line, tooLong, err
+		}
+		line = line[:len(line)-1]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if tooLong {
+			line = nil
+		}
+		return line, tooLong, nil
+	}
 }
 
 // OnNotify calls f for every notification on channel until ctx ends, on a connection of its own

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -159,7 +160,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 		defer close(lines)
 		br := bufio.NewReaderSize(resp.Body, 64<<10)
 		for {
-			line, tooLong, err := readLine(br)
+			line, tooLong, err := pull.ReadLine(br, maxLine)
 			if len(line) > 0 || err == nil {
 				lastRead.Store(time.Now().UnixNano())
 			}
@@ -240,33 +241,6 @@ func (c *Client) handleLine(ctx context.Context, line []byte, items chan<- tweet
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
-	}
-}
-
-// readLine reads one '\n'-terminated line without it (and without a '\r' before it). At an
-// error, line holds what came before it: a partial line the caller must drop.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
-	for {
-		frag, err := br.ReadSlice('\n')
-		if len(line)+len(frag) <= maxLine {
-			line = append(line, frag...)
-		} else {
-			tooLong = true
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			return line, tooLong, err
-		}
-		line = line[:len(line)-1]
-		if n := len(line); n > 0 && line[n-1] == '\r' {
-			line = line[:n-1]
-		}
-		if tooLong {
-			line = nil
-		}
-		return line, tooLong, nil
 	}
 }
 
