@@ -125,7 +125,7 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 	if post != nil {
 		r.postURL = *post
 	}
-	if SelfVerified(network) {
+	if r.matchPosts {
 		r.person = network + ":" + norm // the key the ingest path locks (ingest.PersonKey)
 	}
 	res := s.queue.submit(ctx, r)
@@ -188,32 +188,6 @@ func insertClaim(ctx context.Context, q *store.Queries, p store.InsertClaimParam
 		}
 	}
 	return store.Claim{}, false, apperr.New(apperr.Conflict, "code_exhausted", "could not find a free claim code; try again")
-}
-
-// verifyFromStoredPosts is the claim side of matching: the post may have arrived first.
-// The caller holds the matching lock.
-func (s *Service) verifyFromStoredPosts(ctx context.Context, q *store.Queries, c store.Campaign, row store.Claim) (store.Claim, error) {
-	if row.Status != "pending" || !SelfVerified(row.Network) {
-		return row, nil
-	}
-	t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: row.Network, HandleNorm: row.HandleNorm,
-		RequiredHashtags: c.RequiredHashtags, StartsAt: c.StartsAt, EndsAt: c.EndsAt})
-	if isNoRows(err) {
-		return row, nil
-	}
-	if err != nil {
-		return row, err
-	}
-	verified, err := q.VerifyClaim(ctx, store.VerifyClaimParams{ID: row.ID, TweetNetwork: &t.Network, TweetID: &t.ID})
-	if err != nil {
-		return row, err
-	}
-	if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, ClaimID: &row.ID, Actor: "matcher",
-		Action: "verified", Details: details("tweet_id", t.ID)}); err != nil {
-		return row, err
-	}
-	// The post's document now names the claim it matched.
-	return verified, q.QueueTweet(ctx, store.QueueTweetParams{RefNetwork: t.Network, RefID: t.ID})
 }
 
 // ClaimByToken returns the claim a token belongs to; the token reveals nothing else.

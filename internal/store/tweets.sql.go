@@ -158,20 +158,6 @@ func (q *Queries) NotifyNewPosts(ctx context.Context, payload string) error {
 	return err
 }
 
-const queueTweet = `-- name: QueueTweet :exec
-INSERT INTO outbox (kind, ref_network, ref_id) VALUES ('tweet', $1, $2)
-`
-
-type QueueTweetParams struct {
-	RefNetwork string
-	RefID      string
-}
-
-func (q *Queries) QueueTweet(ctx context.Context, arg QueueTweetParams) error {
-	_, err := q.db.Exec(ctx, queueTweet, arg.RefNetwork, arg.RefID)
-	return err
-}
-
 const storedTweetIDs = `-- name: StoredTweetIDs :many
 SELECT id FROM tweets WHERE network = $1 AND id = ANY($2::text[])
 `

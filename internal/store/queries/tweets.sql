@@ -88,9 +88,6 @@ WHERE network = @network AND handle_norm = @handle_norm
 ORDER BY created_at, id
 LIMIT 1;
 
--- name: QueueTweet :exec
-INSERT INTO outbox (kind, ref_network, ref_id) VALUES ('tweet', $1, $2);
-
 -- name: AnonymiseTweets :one
 -- Purge: posts that count only for this campaign lose their author, text and raw JSON; hashtags,
 -- times and retweet counts stay for the anonymous figures.
