@@ -20,6 +20,16 @@ type Give struct {
 	GivenAt   time.Time `json:"given_at"`
 	GivenBy   string    `json:"given_by"`
 	Status    string    `json:"status"`
+	// AccountChecked: staff confirmed on the attendee's phone that the account is theirs.
+	AccountChecked bool `json:"account_checked"`
+}
+
+// GiveInput is what a give asks for.
+type GiveInput struct {
+	Prize string `json:"prize"`
+	// AccountChecked records that staff checked the attendee's account on their phone (the
+	// tablet asks for it when a claim was proven by its handle only).
+	AccountChecked bool `json:"account_checked"`
 }
 
 // GivePrize hands one prize to a verified claim, exactly once. The claim row is locked for the
@@ -28,7 +38,12 @@ type Give struct {
 // is two statements (GiveContext, RecordGive), and stock is taken last, so the prize row every
 // tablet shares stays locked as briefly as possible.
 func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string, by Actor) (*Give, error) {
-	prizeKey = strings.TrimSpace(prizeKey)
+	return s.Give(ctx, claimID, GiveInput{Prize: prizeKey}, by)
+}
+
+// Give is GivePrize with everything a give may say.
+func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Actor) (*Give, error) {
+	prizeKey := strings.TrimSpace(in.Prize)
 	if prizeKey == "" {
 		return nil, invalid("prize_required", "name the prize to give").With("field", "prize")
 	}
@@ -55,7 +70,7 @@ func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string,
 		slot := int32(c.GivenInPeriod + 1)
 		g, err := q.RecordGive(ctx, store.RecordGiveParams{CampaignID: c.CampaignID, ClaimID: c.ID,
 			PrizeID: *c.PrizeID, Period: c.Period, Slot: slot, GivenBy: by.StaffID, GivenByName: by.Name,
-			MarkGiven: slot >= c.PerPersonLimit, PrizeKey: prizeKey})
+			MarkGiven: slot >= c.PerPersonLimit, PrizeKey: prizeKey, AccountChecked: in.AccountChecked})
 		if isNoRows(err) {
 			// Another give took this slot; it has committed, so the next statement sees it.
 			return s.limitReached(ctx, q, c)
@@ -71,7 +86,7 @@ func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string,
 			status = "given"
 		}
 		out = &Give{ClaimID: c.ID, Code: c.Code, Handle: c.Handle, Network: c.Network, Prize: prizeKey,
-			StockLeft: g.StockLeft, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status}
+			StockLeft: g.StockLeft, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status, AccountChecked: in.AccountChecked}
 		return nil
 	})
 	s.countGive(err)

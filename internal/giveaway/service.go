@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
-
+	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
@@ -80,7 +80,12 @@ type Actor struct {
 // IsAdmin reports whether the actor may do admin things.
 func (a Actor) IsAdmin() bool { return a.Role == "admin" }
 
+// inTx runs fn in a transaction: the one of the idempotent request it is part of, if any (so the
+// change and its stored answer commit together; that request rolls back a refusal), or its own.
 func (s *Service) inTx(ctx context.Context, fn func(q *store.Queries) error) error {
+	if tx := idempotency.Tx(ctx); tx != nil {
+		return fn(store.New(tx))
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(store.New(tx)) })
 }
 

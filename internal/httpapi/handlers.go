@@ -3,6 +3,7 @@ package httpapi
 import (
 	stdctx "context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -110,42 +111,85 @@ func (s *server) manualClaim(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, created, err := s.deps.Giveaway.ManualClaim(c.Request().Context(), c.Param("slug"), in, actor(c))
-	if err != nil {
-		return err
-	}
-	if created {
-		return c.JSON(http.StatusCreated, out)
-	}
-	return c.JSON(http.StatusOK, out)
+	slug := c.Param("slug")
+	request, _ := json.Marshal(struct {
+		Slug string `json:"slug"`
+		giveaway.ClaimInput
+	}{slug, in})
+	return s.idempotent(c, "manual_claim", request, func(ctx stdctx.Context) (int, any, error) {
+		out, created, err := s.deps.Giveaway.ManualClaim(ctx, slug, in, actor(c))
+		if created {
+			return http.StatusCreated, out, err
+		}
+		return http.StatusOK, out, err
+	})
 }
 
 // give hands out a prize. With an Idempotency-Key, a retry (a tablet's offline queue replaying,
-// a double tap) returns the first answer instead of giving again.
+// a double tap, a timeout) returns the first answer instead of giving again.
 func (s *server) give(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Prize string `json:"prize"`
-	}
+	var in giveaway.GiveInput
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	// The request as keys stored before account_checked existed, so their retries still match.
+	request := fmt.Appendf(nil, "%d\x00%s", id, in.Prize)
+	if in.AccountChecked {
+		request = append(request, "\x00account_checked"...)
+	}
+	return s.idempotent(c, "give", request, func(ctx stdctx.Context) (int, any, error) {
+		out, err := s.deps.Giveaway.Give(ctx, id, in, actor(c))
+		return http.StatusOK, out, err
+	})
+}
+
+func (s *server) undo(c echo.Context) error {
+	return s.claimAction(c, "undo", s.deps.Giveaway.Undo)
+}
+
+func (s *server) approve(c echo.Context) error {
+	return s.claimAction(c, "approve", s.deps.Giveaway.Approve)
+}
+
+func (s *server) reject(c echo.Context) error {
+	return s.claimAction(c, "reject", s.deps.Giveaway.Reject)
+}
+
+func (s *server) claimAction(c echo.Context, scope string, act func(ctx stdctx.Context, id int64, by giveaway.Actor) (*giveaway.Claim, error)) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(c, scope, strconv.AppendInt(nil, id, 10), func(ctx stdctx.Context) (int, any, error) {
+		out, err := act(ctx, id, actor(c))
+		return http.StatusOK, out, err
+	})
+}
+
+// idempotent runs a staff action once it has started, whether or not its client is still there
+// (on a context the client cannot cancel). With an Idempotency-Key it runs at most once per key:
+// the action, the key and the answer commit in one transaction, and a retry with the same key
+// and request (scope plus what identifies the request) gets the first answer, refusals included
+// (see idempotency.Keys.Do). act must do its writes through the giveaway service, which joins
+// that transaction.
+func (s *server) idempotent(c echo.Context, scope string, request []byte, act func(stdctx.Context) (int, any, error)) error {
 	key := c.Request().Header.Get("Idempotency-Key")
 	if key == "" {
-		out, err := s.deps.Giveaway.GivePrize(ctx, id, in.Prize, actor(c))
+		ctx, cancel := s.keys.Detach(c.Request().Context())
+		defer cancel()
+		status, out, err := act(ctx)
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, out)
+		return c.JSON(status, out)
 	}
-	hash := sha256.Sum256(fmt.Appendf(nil, "give\x00%d\x00%s", id, in.Prize))
-	a, err := s.keys.Do(ctx, "give", key, hash[:], func(ctx2 stdctx.Context) idempotency.Answer {
-		out, err := s.deps.Giveaway.GivePrize(ctx2, id, in.Prize, actor(c))
-		st, body := answer(http.StatusOK, out, err)
+	hash := sha256.Sum256(append([]byte(scope+"\x00"), request...))
+	a, err := s.keys.Do(c.Request().Context(), scope, key, hash[:], func(ctx stdctx.Context) idempotency.Answer {
+		st, body := answer(act(ctx))
 		return idempotency.Answer{Status: st, Body: body}
 	})
 	if err != nil {
@@ -153,30 +197,6 @@ func (s *server) give(c echo.Context) error {
 	}
 	c.Response().Header().Set("Idempotency-Key", key)
 	return c.JSONBlob(a.Status, a.Body)
-}
-
-func (s *server) undo(c echo.Context) error {
-	return s.claimAction(c, s.deps.Giveaway.Undo)
-}
-
-func (s *server) approve(c echo.Context) error {
-	return s.claimAction(c, s.deps.Giveaway.Approve)
-}
-
-func (s *server) reject(c echo.Context) error {
-	return s.claimAction(c, s.deps.Giveaway.Reject)
-}
-
-func (s *server) claimAction(c echo.Context, act func(ctx stdctx.Context, id int64, by giveaway.Actor) (*giveaway.Claim, error)) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	out, err := act(c.Request().Context(), id, actor(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 func (s *server) login(c echo.Context) error {

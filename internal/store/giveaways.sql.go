@@ -125,25 +125,26 @@ func (q *Queries) GivesInPeriod(ctx context.Context, arg GivesInPeriodParams) ([
 }
 
 const latestActiveGive = `-- name: LatestActiveGive :one
-SELECT g.id, g.campaign_id, g.claim_id, g.prize_id, g.period, g.slot, g.given_at, g.given_by, g.given_by_name, g.undone_at, g.undone_by_name, p.key AS prize_key FROM giveaways g JOIN prizes p ON p.id = g.prize_id
+SELECT g.id, g.campaign_id, g.claim_id, g.prize_id, g.period, g.slot, g.given_at, g.given_by, g.given_by_name, g.undone_at, g.undone_by_name, g.account_checked, p.key AS prize_key FROM giveaways g JOIN prizes p ON p.id = g.prize_id
 WHERE g.claim_id = $1 AND g.undone_at IS NULL
 ORDER BY g.given_at DESC, g.id DESC
 LIMIT 1
 `
 
 type LatestActiveGiveRow struct {
-	ID           int64
-	CampaignID   int64
-	ClaimID      int64
-	PrizeID      int64
-	Period       string
-	Slot         int32
-	GivenAt      time.Time
-	GivenBy      *int64
-	GivenByName  string
-	UndoneAt     *time.Time
-	UndoneByName *string
-	PrizeKey     string
+	ID             int64
+	CampaignID     int64
+	ClaimID        int64
+	PrizeID        int64
+	Period         string
+	Slot           int32
+	GivenAt        time.Time
+	GivenBy        *int64
+	GivenByName    string
+	UndoneAt       *time.Time
+	UndoneByName   *string
+	AccountChecked bool
+	PrizeKey       string
 }
 
 func (q *Queries) LatestActiveGive(ctx context.Context, claimID int64) (LatestActiveGiveRow, error) {
@@ -161,6 +162,7 @@ func (q *Queries) LatestActiveGive(ctx context.Context, claimID int64) (LatestAc
 		&i.GivenByName,
 		&i.UndoneAt,
 		&i.UndoneByName,
+		&i.AccountChecked,
 		&i.PrizeKey,
 	)
 	return i, err
@@ -168,17 +170,18 @@ func (q *Queries) LatestActiveGive(ctx context.Context, claimID int64) (LatestAc
 
 const recordGive = `-- name: RecordGive :one
 WITH g AS (
-    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name, account_checked)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
     RETURNING id, given_at
 ), st AS (
     UPDATE claims SET status = 'given', updated_at = now()
-    WHERE id = $2 AND $8::boolean AND EXISTS (SELECT 1 FROM g)
+    WHERE id = $2 AND $9::boolean AND EXISTS (SELECT 1 FROM g)
 ), a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT $1, $2, $7, 'given',
-           jsonb_build_object('prize', $9::text, 'giveaway_id', g.id)
+           jsonb_build_object('prize', $10::text, 'giveaway_id', g.id,
+                              'account_checked', $8::boolean)
     FROM g
     RETURNING id
 ), q AS (
@@ -195,15 +198,16 @@ FROM g
 `
 
 type RecordGiveParams struct {
-	CampaignID  int64
-	ClaimID     int64
-	PrizeID     int64
-	Period      string
-	Slot        int32
-	GivenBy     *int64
-	GivenByName string
-	MarkGiven   bool
-	PrizeKey    string
+	CampaignID     int64
+	ClaimID        int64
+	PrizeID        int64
+	Period         string
+	Slot           int32
+	GivenBy        *int64
+	GivenByName    string
+	AccountChecked bool
+	MarkGiven      bool
+	PrizeKey       string
 }
 
 type RecordGiveRow struct {
@@ -226,6 +230,7 @@ func (q *Queries) RecordGive(ctx context.Context, arg RecordGiveParams) (RecordG
 		arg.Slot,
 		arg.GivenBy,
 		arg.GivenByName,
+		arg.AccountChecked,
 		arg.MarkGiven,
 		arg.PrizeKey,
 	)
@@ -242,7 +247,7 @@ func (q *Queries) RecordGive(ctx context.Context, arg RecordGiveParams) (RecordG
 const undoGiveaway = `-- name: UndoGiveaway :one
 UPDATE giveaways SET undone_at = now(), undone_by_name = $1
 WHERE id = $2 AND undone_at IS NULL
-RETURNING id, campaign_id, claim_id, prize_id, period, slot, given_at, given_by, given_by_name, undone_at, undone_by_name
+RETURNING id, campaign_id, claim_id, prize_id, period, slot, given_at, given_by, given_by_name, undone_at, undone_by_name, account_checked
 `
 
 type UndoGiveawayParams struct {
@@ -265,6 +270,7 @@ func (q *Queries) UndoGiveaway(ctx context.Context, arg UndoGiveawayParams) (Giv
 		&i.GivenByName,
 		&i.UndoneAt,
 		&i.UndoneByName,
+		&i.AccountChecked,
 	)
 	return i, err
 }

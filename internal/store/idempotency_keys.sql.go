@@ -10,20 +10,21 @@ import (
 	"time"
 )
 
-const completeIdempotencyKey = `-- name: CompleteIdempotencyKey :exec
+const answerIdempotencyKey = `-- name: AnswerIdempotencyKey :exec
 UPDATE idempotency_keys SET status_code = $1, response = $2
 WHERE scope = $3 AND key = $4
 `
 
-type CompleteIdempotencyKeyParams struct {
+type AnswerIdempotencyKeyParams struct {
 	StatusCode *int32
 	Response   []byte
 	Scope      string
 	Key        string
 }
 
-func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error {
-	_, err := q.db.Exec(ctx, completeIdempotencyKey,
+// The answer commits with the effect it describes.
+func (q *Queries) AnswerIdempotencyKey(ctx context.Context, arg AnswerIdempotencyKeyParams) error {
+	_, err := q.db.Exec(ctx, answerIdempotencyKey,
 		arg.StatusCode,
 		arg.Response,
 		arg.Scope,
@@ -34,10 +35,12 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 
 const deleteIdempotencyKeysOfCampaign = `-- name: DeleteIdempotencyKeysOfCampaign :execrows
 DELETE FROM idempotency_keys k USING claims c
-WHERE c.campaign_id = $1 AND (convert_from(k.response, 'UTF8')::jsonb ->> 'claim_id') = c.id::text
+WHERE c.campaign_id = $1
+  AND (convert_from(k.response, 'UTF8')::jsonb ->> CASE k.scope WHEN 'give' THEN 'claim_id' ELSE 'id' END) = c.id::text
 `
 
-// Stored answers name the attendee, so a purge removes them with the claims.
+// Stored answers name the attendee, so a purge removes them with the claims: a give's answer
+// names its claim as claim_id, the other staff actions' answers are the claim itself (id).
 func (q *Queries) DeleteIdempotencyKeysOfCampaign(ctx context.Context, campaignID int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteIdempotencyKeysOfCampaign, campaignID)
 	if err != nil {
@@ -59,7 +62,7 @@ func (q *Queries) DeleteOldIdempotencyKeys(ctx context.Context, createdAt time.T
 }
 
 const getIdempotencyKey = `-- name: GetIdempotencyKey :one
-SELECT request_hash, status_code, response, locked_until < now() AS abandoned
+SELECT request_hash, status_code, response
 FROM idempotency_keys WHERE scope = $1 AND key = $2
 `
 
@@ -72,78 +75,54 @@ type GetIdempotencyKeyRow struct {
 	RequestHash []byte
 	StatusCode  *int32
 	Response    []byte
-	Abandoned   bool
 }
 
 func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyParams) (GetIdempotencyKeyRow, error) {
 	row := q.db.QueryRow(ctx, getIdempotencyKey, arg.Scope, arg.Key)
 	var i GetIdempotencyKeyRow
-	err := row.Scan(
-		&i.RequestHash,
-		&i.StatusCode,
-		&i.Response,
-		&i.Abandoned,
-	)
+	err := row.Scan(&i.RequestHash, &i.StatusCode, &i.Response)
 	return i, err
 }
 
-const releaseIdempotencyKey = `-- name: ReleaseIdempotencyKey :exec
-DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL
-`
-
-type ReleaseIdempotencyKeyParams struct {
-	Scope string
-	Key   string
-}
-
-func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error {
-	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.Scope, arg.Key)
-	return err
-}
-
-const reserveIdempotencyKey = `-- name: ReserveIdempotencyKey :one
-INSERT INTO idempotency_keys (scope, key, request_hash, locked_until)
-VALUES ($1, $2, $3, now() + make_interval(secs => $4::float8))
+const insertIdempotencyKey = `-- name: InsertIdempotencyKey :one
+INSERT INTO idempotency_keys (scope, key, request_hash)
+VALUES ($1, $2, $3)
 ON CONFLICT (scope, key) DO NOTHING
 RETURNING scope
 `
 
-type ReserveIdempotencyKeyParams struct {
+type InsertIdempotencyKeyParams struct {
 	Scope       string
 	Key         string
 	RequestHash []byte
-	LeaseSecs   float64
 }
 
-// Zero rows when the key is already known; the caller then looks at what it holds.
-func (q *Queries) ReserveIdempotencyKey(ctx context.Context, arg ReserveIdempotencyKeyParams) (string, error) {
-	row := q.db.QueryRow(ctx, reserveIdempotencyKey,
-		arg.Scope,
-		arg.Key,
-		arg.RequestHash,
-		arg.LeaseSecs,
-	)
+// Run inside the request's own transaction, before its effect. While another transaction holds
+// the same key uncommitted this waits (up to lock_timeout) for its outcome: zero rows when it
+// committed (the caller replays its answer), the new row when it rolled back or died.
+func (q *Queries) InsertIdempotencyKey(ctx context.Context, arg InsertIdempotencyKeyParams) (string, error) {
+	row := q.db.QueryRow(ctx, insertIdempotencyKey, arg.Scope, arg.Key, arg.RequestHash)
 	var scope string
 	err := row.Scan(&scope)
 	return scope, err
 }
 
-const retakeIdempotencyKey = `-- name: RetakeIdempotencyKey :one
-UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $1::float8)
-WHERE scope = $2 AND key = $3 AND response IS NULL AND locked_until < now()
-RETURNING scope
+const limitLockWait = `-- name: LimitLockWait :exec
+SELECT set_config('lock_timeout', $1::text, true)
 `
 
-type RetakeIdempotencyKeyParams struct {
-	LeaseSecs float64
-	Scope     string
-	Key       string
+// How long the next statements of this transaction wait for a lock, in milliseconds.
+func (q *Queries) LimitLockWait(ctx context.Context, millis string) error {
+	_, err := q.db.Exec(ctx, limitLockWait, millis)
+	return err
 }
 
-// A request that died without answering leaves its key to the next try once the lease runs out.
-func (q *Queries) RetakeIdempotencyKey(ctx context.Context, arg RetakeIdempotencyKeyParams) (string, error) {
-	row := q.db.QueryRow(ctx, retakeIdempotencyKey, arg.LeaseSecs, arg.Scope, arg.Key)
-	var scope string
-	err := row.Scan(&scope)
-	return scope, err
+const restoreLockWait = `-- name: RestoreLockWait :exec
+SET LOCAL lock_timeout TO DEFAULT
+`
+
+// Back to the session's own lock_timeout for the rest of the transaction.
+func (q *Queries) RestoreLockWait(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, restoreLockWait)
+	return err
 }

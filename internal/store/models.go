@@ -75,17 +75,18 @@ type ClaimToken struct {
 }
 
 type Giveaway struct {
-	ID           int64
-	CampaignID   int64
-	ClaimID      int64
-	PrizeID      int64
-	Period       string
-	Slot         int32
-	GivenAt      time.Time
-	GivenBy      *int64
-	GivenByName  string
-	UndoneAt     *time.Time
-	UndoneByName *string
+	ID             int64
+	CampaignID     int64
+	ClaimID        int64
+	PrizeID        int64
+	Period         string
+	Slot           int32
+	GivenAt        time.Time
+	GivenBy        *int64
+	GivenByName    string
+	UndoneAt       *time.Time
+	UndoneByName   *string
+	AccountChecked bool
 }
 
 type IdempotencyKey struct {
@@ -94,7 +95,6 @@ type IdempotencyKey struct {
 	RequestHash []byte
 	StatusCode  *int32
 	Response    []byte
-	LockedUntil time.Time
 	CreatedAt   time.Time
 }
 

@@ -45,8 +45,8 @@ LEFT JOIN prizes p ON p.campaign_id = c.campaign_id AND p.key = @prize_key;
 -- notification, and the stock, taken last. No row means a concurrent give took the slot;
 -- stock_left NULL means none was left (the caller rolls back).
 WITH g AS (
-    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name)
-    VALUES (@campaign_id, @claim_id, @prize_id, @period, @slot, @given_by, @given_by_name)
+    INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name, account_checked)
+    VALUES (@campaign_id, @claim_id, @prize_id, @period, @slot, @given_by, @given_by_name, @account_checked)
     ON CONFLICT (claim_id, period, slot) WHERE undone_at IS NULL DO NOTHING
     RETURNING id, given_at
 ), st AS (
@@ -55,7 +55,8 @@ WITH g AS (
 ), a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT @campaign_id, @claim_id, @given_by_name, 'given',
-           jsonb_build_object('prize', @prize_key::text, 'giveaway_id', g.id)
+           jsonb_build_object('prize', @prize_key::text, 'giveaway_id', g.id,
+                              'account_checked', @account_checked::boolean)
     FROM g
     RETURNING id
 ), q AS (
