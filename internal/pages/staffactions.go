@@ -70,7 +70,10 @@ func (p *Pages) staffGive(c echo.Context) error {
 		return back(c)
 	}
 	a, _ := p.actor(c)
-	g, err := p.deps.Giveaway.GivePrize(c.Request().Context(), id, c.FormValue("prize"), a)
+	// account_checked: staff ticked "I checked their account on their phone".
+	checked, _ := strconv.ParseBool(c.FormValue("account_checked"))
+	g, err := p.deps.Giveaway.Give(c.Request().Context(), id,
+		giveaway.GiveInput{Prize: c.FormValue("prize"), AccountChecked: checked || c.FormValue("account_checked") == "on"}, a)
 	if err != nil {
 		return p.failed(c, err)
 	}

@@ -1,7 +1,8 @@
-// Staff tablet. Gives go through the JSON API with an Idempotency-Key, and through an outbox in
-// localStorage first: a give tapped while the venue Wi-Fi is down waits on the tablet (surviving
-// a reload) and is sent when the network is back, never twice, since the key goes with it.
-// Without this script every button is a plain form and still works.
+// Staff tablet. Every action (give, undo, approve, reject, manual claim) goes through the JSON
+// API with an Idempotency-Key, and through an outbox in localStorage first: an action tapped while
+// the venue Wi-Fi is down waits on the tablet (surviving a reload) and is sent when the network
+// is back, with the key it got when it was tapped, so however often it is retried the server does
+// it once and answers what it did. Without this script every button is a plain form and still works.
 (function () {
   'use strict';
   var OUTBOX = 'giveaway.outbox.v1';
@@ -46,7 +47,44 @@
   }
   function text(name) { return sync ? sync.getAttribute('data-' + name) : ''; }
 
+  // A claim proven only by a post from its handle (verified_by "handle") could be anyone's
+  // claim to that handle: staff check the account on the attendee's phone and tap to say so
+  // before its give buttons work; the give then carries account_checked.
+  // The tap is remembered per claim for this page, so a live refresh of the list keeps it.
+  var checkedClaims = {};
+  function needsCheck(f) { return f.getAttribute('data-verified-by') === 'handle'; }
+  function confirmed(f) { return checkedClaims[f.getAttribute('data-claim')] === true; }
+  function gate() {
+    document.querySelectorAll('form.js-give').forEach(function (f) {
+      if (!needsCheck(f) || f.querySelector('.check-account')) { return; }
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'button check-account';
+      b.setAttribute('aria-pressed', 'false');
+      b.textContent = text('check-account') || 'Check their account on their phone';
+      var show = function () {
+        var ok = confirmed(f);
+        b.setAttribute('aria-pressed', String(ok));
+        b.classList.toggle('done', ok);
+        if (ok) { b.textContent = text('account-checked') || b.textContent; }
+        f.querySelectorAll('button.prize').forEach(function (p) { p.classList.toggle('locked', !ok); });
+      };
+      b.addEventListener('click', function () {
+        checkedClaims[f.getAttribute('data-claim')] = true;
+        gate.all();
+      });
+      f.insertBefore(b, f.querySelector('button.prize'));
+      f.gateShow = show;
+      show();
+    });
+  }
+  // gate.all shows the tap on every form of the page (a claim can be listed twice).
+  gate.all = function () {
+    document.querySelectorAll('form.js-give').forEach(function (f) { if (f.gateShow) { f.gateShow(); } });
+  };
+
   function render() {
+    gate();
     var q = load();
     var login = document.getElementById('unsynced-login');
     if (login) {
@@ -59,18 +97,66 @@
     document.getElementById('sync-count').textContent = fmt(text('waiting'), { n: q.length });
     document.querySelectorAll('.prize.queued').forEach(function (b) { b.classList.remove('queued'); });
     q.forEach(function (i) {
+      if ((i.kind || 'give') !== 'give') { return; }
       var sel = 'form.js-give[data-claim="' + CSS.escape(i.claim) + '"] button[value="' + CSS.escape(i.prize) + '"]';
       document.querySelectorAll(sel).forEach(function (b) { b.classList.add('queued'); });
     });
   }
 
-  // send answers 'done' (the server decided, whatever it said), or 'keep' to try again later.
+  // request is the API call an outbox item stands for. Items queued before kinds existed are gives.
+  function request(item) {
+    var claim = '/api/v1/claims/' + encodeURIComponent(item.claim);
+    switch (item.kind || 'give') {
+      case 'give':
+        var body = { prize: item.prize };
+        if (item.checked) { body.account_checked = true; }
+        return { path: claim + '/give', body: body };
+      case 'manual':
+        return { path: '/api/v1/campaigns/' + encodeURIComponent(item.campaign) + '/manual-claims', body: item.body };
+      default: // undo, approve, reject
+        return { path: claim + '/' + item.kind, body: null };
+    }
+  }
+
+  // done tells staff what the server did with an item; a manual claim with a prize picked is
+  // followed by its give, queued in its place with the key it was given when tapped.
+  function done(item, res) {
+    var err = (res.body && res.body.error) || {};
+    var kind = item.kind || 'give';
+    if (res.status >= 300) {
+      drop(item.key);
+      if (err.code === 'already_given' || err.code === 'limit_reached') {
+        var d = err.details || {};
+        say(fmt(text('already'), { at: clock(d.given_at), by: d.given_by }), 'err');
+      } else {
+        say(fmt(text('failed'), { msg: err.message || res.status }), 'err');
+      }
+      return;
+    }
+    var handle = (res.body && res.body.handle) || item.handle;
+    if (kind === 'manual' && item.then) {
+      store(load().map(function (i) {
+        return i.key !== item.key ? i : { key: item.then.key, kind: 'give', claim: String(res.body.id),
+          prize: item.then.prize, name: item.then.name, handle: handle, at: item.at };
+      }));
+    } else {
+      drop(item.key);
+    }
+    var msgs = { give: 'given', undo: 'undone', approve: 'approved', reject: 'rejected', manual: 'manual' };
+    say(fmt(text(msgs[kind]), { prize: item.name || item.prize, handle: handle }), 'ok');
+  }
+
+  // send answers 'done' (the server decided, whatever it said), or 'keep' to try again later
+  // with the same key.
   function send(item) {
-    return fetch('/api/v1/claims/' + encodeURIComponent(item.claim) + '/give', {
+    var call = request(item);
+    var headers = { 'X-CSRF-Token': csrf, 'Idempotency-Key': item.key };
+    if (call.body) { headers['Content-Type'] = 'application/json'; }
+    return fetch(call.path, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, 'Idempotency-Key': item.key },
-      body: JSON.stringify({ prize: item.prize })
+      headers: headers,
+      body: call.body ? JSON.stringify(call.body) : undefined
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
     }).then(function (res) {
@@ -80,15 +166,7 @@
         return 'keep';
       }
       if (res.status >= 500 || res.status === 429 || err.code === 'request_in_flight') { return 'keep'; }
-      drop(item.key);
-      if (res.status === 200) {
-        say(fmt(text('given'), { prize: item.name || item.prize, handle: item.handle }), 'ok');
-      } else if (err.code === 'already_given' || err.code === 'limit_reached') {
-        var d = err.details || {};
-        say(fmt(text('already'), { at: clock(d.given_at), by: d.given_by }), 'err');
-      } else {
-        say(fmt(text('failed'), { msg: err.message || res.status }), 'err');
-      }
+      done(item, res);
       refresh();
       return 'done';
     }, function () {
@@ -109,6 +187,41 @@
     return step().then(function () { busy = false; render(); }, function () { busy = false; });
   }
 
+  // queue writes an item down before it is sent: a reload or a dropped connection cannot lose it.
+  function queue(item, button) {
+    item.key = newKey();
+    item.at = Date.now();
+    var q = load();
+    q.push(item);
+    store(q);
+    if (button) { button.disabled = true; }
+    return flush().then(function () { if (button) { button.disabled = false; } });
+  }
+
+  // actionOf is the outbox item a tablet form stands for, or null for forms that are not actions.
+  function actionOf(f, submitter) {
+    var action = f.getAttribute('action') || '';
+    var m = /^\/staff\/claims\/(\d+)\/(give|undo|approve|reject)$/.exec(action);
+    if (m && m[2] === 'give') {
+      if (!submitter || !submitter.value) { return null; }
+      return { kind: 'give', claim: m[1], prize: submitter.value, name: submitter.getAttribute('data-name'),
+        handle: f.getAttribute('data-handle'), checked: needsCheck(f) && confirmed(f) };
+    }
+    if (m) { return { kind: m[2], claim: m[1] }; }
+    if (action === '/staff/manual') {
+      var v = function (n) { var el = f.elements[n]; return el ? el.value : ''; };
+      var it = { kind: 'manual', campaign: v('c'), handle: v('handle'),
+        body: { network: v('network'), handle: v('handle'), post_url: v('post_url'), note: v('note') } };
+      var prize = f.elements.prize;
+      if (prize && prize.value) {
+        // The give's key is chosen now, so a replay after a reload gives at most once too.
+        it.then = { key: newKey(), prize: prize.value, name: prize.selectedOptions[0] ? prize.selectedOptions[0].textContent : prize.value };
+      }
+      return it;
+    }
+    return null;
+  }
+
   document.addEventListener('submit', function (e) {
     var f = e.target;
     if (f.id === 'logout' && load().length) {
@@ -116,18 +229,19 @@
       say(text('refused'), 'err');
       return;
     }
-    if (!f.classList.contains('js-give')) { return; }
-    var b = e.submitter;
-    if (!b || !b.value) { return; }
+    if (f.classList.contains('js-give') && needsCheck(f) && !confirmed(f)) {
+      e.preventDefault();
+      say(text('check-first') || text('check-account'), 'err');
+      var c = f.querySelector('.check-account');
+      if (c) { c.focus(); }
+      return;
+    }
+    var it = actionOf(f, e.submitter);
+    if (!it) { return; }
     e.preventDefault();
-    var item = { key: newKey(), claim: f.getAttribute('data-claim'), prize: b.value,
-      name: b.getAttribute('data-name'), handle: f.getAttribute('data-handle'), at: Date.now() };
-    // Written down before it is sent: a reload or a dropped connection cannot lose it.
-    var q = load();
-    q.push(item);
-    store(q);
-    b.disabled = true;
-    flush().then(function () { b.disabled = false; });
+    var b = e.submitter;
+    if (it.kind === 'manual') { f.reset(); }
+    queue(it, b && b.form === f ? b : null);
   });
 
   var syncNow = document.getElementById('sync-now');
