@@ -47,6 +47,7 @@ func TestAGiveRetriedAfterTheNetworkFailsAtAnyStepAnswersTheGiveThatHappened(t *
 	staff := e.staff("Janis")
 	steps := []struct{ step, match string }{
 		{"before", ""},
+		{"query", "INSERT INTO idempotency_keys"},
 		{"query", "INSERT INTO giveaways"},
 		{"commit", ""},
 		{"commit_lost", ""},
@@ -54,7 +55,7 @@ func TestAGiveRetriedAfterTheNetworkFailsAtAnyStepAnswersTheGiveThatHappened(t *
 	}
 	for i, s := range steps {
 		id := e.verifiedClaim("pycon", fmt.Sprintf("wifi%d", i), i+1)
-		key := map[string]string{"Idempotency-Key": "tap-" + s.step}
+		key := map[string]string{"Idempotency-Key": fmt.Sprint("tap-", i, "-", s.step)}
 		f.arm(s.step, s.match)
 		first, err := f.send(e, req{method: "POST", path: givePath(id), bearer: staff,
 			body: map[string]any{"prize": "tshirt"}, headers: key})

@@ -29,7 +29,8 @@ import (
 // and one request at a time can be armed to meet a fault at a named step.
 //
 //   - before:      the client goes away before the handler starts;
-//   - query:       the client goes away as the statement containing match is sent;
+//   - query:       the client goes away as the statement containing match is sent (the key
+//     taken: the give about to start; the give's own statement: during the give);
 //   - commit:      the client goes away as COMMIT is sent;
 //   - commit_lost: COMMIT reaches the database and commits, but its reply never reaches the app
 //     (the database connection breaks), and the client goes away: the case that gave twice;
