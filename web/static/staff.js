@@ -165,7 +165,12 @@
         say(text('login'), 'err');
         return 'keep';
       }
-      if (res.status >= 500 || res.status === 429 || err.code === 'request_in_flight') { return 'keep'; }
+      if (err.code === 'request_in_flight') {
+        // The first try of this very tap is still running on the server: ask again shortly.
+        setTimeout(flush, 2000);
+        return 'keep';
+      }
+      if (res.status >= 500 || res.status === 429) { return 'keep'; }
       done(item, res);
       refresh();
       return 'done';
