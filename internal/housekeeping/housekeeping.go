@@ -12,7 +12,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
-// KeyRetention is how long a give's stored answer stays replayable: longer than any offline
+// KeyRetention is how long an action's stored answer stays replayable: longer than any offline
 // queue on a tablet is expected to wait.
 const KeyRetention = 7 * 24 * time.Hour
 
