@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -20,6 +21,13 @@ import (
 const sessionCookie = "giveaway_session"
 
 const actorKey = "pages.actor"
+
+// deviceCookie is the JSON API's device cookie (OWASP's device cookie pattern): a tablet on which
+// a member logged in before keeps logging in as them while strangers' wrong PINs lock the name.
+const (
+	deviceCookie = "giveaway_device"
+	deviceMaxAge = 365 * 24 * 60 * 60
+)
 
 func (p *Pages) actor(c echo.Context) (giveaway.Actor, bool) {
 	if a, ok := c.Get(actorKey).(giveaway.Actor); ok {
@@ -61,7 +69,11 @@ func (p *Pages) setSession(c echo.Context, value string, expires time.Time) {
 }
 
 func (p *Pages) staffLogin(c echo.Context) error {
-	sess, err := p.deps.Auth.Login(c.Request().Context(), c.FormValue("name"), c.FormValue("pin"))
+	a := auth.Attempt{Name: c.FormValue("name"), PIN: c.FormValue("pin"), Client: c.RealIP()}
+	if ck, err := c.Cookie(deviceCookie); err == nil {
+		a.Device = ck.Value
+	}
+	sess, err := p.deps.Auth.Login(c.Request().Context(), a)
 	if err != nil {
 		// Back to the login form with c and q, so a scanned claim still opens after a retry.
 		e, ok := apperr.As(err)
@@ -80,6 +92,8 @@ func (p *Pages) staffLogin(c echo.Context) error {
 		return back(c)
 	}
 	p.setSession(c, sess.Token, sess.ExpiresAt)
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: sess.Device, Path: "/", MaxAge: deviceMaxAge,
+		HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteStrictMode})
 	return back(c)
 }
 
