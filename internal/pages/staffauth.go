@@ -29,33 +29,81 @@ const (
 	deviceMaxAge = 365 * 24 * 60 * 60
 )
 
+const identityKey = "pages.identity"
+
 func (p *Pages) actor(c echo.Context) (giveaway.Actor, bool) {
-	if a, ok := c.Get(actorKey).(giveaway.Actor); ok {
-		return a, true
+	id, ok := p.identity(c)
+	return id.Actor, ok
+}
+
+func (p *Pages) identity(c echo.Context) (auth.Identity, bool) {
+	if id, ok := c.Get(identityKey).(auth.Identity); ok {
+		return id, true
 	}
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
-		return giveaway.Actor{}, false
+		return auth.Identity{}, false
 	}
-	a, err := p.deps.Auth.Authenticate(c.Request().Context(), ck.Value)
-	if err != nil || a.Role == "" {
-		return giveaway.Actor{}, false
+	id, err := p.deps.Auth.Identify(c.Request().Context(), ck.Value)
+	if err != nil || id.Role == "" {
+		return auth.Identity{}, false
 	}
-	c.Set(actorKey, a)
-	return a, true
+	c.Set(identityKey, id)
+	c.Set(actorKey, id.Actor)
+	return id, true
 }
 
 // staffOnly sends a browser without a live session back to the login form; a script gets 401.
+// A member scoped to campaigns is refused the others' (see scope).
 func (p *Pages) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if _, ok := p.actor(c); ok {
-			return next(c)
+			return p.scope(next)(c)
 		}
 		if c.Path() == "/staff/events" || c.Path() == "/staff/live" {
 			return c.NoContent(http.StatusUnauthorized) // the script shows the login again
 		}
 		setFlash(c, "err", "flash_session_expired", nil)
 		return redirect(c, "/staff", nil)
+	}
+}
+
+// scope refuses a member scoped to campaigns (403 campaign_forbidden) a claim of another
+// campaign, or another campaign chosen by the tablet's c (query, form or cookie). The tablet
+// opened without c on a campaign outside the scope moves to the first campaign within it.
+// Without a session, or for unscoped staff, it does nothing.
+func (p *Pages) scope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, ok := p.identity(c)
+		if !ok || id.Campaigns == nil {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		if claim, ok := formID(c); ok && strings.HasPrefix(c.Path(), "/staff/claims/") {
+			if err := p.deps.Auth.CheckClaim(ctx, id, claim); err != nil {
+				return err
+			}
+			return next(c)
+		}
+		refs, err := p.campaignRefs(ctx)
+		if err != nil {
+			return err
+		}
+		err = p.deps.Auth.CheckCampaign(ctx, id, p.campaignFor(c, refs))
+		if !apperr.Is(err, "campaign_forbidden") {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
+		if c.Path() == "/staff" && c.QueryParam("c") == "" {
+			for _, r := range refs {
+				if p.deps.Auth.CheckCampaign(ctx, id, r.Slug) == nil {
+					return redirect(c, "/staff", url.Values{"c": {r.Slug}})
+				}
+			}
+		}
+		return err
 	}
 }
 
