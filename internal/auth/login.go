@@ -45,8 +45,10 @@ func (s *Service) Login(ctx context.Context, a Attempt) (*Session, error) {
 		return nil, err
 	}
 	tokens := deviceTokens(a.Device)
-	var device []byte // the hash of this device's token for the name, when it has one
-	if known && len(tokens) > 0 {
+	// device is the hash of this device's token for the name, when it has one. Unknown names
+	// are looked up too (staff id 0 matches nothing): the same work.
+	var device []byte
+	if len(tokens) > 0 {
 		hashes := make([][]byte, len(tokens))
 		for i, t := range tokens {
 			hashes[i] = hashToken(t)
