@@ -20,8 +20,6 @@ import (
 // tablet script's API calls.
 const sessionCookie = "giveaway_session"
 
-const actorKey = "pages.actor"
-
 // deviceCookie is the JSON API's device cookie (OWASP's device cookie pattern): a tablet on which
 // a member logged in before keeps logging in as them while strangers' wrong PINs lock the name.
 const (
@@ -49,7 +47,6 @@ func (p *Pages) identity(c echo.Context) (auth.Identity, bool) {
 		return auth.Identity{}, false
 	}
 	c.Set(identityKey, id)
-	c.Set(actorKey, id.Actor)
 	return id, true
 }
 
