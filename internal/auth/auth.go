@@ -1,5 +1,6 @@
-// Package auth is staff identity: members with bcrypt-hashed PINs, login with throttling and
-// lockout per account, and expiring sessions of which only the token hash is stored.
+// Package auth is staff identity: members with bcrypt-hashed PINs, login throttled per bucket
+// (login.go), devices that logged in before (OWASP's device cookie), expiring sessions of which
+// only the token hash is stored, campaign scopes, and the staff administration (staff.go).
 package auth
 
 import (
@@ -9,10 +10,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -23,23 +21,56 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
+// Limits bound wrong PINs. Each bucket allows so many failures in a window that starts at its
+// first failure; a right PIN clears the bucket it came through.
+type Limits struct {
+	Window time.Duration
+	// PerName: failures for one name from devices that have not logged in as that name before
+	// (known and unknown names alike).
+	PerName int
+	// PerClient: failures from one client address, whatever the names, from such devices. The
+	// venue NAT puts every tablet behind one address, so it is larger than PerName.
+	PerClient int
+	// PerDevice: failures of one device that logged in as the name before; past it the device
+	// loses its trust and counts as any other.
+	PerDevice int
+}
+
+// DefaultLimits: a 6-digit PIN then takes years to guess from one name bucket.
+var DefaultLimits = Limits{Window: 15 * time.Minute, PerName: 5, PerClient: 20, PerDevice: 5}
+
 // Service authenticates staff and the admin token.
 type Service struct {
 	pool       *pgxpool.Pool
 	adminToken string
 	sessionTTL time.Duration
-	// freeTries wrong PINs are answered at once; after that the account waits 1 s, 2 s, 4 s ...
-	// up to maxLock before it may try again.
-	freeTries int
-	maxLock   time.Duration
-	dummyHash []byte
+	limits     Limits
+	now        func() time.Time
+	onCheck    func()
+	dummyHash  []byte
 }
 
+// Option changes a Service; tests use them.
+type Option func(*Service)
+
+// WithClock makes the service read time from now (login windows, last login).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLimits replaces DefaultLimits.
+func WithLimits(l Limits) Option { return func(s *Service) { s.limits = l } }
+
+// OnPINCheck calls f before every PIN comparison (bcrypt), real or dummy: tests count them.
+func OnPINCheck(f func()) Option { return func(s *Service) { s.onCheck = f } }
+
 // New returns the auth service. An empty adminToken disables the admin token.
-func New(pool *pgxpool.Pool, adminToken string, sessionTTL time.Duration) *Service {
+func New(pool *pgxpool.Pool, adminToken string, sessionTTL time.Duration, opts ...Option) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not-a-pin"), bcrypt.DefaultCost)
-	return &Service{pool: pool, adminToken: adminToken, sessionTTL: sessionTTL, freeTries: 5,
-		maxLock: 15 * time.Minute, dummyHash: dummy}
+	s := &Service{pool: pool, adminToken: adminToken, sessionTTL: sessionTTL, limits: DefaultLimits,
+		now: time.Now, onCheck: func() {}, dummyHash: dummy}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Staff is a staff member as the API shows it.
@@ -49,104 +80,87 @@ type Staff struct {
 	Role string `json:"role"`
 }
 
-var pinPattern = regexp.MustCompile(`^[0-9]{4,12}$`)
-
-// CreateStaff adds a staff member; names are unique regardless of case.
-func (s *Service) CreateStaff(ctx context.Context, name, pin, role string) (*Staff, error) {
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
-		return nil, apperr.New(apperr.Invalid, "invalid_name", "name is 1 to 100 characters").With("field", "name")
-	}
-	if !pinPattern.MatchString(pin) {
-		return nil, apperr.New(apperr.Invalid, "invalid_pin", "pin is 4 to 12 digits").With("field", "pin")
-	}
-	if role == "" {
-		role = "staff"
-	}
-	if role != "staff" && role != "admin" {
-		return nil, apperr.New(apperr.Invalid, "invalid_role", "role is staff or admin").With("field", "role")
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pin), bcrypt.DefaultCost)
-	if err != nil {
-		return nil, err
-	}
-	row, err := store.New(s.pool).CreateStaff(ctx, store.CreateStaffParams{Name: name, PinHash: string(hash), Role: role})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.New(apperr.Conflict, "name_taken", "a staff member named %q exists", name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &Staff{ID: row.ID, Name: row.Name, Role: row.Role}, nil
-}
-
 // Session is a logged-in staff member's session.
 type Session struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Staff     Staff     `json:"staff"`
+	// Device is the device cookie's new value: the tokens of every member who logged in on
+	// this device, this one included.
+	Device string `json:"-"`
 }
 
-var errBadLogin = apperr.New(apperr.Unauthorized, "invalid_credentials", "wrong name or PIN")
-
-// Login checks a PIN. A locked account is refused (429) without looking at the PIN, so guessing
-// cannot go faster than the lock allows.
-func (s *Service) Login(ctx context.Context, name, pin string) (*Session, error) {
-	q := store.New(s.pool)
-	st, err := q.StaffByName(ctx, strings.TrimSpace(name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Same work as a real check, so timing does not tell which names exist.
-		bcrypt.CompareHashAndPassword(s.dummyHash, []byte(pin))
-		return nil, errBadLogin
-	}
-	if err != nil {
-		return nil, err
-	}
-	if st.LockedUntil != nil && time.Now().Before(*st.LockedUntil) {
-		wait := time.Until(*st.LockedUntil)
-		e := apperr.New(apperr.TooMany, "login_locked", "too many wrong PINs; try again in %d s",
-			int(wait.Seconds())+1)
-		e.RetryAfter = wait
-		return nil, e
-	}
-	if bcrypt.CompareHashAndPassword([]byte(st.PinHash), []byte(pin)) != nil {
-		if _, err := q.RecordLoginFailure(ctx, store.RecordLoginFailureParams{ID: st.ID,
-			FreeTries: int32(s.freeTries), MaxLockSecs: s.maxLock.Seconds()}); err != nil {
-			return nil, err
-		}
-		return nil, errBadLogin
-	}
-	if st.FailedLogins > 0 {
-		if err := q.ResetLoginFailures(ctx, st.ID); err != nil {
-			return nil, err
-		}
-	}
-	token, hash := newToken()
-	expires := time.Now().Add(s.sessionTTL)
-	if err := q.CreateSession(ctx, store.CreateSessionParams{TokenHash: hash, StaffID: st.ID, ExpiresAt: expires}); err != nil {
-		return nil, err
-	}
-	return &Session{Token: token, ExpiresAt: expires, Staff: Staff{ID: st.ID, Name: st.Name, Role: st.Role}}, nil
+// Identity is who a session or token is, and the campaigns they may work in.
+type Identity struct {
+	giveaway.Actor
+	// Campaigns are the ids of the campaigns a scoped member may work in; nil: all.
+	Campaigns []int64
 }
 
-// Authenticate resolves a bearer token or session token to an actor: the admin token first, then
-// a staff session that has not expired.
+// Authenticate resolves a bearer token or session token to an actor.
 func (s *Service) Authenticate(ctx context.Context, token string) (giveaway.Actor, error) {
+	id, err := s.Identify(ctx, token)
+	return id.Actor, err
+}
+
+// Identify resolves a bearer token or session token: the admin token first, then a session of
+// an active member that has not expired.
+func (s *Service) Identify(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
-		return giveaway.Actor{}, apperr.New(apperr.Unauthorized, "unauthenticated", "log in first")
+		return Identity{}, apperr.New(apperr.Unauthorized, "unauthenticated", "log in first")
 	}
 	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) == 1 {
-		return giveaway.Actor{Name: "admin", Role: "admin"}, nil
+		return Identity{Actor: giveaway.Actor{Name: "admin", Role: "admin"}}, nil
 	}
 	row, err := store.New(s.pool).SessionStaff(ctx, hashToken(token))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return giveaway.Actor{}, apperr.New(apperr.Unauthorized, "session_expired", "session expired or unknown; log in again")
+		return Identity{}, apperr.New(apperr.Unauthorized, "session_expired", "session expired or unknown; log in again")
 	}
 	if err != nil {
-		return giveaway.Actor{}, err
+		return Identity{}, err
 	}
 	id := row.ID
-	return giveaway.Actor{StaffID: &id, Name: row.Name, Role: row.Role}, nil
+	out := Identity{Actor: giveaway.Actor{StaffID: &id, Name: row.Name, Role: row.Role}}
+	if len(row.CampaignIds) > 0 {
+		out.Campaigns = row.CampaignIds
+	}
+	return out, nil
+}
+
+var errOtherCampaign = apperr.New(apperr.Forbidden, "campaign_forbidden", "you work in other campaigns")
+
+// CheckCampaign refuses a scoped member a campaign outside their scope. A slug that names no
+// campaign passes: the handler answers 404 as for anyone.
+func (s *Service) CheckCampaign(ctx context.Context, id Identity, slug string) error {
+	if id.Campaigns == nil {
+		return nil
+	}
+	cid, err := store.New(s.pool).CampaignIDBySlug(ctx, slug)
+	return s.inScope(id, cid, err)
+}
+
+// CheckClaim refuses a scoped member a claim of a campaign outside their scope.
+func (s *Service) CheckClaim(ctx context.Context, id Identity, claimID int64) error {
+	if id.Campaigns == nil {
+		return nil
+	}
+	cid, err := store.New(s.pool).CampaignIDOfClaim(ctx, claimID)
+	return s.inScope(id, cid, err)
+}
+
+func (s *Service) inScope(id Identity, campaignID int64, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range id.Campaigns {
+		if c == campaignID {
+			return nil
+		}
+	}
+	return errOtherCampaign
 }
 
 // Logout ends a session.

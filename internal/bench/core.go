@@ -262,10 +262,10 @@ func runGive(ctx context.Context, env *Env) ([]Result, error) {
 	auths := auth.New(s.pool, benchAdminToken, time.Hour)
 	tokens := make([]string, giveStaff)
 	for i := range tokens {
-		if _, err := auths.CreateStaff(ctx, fmt.Sprintf("staff%d", i), "4821", "staff"); err != nil {
+		if _, err := auths.CreateStaff(ctx, fmt.Sprintf("staff%d", i), "482193", "staff"); err != nil {
 			return nil, err
 		}
-		sess, err := auths.Login(ctx, fmt.Sprintf("staff%d", i), "4821")
+		sess, err := auths.Login(ctx, auth.Attempt{Name: fmt.Sprintf("staff%d", i), PIN: "482193"})
 		if err != nil {
 			return nil, err
 		}

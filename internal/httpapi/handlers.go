@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
@@ -56,15 +57,11 @@ func (s *server) getCampaign(c echo.Context) error {
 }
 
 func (s *server) createStaff(c echo.Context) error {
-	var in struct {
-		Name string `json:"name"`
-		PIN  string `json:"pin"`
-		Role string `json:"role"`
-	}
+	var in auth.NewStaff
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.CreateStaff(c.Request().Context(), in.Name, in.PIN, in.Role)
+	out, err := s.deps.Auth.AddStaff(c.Request().Context(), in, actor(c))
 	if err != nil {
 		return err
 	}
@@ -207,10 +204,11 @@ func (s *server) login(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	sess, err := s.deps.Auth.Login(c.Request().Context(), in.Name, in.PIN)
+	sess, err := s.deps.Auth.Login(c.Request().Context(), s.loginAttempt(c, in.Name, in.PIN))
 	if err != nil {
 		return err
 	}
+	s.setDeviceCookie(c, sess.Device)
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
 		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
 	return c.JSON(http.StatusOK, sess)

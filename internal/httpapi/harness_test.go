@@ -205,8 +205,8 @@ func (e *env) ingest(lines ...string) reply {
 func (e *env) staff(name string) string {
 	e.t.Helper()
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/staff", bearer: adminToken,
-		body: map[string]any{"name": name, "pin": "4821", "role": "staff"}})
-	r := e.must(http.StatusOK, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": name, "pin": "4821"}})
+		body: map[string]any{"name": name, "pin": "482193", "role": "staff"}})
+	r := e.must(http.StatusOK, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": name, "pin": "482193"}})
 	return r.Body["token"].(string)
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
@@ -43,15 +45,37 @@ func token(c echo.Context) string {
 }
 
 func (s *server) authenticate(c echo.Context) (giveaway.Actor, error) {
-	a, err := s.deps.Auth.Authenticate(c.Request().Context(), token(c))
+	id, err := s.deps.Auth.Identify(c.Request().Context(), token(c))
 	if err != nil {
-		return a, err
+		return id.Actor, err
 	}
-	c.Set(actorKey, a)
-	return a, nil
+	if err := s.checkScope(c, id); err != nil {
+		return id.Actor, err
+	}
+	c.Set(actorKey, id.Actor)
+	return id.Actor, nil
 }
 
 func actor(c echo.Context) giveaway.Actor { a, _ := c.Get(actorKey).(giveaway.Actor); return a }
+
+// checkScope refuses a member scoped to campaigns (403 campaign_forbidden) a route of another
+// campaign: one naming it by :slug, or one naming a claim of it by :id. Unscoped staff and the
+// admin token cost no query.
+func (s *server) checkScope(c echo.Context, id auth.Identity) error {
+	if id.Campaigns == nil {
+		return nil
+	}
+	ctx := c.Request().Context()
+	if slug := c.Param("slug"); slug != "" {
+		return s.deps.Auth.CheckCampaign(ctx, id, slug)
+	}
+	if strings.HasPrefix(c.Path(), "/api/v1/claims/:id") {
+		if claim, err := strconv.ParseInt(c.Param("id"), 10, 64); err == nil {
+			return s.deps.Auth.CheckClaim(ctx, id, claim)
+		}
+	}
+	return nil
+}
 
 // staffOnly admits a staff session or the admin token.
 func (s *server) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {

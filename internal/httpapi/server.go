@@ -115,6 +115,9 @@ func (s *server) routes(e *echo.Echo) {
 
 	e.POST("/api/v1/campaigns", s.createCampaign, admin...)
 	e.POST("/api/v1/staff", s.createStaff, admin...)
+	e.GET("/api/v1/staff", s.listStaff, admin...)
+	e.PATCH("/api/v1/staff/:id", s.updateStaff, admin...)
+	e.POST("/api/v1/staff/:id/sessions/end", s.endStaffSessions, admin...)
 
 	e.GET("/api/v1/campaigns/:slug/claims", s.listClaims, staff...)
 	e.POST("/api/v1/campaigns/:slug/manual-claims", s.manualClaim, staff...)

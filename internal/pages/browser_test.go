@@ -130,7 +130,7 @@ func (d *device) shot(name string) {
 
 func (d *device) login(base, name string) {
 	d.do(chromedp.Navigate(base+"/staff?lang=en"), chromedp.WaitVisible("#name"),
-		chromedp.SendKeys("#name", name), chromedp.SendKeys("#pin", "4321"),
+		chromedp.SendKeys("#name", name), chromedp.SendKeys("#pin", "432109"),
 		chromedp.Submit("#pin"), chromedp.WaitVisible("#q"))
 }
 

@@ -90,7 +90,7 @@ func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
 	en := &env{t: t, URL: base, Pool: pool, GA: ga, Auth: au, Pages: p}
 	en.campaign()
 	for _, s := range []string{"Janis", "Minho"} {
-		if _, err := au.CreateStaff(context.Background(), s, "4321", "staff"); err != nil {
+		if _, err := au.CreateStaff(context.Background(), s, "432109", "staff"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -181,7 +181,7 @@ func csrfOf(t *testing.T, html string) string {
 func (en *env) login(c *http.Client, name string) {
 	en.t.Helper()
 	_, html := en.get(c, "/staff")
-	res, _ := en.post(c, "/staff/login", url.Values{"_csrf": {csrfOf(en.t, html)}, "name": {name}, "pin": {"4321"}})
+	res, _ := en.post(c, "/staff/login", url.Values{"_csrf": {csrfOf(en.t, html)}, "name": {name}, "pin": {"432109"}})
 	if res.StatusCode != http.StatusSeeOther {
 		en.t.Fatalf("login: %d", res.StatusCode)
 	}

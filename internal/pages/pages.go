@@ -123,7 +123,7 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/claims/:token/qr.png", p.claimQR, status...)
 	e.GET("/claims/:token/events", p.claimEvents, status...)
 
-	e.GET("/staff", p.staff, page...)
+	e.GET("/staff", p.staff, with(page, p.scope)...)
 	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)
 	e.POST("/staff/logout", p.staffLogout, page...)
 	e.GET("/staff/live", p.staffLive, staff...)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -19,35 +20,87 @@ import (
 // tablet script's API calls.
 const sessionCookie = "giveaway_session"
 
-const actorKey = "pages.actor"
+// deviceCookie is the JSON API's device cookie (OWASP's device cookie pattern): a tablet on which
+// a member logged in before keeps logging in as them while strangers' wrong PINs lock the name.
+const (
+	deviceCookie = "giveaway_device"
+	deviceMaxAge = 365 * 24 * 60 * 60
+)
+
+const identityKey = "pages.identity"
 
 func (p *Pages) actor(c echo.Context) (giveaway.Actor, bool) {
-	if a, ok := c.Get(actorKey).(giveaway.Actor); ok {
-		return a, true
+	id, ok := p.identity(c)
+	return id.Actor, ok
+}
+
+func (p *Pages) identity(c echo.Context) (auth.Identity, bool) {
+	if id, ok := c.Get(identityKey).(auth.Identity); ok {
+		return id, true
 	}
 	ck, err := c.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
-		return giveaway.Actor{}, false
+		return auth.Identity{}, false
 	}
-	a, err := p.deps.Auth.Authenticate(c.Request().Context(), ck.Value)
-	if err != nil || a.Role == "" {
-		return giveaway.Actor{}, false
+	id, err := p.deps.Auth.Identify(c.Request().Context(), ck.Value)
+	if err != nil || id.Role == "" {
+		return auth.Identity{}, false
 	}
-	c.Set(actorKey, a)
-	return a, true
+	c.Set(identityKey, id)
+	return id, true
 }
 
 // staffOnly sends a browser without a live session back to the login form; a script gets 401.
+// A member scoped to campaigns is refused the others' (see scope).
 func (p *Pages) staffOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if _, ok := p.actor(c); ok {
-			return next(c)
+			return p.scope(next)(c)
 		}
 		if c.Path() == "/staff/events" || c.Path() == "/staff/live" {
 			return c.NoContent(http.StatusUnauthorized) // the script shows the login again
 		}
 		setFlash(c, "err", "flash_session_expired", nil)
 		return redirect(c, "/staff", nil)
+	}
+}
+
+// scope refuses a member scoped to campaigns (403 campaign_forbidden) a claim of another
+// campaign, or another campaign chosen by the tablet's c (query, form or cookie). The tablet
+// opened without c on a campaign outside the scope moves to the first campaign within it.
+// Without a session, or for unscoped staff, it does nothing.
+func (p *Pages) scope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, ok := p.identity(c)
+		if !ok || id.Campaigns == nil {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		if claim, ok := formID(c); ok && strings.HasPrefix(c.Path(), "/staff/claims/") {
+			if err := p.deps.Auth.CheckClaim(ctx, id, claim); err != nil {
+				return err
+			}
+			return next(c)
+		}
+		refs, err := p.campaignRefs(ctx)
+		if err != nil {
+			return err
+		}
+		err = p.deps.Auth.CheckCampaign(ctx, id, p.campaignFor(c, refs))
+		if !apperr.Is(err, "campaign_forbidden") {
+			if err != nil {
+				return err
+			}
+			return next(c)
+		}
+		if c.Path() == "/staff" && c.QueryParam("c") == "" {
+			for _, r := range refs {
+				if p.deps.Auth.CheckCampaign(ctx, id, r.Slug) == nil {
+					return redirect(c, "/staff", url.Values{"c": {r.Slug}})
+				}
+			}
+		}
+		return err
 	}
 }
 
@@ -61,7 +114,11 @@ func (p *Pages) setSession(c echo.Context, value string, expires time.Time) {
 }
 
 func (p *Pages) staffLogin(c echo.Context) error {
-	sess, err := p.deps.Auth.Login(c.Request().Context(), c.FormValue("name"), c.FormValue("pin"))
+	a := auth.Attempt{Name: c.FormValue("name"), PIN: c.FormValue("pin"), Client: c.RealIP()}
+	if ck, err := c.Cookie(deviceCookie); err == nil {
+		a.Device = ck.Value
+	}
+	sess, err := p.deps.Auth.Login(c.Request().Context(), a)
 	if err != nil {
 		// Back to the login form with c and q, so a scanned claim still opens after a retry.
 		e, ok := apperr.As(err)
@@ -80,6 +137,8 @@ func (p *Pages) staffLogin(c echo.Context) error {
 		return back(c)
 	}
 	p.setSession(c, sess.Token, sess.ExpiresAt)
+	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: sess.Device, Path: "/", MaxAge: deviceMaxAge,
+		HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteStrictMode})
 	return back(c)
 }
 

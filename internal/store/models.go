@@ -98,6 +98,12 @@ type IdempotencyKey struct {
 	CreatedAt   time.Time
 }
 
+type LoginThrottle struct {
+	Bucket     []byte
+	Failures   int32
+	WindowEnds time.Time
+}
+
 type Outbox struct {
 	ID         int64
 	Kind       string
@@ -135,13 +141,25 @@ type SourceCursor struct {
 }
 
 type Staff struct {
-	ID           int64
-	Name         string
-	PinHash      string
-	Role         string
-	FailedLogins int32
-	LockedUntil  *time.Time
-	CreatedAt    time.Time
+	ID          int64
+	Name        string
+	PinHash     string
+	Role        string
+	CreatedAt   time.Time
+	Active      bool
+	LastLoginAt *time.Time
+}
+
+type StaffCampaign struct {
+	StaffID    int64
+	CampaignID int64
+}
+
+type StaffDevice struct {
+	TokenHash  []byte
+	StaffID    int64
+	CreatedAt  time.Time
+	LastUsedAt time.Time
 }
 
 type StaffSession struct {

@@ -10,10 +10,112 @@ import (
 	"time"
 )
 
+const addDevice = `-- name: AddDevice :exec
+INSERT INTO staff_devices (token_hash, staff_id) VALUES ($1, $2)
+`
+
+type AddDeviceParams struct {
+	TokenHash []byte
+	StaffID   int64
+}
+
+func (q *Queries) AddDevice(ctx context.Context, arg AddDeviceParams) error {
+	_, err := q.db.Exec(ctx, addDevice, arg.TokenHash, arg.StaffID)
+	return err
+}
+
+const addStaffAudit = `-- name: AddStaffAudit :exec
+INSERT INTO audit_log (actor, action, details) VALUES ($1, $2, $3::jsonb)
+`
+
+type AddStaffAuditParams struct {
+	Actor   string
+	Action  string
+	Details []byte
+}
+
+// Staff changes are audit rows only: they are no giveaway event for the feed or the live pages.
+func (q *Queries) AddStaffAudit(ctx context.Context, arg AddStaffAuditParams) error {
+	_, err := q.db.Exec(ctx, addStaffAudit, arg.Actor, arg.Action, arg.Details)
+	return err
+}
+
+const addStaffCampaigns = `-- name: AddStaffCampaigns :many
+INSERT INTO staff_campaigns (staff_id, campaign_id)
+SELECT $1, id FROM campaigns WHERE slug = ANY($2::text[])
+RETURNING campaign_id
+`
+
+type AddStaffCampaignsParams struct {
+	StaffID int64
+	Slugs   []string
+}
+
+// Answers the slugs it found, so the caller can tell one that names no campaign.
+func (q *Queries) AddStaffCampaigns(ctx context.Context, arg AddStaffCampaignsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, addStaffCampaigns, arg.StaffID, arg.Slugs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var campaign_id int64
+		if err := rows.Scan(&campaign_id); err != nil {
+			return nil, err
+		}
+		items = append(items, campaign_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const campaignIDBySlug = `-- name: CampaignIDBySlug :one
+SELECT id FROM campaigns WHERE slug = $1
+`
+
+func (q *Queries) CampaignIDBySlug(ctx context.Context, slug string) (int64, error) {
+	row := q.db.QueryRow(ctx, campaignIDBySlug, slug)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const campaignIDOfClaim = `-- name: CampaignIDOfClaim :one
+SELECT campaign_id FROM claims WHERE id = $1
+`
+
+func (q *Queries) CampaignIDOfClaim(ctx context.Context, id int64) (int64, error) {
+	row := q.db.QueryRow(ctx, campaignIDOfClaim, id)
+	var campaign_id int64
+	err := row.Scan(&campaign_id)
+	return campaign_id, err
+}
+
+const clearLoginBucket = `-- name: ClearLoginBucket :exec
+DELETE FROM login_throttle WHERE bucket = ANY($1::bytea[])
+`
+
+func (q *Queries) ClearLoginBucket(ctx context.Context, buckets [][]byte) error {
+	_, err := q.db.Exec(ctx, clearLoginBucket, buckets)
+	return err
+}
+
+const clearStaffCampaigns = `-- name: ClearStaffCampaigns :exec
+DELETE FROM staff_campaigns WHERE staff_id = $1
+`
+
+func (q *Queries) ClearStaffCampaigns(ctx context.Context, staffID int64) error {
+	_, err := q.db.Exec(ctx, clearStaffCampaigns, staffID)
+	return err
+}
+
 const createStaff = `-- name: CreateStaff :one
 INSERT INTO staff (name, pin_hash, role) VALUES ($1, $2, $3)
 ON CONFLICT (lower(name)) DO NOTHING
-RETURNING id, name, pin_hash, role, failed_logins, locked_until, created_at
+RETURNING id, name, pin_hash, role, created_at, active, last_login_at
 `
 
 type CreateStaffParams struct {
@@ -30,57 +132,142 @@ func (q *Queries) CreateStaff(ctx context.Context, arg CreateStaffParams) (Staff
 		&i.Name,
 		&i.PinHash,
 		&i.Role,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.CreatedAt,
+		&i.Active,
+		&i.LastLoginAt,
 	)
 	return i, err
 }
 
-const recordLoginFailure = `-- name: RecordLoginFailure :one
-UPDATE staff
-SET failed_logins = failed_logins + 1,
-    locked_until = CASE WHEN failed_logins + 1 >= $1::int
-        THEN now() + least(make_interval(secs => power(2, failed_logins + 1 - $1::int)),
-                           make_interval(secs => $2::float8))
-        END
-WHERE id = $3
-RETURNING failed_logins, locked_until
+const deviceUsed = `-- name: DeviceUsed :exec
+UPDATE staff_devices SET last_used_at = now() WHERE token_hash = $1
 `
 
-type RecordLoginFailureParams struct {
-	FreeTries   int32
-	MaxLockSecs float64
-	ID          int64
-}
-
-type RecordLoginFailureRow struct {
-	FailedLogins int32
-	LockedUntil  *time.Time
-}
-
-// Counted on the account, not the address: every tablet shares the venue's one NAT address.
-// From the @free_tries-th failure on, the account waits 1 s, 2 s, 4 s ... up to @max_lock.
-func (q *Queries) RecordLoginFailure(ctx context.Context, arg RecordLoginFailureParams) (RecordLoginFailureRow, error) {
-	row := q.db.QueryRow(ctx, recordLoginFailure, arg.FreeTries, arg.MaxLockSecs, arg.ID)
-	var i RecordLoginFailureRow
-	err := row.Scan(&i.FailedLogins, &i.LockedUntil)
-	return i, err
-}
-
-const resetLoginFailures = `-- name: ResetLoginFailures :exec
-UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1
-`
-
-func (q *Queries) ResetLoginFailures(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, resetLoginFailures, id)
+func (q *Queries) DeviceUsed(ctx context.Context, tokenHash []byte) error {
+	_, err := q.db.Exec(ctx, deviceUsed, tokenHash)
 	return err
 }
 
-const staffByName = `-- name: StaffByName :one
-SELECT id, name, pin_hash, role, failed_logins, locked_until, created_at FROM staff WHERE lower(name) = lower($1)
+const giveBackLoginSlot = `-- name: GiveBackLoginSlot :exec
+UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE bucket = ANY($1::bytea[])
 `
 
+// A right PIN was no failure: its slot is returned.
+func (q *Queries) GiveBackLoginSlot(ctx context.Context, buckets [][]byte) error {
+	_, err := q.db.Exec(ctx, giveBackLoginSlot, buckets)
+	return err
+}
+
+const knownDevices = `-- name: KnownDevices :many
+SELECT token_hash FROM staff_devices WHERE token_hash = ANY($1::bytea[])
+`
+
+func (q *Queries) KnownDevices(ctx context.Context, hashes [][]byte) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, knownDevices, hashes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := [][]byte{}
+	for rows.Next() {
+		var token_hash []byte
+		if err := rows.Scan(&token_hash); err != nil {
+			return nil, err
+		}
+		items = append(items, token_hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listStaff = `-- name: ListStaff :many
+SELECT s.id, s.name, s.role, s.active, s.last_login_at,
+       ARRAY(SELECT c.slug FROM staff_campaigns sc JOIN campaigns c ON c.id = sc.campaign_id
+             WHERE sc.staff_id = s.id ORDER BY c.slug)::text[] AS campaigns
+FROM staff s
+ORDER BY lower(s.name)
+`
+
+type ListStaffRow struct {
+	ID          int64
+	Name        string
+	Role        string
+	Active      bool
+	LastLoginAt *time.Time
+	Campaigns   []string
+}
+
+func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
+	rows, err := q.db.Query(ctx, listStaff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListStaffRow{}
+	for rows.Next() {
+		var i ListStaffRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Role,
+			&i.Active,
+			&i.LastLoginAt,
+			&i.Campaigns,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const revokeDevice = `-- name: RevokeDevice :exec
+DELETE FROM staff_devices WHERE token_hash = $1
+`
+
+func (q *Queries) RevokeDevice(ctx context.Context, tokenHash []byte) error {
+	_, err := q.db.Exec(ctx, revokeDevice, tokenHash)
+	return err
+}
+
+const revokeStaffDevices = `-- name: RevokeStaffDevices :exec
+DELETE FROM staff_devices WHERE staff_id = $1
+`
+
+func (q *Queries) RevokeStaffDevices(ctx context.Context, staffID int64) error {
+	_, err := q.db.Exec(ctx, revokeStaffDevices, staffID)
+	return err
+}
+
+const staffByID = `-- name: StaffByID :one
+SELECT id, name, pin_hash, role, created_at, active, last_login_at FROM staff WHERE id = $1
+`
+
+func (q *Queries) StaffByID(ctx context.Context, id int64) (Staff, error) {
+	row := q.db.QueryRow(ctx, staffByID, id)
+	var i Staff
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PinHash,
+		&i.Role,
+		&i.CreatedAt,
+		&i.Active,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
+const staffByName = `-- name: StaffByName :one
+SELECT id, name, pin_hash, role, created_at, active, last_login_at FROM staff WHERE lower(name) = lower($1) AND active
+`
+
+// A deactivated member is as unknown as a name that never existed.
 func (q *Queries) StaffByName(ctx context.Context, lower string) (Staff, error) {
 	row := q.db.QueryRow(ctx, staffByName, lower)
 	var i Staff
@@ -89,9 +276,124 @@ func (q *Queries) StaffByName(ctx context.Context, lower string) (Staff, error) 
 		&i.Name,
 		&i.PinHash,
 		&i.Role,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.CreatedAt,
+		&i.Active,
+		&i.LastLoginAt,
 	)
 	return i, err
+}
+
+const staffForUpdate = `-- name: StaffForUpdate :one
+SELECT id, name, pin_hash, role, created_at, active, last_login_at FROM staff WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) StaffForUpdate(ctx context.Context, id int64) (Staff, error) {
+	row := q.db.QueryRow(ctx, staffForUpdate, id)
+	var i Staff
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PinHash,
+		&i.Role,
+		&i.CreatedAt,
+		&i.Active,
+		&i.LastLoginAt,
+	)
+	return i, err
+}
+
+const staffLoggedIn = `-- name: StaffLoggedIn :exec
+UPDATE staff SET last_login_at = $1 WHERE id = $2
+`
+
+type StaffLoggedInParams struct {
+	At *time.Time
+	ID int64
+}
+
+func (q *Queries) StaffLoggedIn(ctx context.Context, arg StaffLoggedInParams) error {
+	_, err := q.db.Exec(ctx, staffLoggedIn, arg.At, arg.ID)
+	return err
+}
+
+const takeLoginSlots = `-- name: TakeLoginSlots :many
+WITH p AS (SELECT $2::timestamptz AS now, make_interval(secs => $3::float8) AS win)
+INSERT INTO login_throttle AS t (bucket, failures, window_ends)
+SELECT k.b, 1, p.now + p.win
+FROM p, unnest($1::bytea[]) WITH ORDINALITY AS k(b, n)
+ORDER BY k.n
+ON CONFLICT (bucket) DO UPDATE
+SET failures = CASE WHEN t.window_ends <= (SELECT now FROM p) THEN 1 ELSE t.failures + 1 END,
+    window_ends = CASE WHEN t.window_ends <= (SELECT now FROM p) THEN excluded.window_ends ELSE t.window_ends END
+RETURNING bucket, failures, window_ends
+`
+
+type TakeLoginSlotsParams struct {
+	Buckets    [][]byte
+	Now        time.Time
+	WindowSecs float64
+}
+
+// Reserves one attempt in each bucket before the PIN is checked, in one statement: concurrent
+// attempts queue on the rows, so no more than the limit ever reach the check. A window that
+// has ended starts again from this attempt. Buckets are locked in the order given (the caller
+// sorts them), so two attempts never deadlock.
+func (q *Queries) TakeLoginSlots(ctx context.Context, arg TakeLoginSlotsParams) ([]LoginThrottle, error) {
+	rows, err := q.db.Query(ctx, takeLoginSlots, arg.Buckets, arg.Now, arg.WindowSecs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LoginThrottle{}
+	for rows.Next() {
+		var i LoginThrottle
+		if err := rows.Scan(&i.Bucket, &i.Failures, &i.WindowEnds); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const trustedDevice = `-- name: TrustedDevice :one
+SELECT token_hash FROM staff_devices
+WHERE token_hash = ANY($1::bytea[]) AND staff_id = $2
+LIMIT 1
+`
+
+type TrustedDeviceParams struct {
+	Hashes  [][]byte
+	StaffID int64
+}
+
+// The first of the cookie's tokens that belongs to this member's devices.
+func (q *Queries) TrustedDevice(ctx context.Context, arg TrustedDeviceParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, trustedDevice, arg.Hashes, arg.StaffID)
+	var token_hash []byte
+	err := row.Scan(&token_hash)
+	return token_hash, err
+}
+
+const updateStaff = `-- name: UpdateStaff :exec
+UPDATE staff SET active = $1, role = $2, pin_hash = $3 WHERE id = $4
+`
+
+type UpdateStaffParams struct {
+	Active  bool
+	Role    string
+	PinHash string
+	ID      int64
+}
+
+func (q *Queries) UpdateStaff(ctx context.Context, arg UpdateStaffParams) error {
+	_, err := q.db.Exec(ctx, updateStaff,
+		arg.Active,
+		arg.Role,
+		arg.PinHash,
+		arg.ID,
+	)
+	return err
 }

@@ -26,9 +26,13 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) er
 }
 
 const deleteExpiredSessions = `-- name: DeleteExpiredSessions :execrows
+WITH old_windows AS (
+    DELETE FROM login_throttle WHERE window_ends < now() - interval '1 day'
+)
 DELETE FROM staff_sessions WHERE expires_at <= now()
 `
 
+// Login throttle windows that ended a day ago go with them.
 func (q *Queries) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteExpiredSessions)
 	if err != nil {
@@ -46,19 +50,34 @@ func (q *Queries) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return err
 }
 
+const deleteStaffSessions = `-- name: DeleteStaffSessions :execrows
+DELETE FROM staff_sessions WHERE staff_id = $1
+`
+
+func (q *Queries) DeleteStaffSessions(ctx context.Context, staffID int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteStaffSessions, staffID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const sessionStaff = `-- name: SessionStaff :one
-SELECT s.id, s.name, s.role, ss.expires_at
+SELECT s.id, s.name, s.role, ss.expires_at,
+       (SELECT array_agg(sc.campaign_id) FROM staff_campaigns sc WHERE sc.staff_id = s.id)::bigint[] AS campaign_ids
 FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id
-WHERE ss.token_hash = $1 AND ss.expires_at > now()
+WHERE ss.token_hash = $1 AND ss.expires_at > now() AND s.active
 `
 
 type SessionStaffRow struct {
-	ID        int64
-	Name      string
-	Role      string
-	ExpiresAt time.Time
+	ID          int64
+	Name        string
+	Role        string
+	ExpiresAt   time.Time
+	CampaignIds []int64
 }
 
+// A deactivated member's sessions stop at once. campaign_ids is NULL for an unscoped member.
 func (q *Queries) SessionStaff(ctx context.Context, tokenHash []byte) (SessionStaffRow, error) {
 	row := q.db.QueryRow(ctx, sessionStaff, tokenHash)
 	var i SessionStaffRow
@@ -67,6 +86,7 @@ func (q *Queries) SessionStaff(ctx context.Context, tokenHash []byte) (SessionSt
 		&i.Name,
 		&i.Role,
 		&i.ExpiresAt,
+		&i.CampaignIds,
 	)
 	return i, err
 }
