@@ -21,6 +21,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/store"
+	"github.com/boothgiveaway/giveaway/internal/textguard"
 )
 
 // Service authenticates staff and the admin token.
@@ -53,7 +54,10 @@ var pinPattern = regexp.MustCompile(`^[0-9]{4,12}$`)
 
 // CreateStaff adds a staff member; names are unique regardless of case.
 func (s *Service) CreateStaff(ctx context.Context, name, pin, role string) (*Staff, error) {
-	name = strings.TrimSpace(name)
+	name, err := textguard.Name("name", strings.TrimSpace(name))
+	if err != nil {
+		return nil, err
+	}
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		return nil, apperr.New(apperr.Invalid, "invalid_name", "name is 1 to 100 characters").With("field", "name")
 	}
