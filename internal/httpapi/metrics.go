@@ -19,7 +19,7 @@ func requestMetrics(reg prometheus.Registerer) echo.MiddlewareFunc {
 	took := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "giveaway_http_request_duration_seconds",
 		Help: "HTTP request latencies by status, method and route.", Buckets: prometheus.DefBuckets}, labels)
 	size := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "giveaway_http_response_size_bytes",
-		Help: "HTTP answer sizes by status, method and route.",
+		Help:    "HTTP answer sizes by status, method and route.",
 		Buckets: prometheus.ExponentialBuckets(256, 4, 8)}, labels)
 	if reg != nil {
 		reg.MustRegister(count, took, size)

@@ -61,9 +61,9 @@ type Deps struct {
 }
 
 type server struct {
-	cfg  Config
-	deps Deps
-	keys *idempotency.Keys
+	cfg   Config
+	deps  Deps
+	keys  *idempotency.Keys
 	guard *websec.CSRF // CSRF tokens, shared with the pages
 }
 

@@ -9,17 +9,17 @@ import (
 
 func TestNameRefusesSpoofingCharacters(t *testing.T) {
 	for _, s := range []string{
-		"carol\u202Ev_lorac", // right-to-left override
-		"\u2067carol",         // right-to-left isolate
-		"carol\u200Fv",        // right-to-left mark
-		"ali\u061Cce",         // Arabic letter mark
-		"carol\x00v",          // NUL
-		"carol\x1bv",          // escape
-		"carol\u2028v",        // line separator
+		"carol\u202Ev_lorac",                  // right-to-left override
+		"\u2067carol",                         // right-to-left isolate
+		"carol\u200Fv",                        // right-to-left mark
+		"ali\u061Cce",                         // Arabic letter mark
+		"carol\x00v",                          // NUL
+		"carol\x1bv",                          // escape
+		"carol\u2028v",                        // line separator
 		"c\u0301\u0302\u0303\u0304\u0305arol", // a combining-mark soup
-		"\u0301carol",         // a mark with nothing to sit on
-		"carol\xffv",          // not UTF-8
-		"\u200B\u200B",        // nothing visible left
+		"\u0301carol",                         // a mark with nothing to sit on
+		"carol\xffv",                          // not UTF-8
+		"\u200B\u200B",                        // nothing visible left
 	} {
 		_, err := textguard.Name("handle", s)
 		e, ok := apperr.As(err)
