@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -174,4 +175,16 @@ func v2ErrorSummary(b json.RawMessage) string {
 		}
 	}
 	return s
+}
+
+// Storable says whether PostgreSQL can store the post: no text of it holds a NUL or invalid
+// UTF-8. Parse already refuses such lines; sources that build posts themselves are checked here.
+func (p *Post) Storable() bool {
+	for _, s := range append([]string{p.Network, p.ID, p.VersionID, p.AuthorID, p.Handle, p.Text, p.Lang,
+		p.RetweetOf, p.RetweetOfHandle, p.QuoteOf, p.ReplyTo}, p.Hashtags...) {
+		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return utf8.Valid(p.Raw) && !hasNUL(p.Raw)
 }
