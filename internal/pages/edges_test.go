@@ -125,3 +125,26 @@ func TestPagesBehindHTTPS(t *testing.T) {
 		t.Errorf("login answer: HSTS %q, Cache-Control %q", res.Header.Get("Strict-Transport-Security"), res.Header.Get("Cache-Control"))
 	}
 }
+
+// User text sits in <bdi> on every page that shows it, so a right-to-left override in a post
+// or a name cannot reorder the text around it.
+func TestPagesIsolateUserText(t *testing.T) {
+	en := newEnv(t)
+	c := en.client()
+	token := en.claim(c, "isolde")
+	en.tweet("isolde", "abc\u202Edef #PyConAPAC #Elastic")
+	cl, _ := en.GA.ClaimByToken(t.Context(), token)
+	if _, html := en.get(c, "/claims/"+token); !strings.Contains(html, "<bdi>@isolde</bdi>") {
+		t.Error("claim status: the handle is not isolated")
+	}
+	if _, html := en.get(c, "/c/"+slug+"/wall"); !strings.Contains(html, "<bdi>abc\u202Edef") {
+		t.Error("wall: the post text is not isolated")
+	}
+	en.login(c, "Janis")
+	_, html := en.get(c, "/staff?c="+slug+"&q="+cl.Code)
+	for _, want := range []string{"<bdi>@isolde</bdi>", "<p class=\"tweet\"><bdi>abc\u202Edef", "<bdi>Janis</bdi>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("tablet lacks %q", want)
+		}
+	}
+}
