@@ -65,7 +65,8 @@ type Options struct {
 }
 
 // Middleware puts the request's token in the context (ContextKey) and refuses an unsafe method
-// whose X-CSRF-Token header or _csrf form field does not match it.
+// that a browser marks cross-site or whose X-CSRF-Token header or _csrf form field does not match
+// the token.
 func (g *CSRF) Middleware(o Options) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -77,6 +78,10 @@ func (g *CSRF) Middleware(o Options) echo.MiddlewareFunc {
 			switch c.Request().Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 				return next(c)
+			}
+			// A browser says when a request comes from another site: never a form of ours.
+			if c.Request().Header.Get("Sec-Fetch-Site") == "cross-site" {
+				return o.Fail(c)
 			}
 			sent := c.Request().Header.Get(Header)
 			if sent == "" {
