@@ -166,8 +166,16 @@ func TestReadyzNamesTheCheckNotTheError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
+	type sourceStatus struct {
+		Connected bool   `json:"connected"`
+		LastError string `json:"last_error,omitempty"`
+	}
 	e, err := httpapi.New(httpapi.Config{}, httpapi.Deps{Pool: pool, Giveaway: giveaway.New(pool),
-		Auth: auth.New(pool, adminToken, time.Hour), Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()})
+		Auth: auth.New(pool, adminToken, time.Hour), Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
+		Ready: func(context.Context) map[string]any {
+			return map[string]any{"x_stream": sourceStatus{LastError: "dial tcp secret-host.internal:443"},
+				"mastodon": map[string]any{"streams": []any{map[string]any{"last_error": "campaigns: user=secret_user"}}}}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +184,10 @@ func TestReadyzNamesTheCheckNotTheError(t *testing.T) {
 	if r.Status != 503 || r.Body["database"] != "unavailable" {
 		t.Errorf("readyz: %d %s", r.Status, r.Raw)
 	}
-	for _, leak := range []string{"secret_user", "secret_db", "127.0.0.1", "dial", "connect"} {
+	if !strings.Contains(string(r.Raw), `"last_error"`) {
+		t.Errorf("readyz no longer says a source is failing: %s", r.Raw)
+	}
+	for _, leak := range []string{"secret_user", "secret_db", "secret-host", "127.0.0.1", "dial", "connection refused"} {
 		if strings.Contains(string(r.Raw), leak) {
 			t.Errorf("readyz shows %q: %s", leak, r.Raw)
 		}
