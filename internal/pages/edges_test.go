@@ -148,3 +148,25 @@ func TestPagesIsolateUserText(t *testing.T) {
 		}
 	}
 }
+
+// Pages share the API's edges: a NUL or invalid UTF-8 in a path or query is 400 invalid_input,
+// and the metrics count each page answer with the status the browser got.
+func TestPagesBadTextAndMetrics(t *testing.T) {
+	en := newEnv(t)
+	c := en.client()
+	en.login(c, "Janis")
+	for _, p := range []string{"/c/py%00con", "/c/py%ffcon/wall", "/staff?c=" + slug + "&q=%00", "/staff?q=%C3"} {
+		res, body := en.get(c, p)
+		if res.StatusCode != 400 || !strings.Contains(body, "invalid_input") {
+			t.Errorf("GET %s: %d %.200s", p, res.StatusCode, body)
+		}
+	}
+	en.get(c, "/c/nope")
+	_, m := en.get(c, "/metrics")
+	for _, want := range []string{`giveaway_http_requests_total{code="404",method="GET",url="/c/:slug"} 1`,
+		`giveaway_http_requests_total{code="400",method="GET",url="/c/:slug"} 1`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
