@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +57,18 @@ func serveCommand() *cli.Command {
 				Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
 			&cli.StringFlag{Name: "web-dir", Sources: cli.EnvVars("WEB_DIR"),
 				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
+			&cli.IntFlag{Name: "streams-per-address", Value: 50, Sources: cli.EnvVars("STREAMS_PER_ADDRESS"),
+				Usage: "live-update streams (wall, claim status) one client address may hold open; a venue NAT hides a crowd"},
+			&cli.StringFlag{Name: "csrf-key", Sources: cli.EnvVars("CSRF_KEY"),
+				Usage: "key that binds CSRF tokens to sessions, shared by every instance; unset: derived from the admin and ingest secrets, or random"},
+			&cli.DurationFlag{Name: "read-header-timeout", Value: 10 * time.Second, Sources: cli.EnvVars("READ_HEADER_TIMEOUT"),
+				Usage: "how long a client may take to send a request's headers"},
+			&cli.DurationFlag{Name: "read-timeout", Value: time.Minute, Sources: cli.EnvVars("READ_TIMEOUT"),
+				Usage: "how long a client may take to send a whole request (a 16 MiB ingest batch included)"},
+			&cli.DurationFlag{Name: "write-timeout", Value: time.Minute, Sources: cli.EnvVars("WRITE_TIMEOUT"),
+				Usage: "how long an answer may take (live-update streams lift it for themselves)"},
+			&cli.DurationFlag{Name: "idle-timeout", Value: 2 * time.Minute, Sources: cli.EnvVars("IDLE_TIMEOUT"),
+				Usage: "how long an idle keep-alive connection stays open"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
 		}, esFlags()...),
@@ -60,6 +77,9 @@ func serveCommand() *cli.Command {
 }
 
 func serve(ctx context.Context, cmd *cli.Command) error {
+	if err := checkSecrets(cmd); err != nil {
+		return err
+	}
 	pool, err := openDB(ctx, cmd)
 	if err != nil {
 		return err
@@ -92,6 +112,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		SecureCookies:   secure,
 		SessionTTL:      cmd.Duration("session-ttl"),
 		XPricePerPost:   cmd.Float("x-price-per-post"),
+		CSRFKey:         csrfKey(cmd),
 	}, httpapi.Deps{
 		Pool:     pool,
 		Giveaway: ga,
@@ -112,7 +133,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au,
 		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
-		WebDir: cmd.String("web-dir")})
+		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd)})
 	if err != nil {
 		return err
 	}
@@ -135,6 +156,12 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	background.Add(1)
 	go func() { defer background.Done(); feedDone() }()
 
+	// Slow clients (half a header, half a body, never reading) are cut off; the event streams
+	// lift the read and write deadlines for themselves (pages.openSSE).
+	e.Server.ReadHeaderTimeout = cmd.Duration("read-header-timeout")
+	e.Server.ReadTimeout = cmd.Duration("read-timeout")
+	e.Server.WriteTimeout = cmd.Duration("write-timeout")
+	e.Server.IdleTimeout = cmd.Duration("idle-timeout")
 	errc := make(chan error, 1)
 	go func() {
 		slog.Info("listening", "addr", cmd.String("listen-addr"), "public_base_url", cmd.String("public-base-url"))
@@ -152,4 +179,61 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	return nil
+}
+
+// minSecret is the shortest token or key serve accepts behind a public URL.
+const minSecret = 32
+
+// checkSecrets refuses, unless the public URL is loopback (make run, tests), the development
+// tokens and secrets shorter than minSecret characters: a guessable admin token is the whole
+// giveaway.
+func checkSecrets(cmd *cli.Command) error {
+	if loopbackURL(cmd.String("public-base-url")) {
+		return nil
+	}
+	for _, v := range []struct{ flag, env string }{{"admin-token", "ADMIN_TOKEN"}, {"ingest-token", "INGEST_TOKEN"},
+		{"ingest-signing-secret", "INGEST_SIGNING_SECRET"}, {"csrf-key", "CSRF_KEY"}} {
+		val := cmd.String(v.flag)
+		switch {
+		case val == "":
+			continue // unset: that door is closed
+		case val == "dev-admin-token" || val == "dev-ingest-token":
+			return fmt.Errorf("%s is the development token; PUBLIC_BASE_URL %s is not loopback: set %s to a random value of at least %d characters (openssl rand -hex 32)",
+				v.env, cmd.String("public-base-url"), v.env, minSecret)
+		case len(val) < minSecret:
+			return fmt.Errorf("%s is %d characters; PUBLIC_BASE_URL %s is not loopback: set %s to a random value of at least %d characters (openssl rand -hex 32)",
+				v.env, len(val), cmd.String("public-base-url"), v.env, minSecret)
+		}
+	}
+	return nil
+}
+
+// loopbackURL says whether a URL points at this machine only: localhost, 127.0.0.0/8 or ::1.
+func loopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// csrfKey is CSRF_KEY, else a key derived from the admin and ingest secrets (every instance of
+// one deployment shares them, so a token made by one instance holds at another), else nil: a
+// random key for this process.
+func csrfKey(cmd *cli.Command) []byte {
+	if k := cmd.String("csrf-key"); k != "" {
+		return []byte(k)
+	}
+	secrets := cmd.String("admin-token") + "\x00" + cmd.String("ingest-token") + "\x00" + cmd.String("ingest-signing-secret")
+	if secrets == "\x00\x00" {
+		return nil
+	}
+	m := hmac.New(sha256.New, []byte("giveaway csrf key"))
+	m.Write([]byte(secrets))
+	return m.Sum(nil)
 }

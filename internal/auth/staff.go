@@ -16,6 +16,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/store"
+	"github.com/boothgiveaway/giveaway/internal/textguard"
 )
 
 // New and reset PINs have at least 6 digits; members created with 4 or 5 before keep them.
@@ -53,7 +54,10 @@ func (s *Service) CreateStaff(ctx context.Context, name, pin, role string) (*Sta
 
 // AddStaff adds a staff member, scoped to the named campaigns if any, and audits it.
 func (s *Service) AddStaff(ctx context.Context, in NewStaff, by giveaway.Actor) (*Member, error) {
-	name := strings.TrimSpace(in.Name)
+	name, err := textguard.Name("name", strings.TrimSpace(in.Name))
+	if err != nil {
+		return nil, err
+	}
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		return nil, apperr.New(apperr.Invalid, "invalid_name", "name is 1 to 100 characters").With("field", "name")
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/textguard"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -47,6 +48,9 @@ func invalid(code, format string, args ...any) *apperr.Error {
 // person validates a claim's network, handle and post URL and returns the handle as displayed and
 // as compared.
 func person(network, handle, postURL string, needURL bool) (display, norm string, post *string, err error) {
+	if handle, err = textguard.Name("handle", handle); err != nil {
+		return "", "", nil, err
+	}
 	network = strings.ToLower(strings.TrimSpace(network))
 	if network == "" {
 		network = "twitter"

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/textguard"
 )
 
 var statusOf = map[apperr.Kind]int{
@@ -49,6 +50,7 @@ type errorDetail struct {
 // render maps any error to a status and the JSON body the client sees. Unknown errors are logged
 // and answered 500 without their text, which may hold internals.
 func render(err error) (int, errorBody, *apperr.Error) {
+	err = textguard.FromDB(err) // a NUL or bad UTF-8 that reached PostgreSQL is the client's mistake
 	if e, ok := apperr.As(err); ok {
 		return statusOf[e.Kind], errorBody{errorDetail{e.Code, e.Message, e.Details}}, e
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,15 +26,48 @@ func (s *server) readyz(c echo.Context) error {
 	out := map[string]any{"status": "ok", "database": "ok"}
 	status := http.StatusOK
 	if err := database.Check(c.Request().Context(), s.deps.Pool); err != nil {
-		out["status"], out["database"] = "unavailable", err.Error()
+		// The driver's text names the user, database and address: the log has it, not the answer.
+		slog.Warn("readyz: database check failed", "err", err)
+		out["status"], out["database"] = "unavailable", "unavailable"
 		status = http.StatusServiceUnavailable
 	}
 	if s.deps.Ready != nil {
 		for k, v := range s.deps.Ready(c.Request().Context()) {
-			out[k] = v
+			out[k] = redactErrors(k, v)
 		}
 	}
 	return c.JSON(status, out)
+}
+
+// redactErrors keeps a source's status but replaces the text of its errors (which may name hosts,
+// users and databases) with "failing": /readyz is public, the log is not.
+func redactErrors(source string, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "unavailable"
+	}
+	var m any
+	json.Unmarshal(b, &m)
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				if e, ok := v.(string); ok && k == "last_error" && e != "" {
+					slog.Debug("readyz: source error", "source", source, "err", e)
+					x[k] = "failing (details in the log)"
+					continue
+				}
+				walk(v)
+			}
+		case []any:
+			for _, v := range x {
+				walk(v)
+			}
+		}
+	}
+	walk(m)
+	return m
 }
 
 func (s *server) createCampaign(c echo.Context) error {

@@ -11,17 +11,16 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
+	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
 const (
 	sessionCookie = "giveaway_session"
-	csrfCookie    = "giveaway_csrf"
 	actorKey      = "actor"
 )
 
@@ -140,24 +139,18 @@ func (s *server) ingestOnly(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // csrf guards requests that a browser authenticates by cookie. A request with an Authorization
-// header or without the session cookie carries no ambient authority, so it needs no token.
+// header or without the session cookie carries no ambient authority, so it needs no token. The
+// token is bound to the session (websec.CSRF), the same one the pages embed.
 func (s *server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieSecure:   s.cfg.SecureCookies,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieHTTPOnly: true,
-		ContextKey:     "csrf",
-		Skipper: func(c echo.Context) bool {
+	return s.guard.Middleware(websec.Options{
+		Skip: func(c echo.Context) bool {
 			if bearer(c) != "" {
 				return true
 			}
 			_, err := c.Cookie(sessionCookie)
 			return err != nil && c.Request().Method != http.MethodGet
 		},
-		ErrorHandler: func(err error, c echo.Context) error {
+		Fail: func(c echo.Context) error {
 			return apperr.New(apperr.Forbidden, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)")
 		},
 	})

@@ -6,10 +6,10 @@ package httpapi
 import (
 	"context"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/labstack/echo-contrib/echoprometheus"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +20,9 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/ratelimit"
+	"github.com/boothgiveaway/giveaway/internal/textguard"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
+	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
 // Config is what the HTTP layer needs besides the services.
@@ -42,6 +44,9 @@ type Config struct {
 	SessionTTL    time.Duration
 	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
 	XPricePerPost float64
+	// CSRFKey signs the CSRF tokens bound to staff sessions; instances behind one load balancer
+	// share it. Empty: a random key for this process.
+	CSRFKey []byte
 }
 
 // Deps are the services the handlers call.
@@ -56,9 +61,10 @@ type Deps struct {
 }
 
 type server struct {
-	cfg  Config
-	deps Deps
-	keys *idempotency.Keys
+	cfg   Config
+	deps  Deps
+	keys  *idempotency.Keys
+	guard *websec.CSRF // CSRF tokens, shared with the pages
 }
 
 // New builds the Echo instance with every route.
@@ -72,7 +78,7 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	if cfg.SignatureWindow <= 0 {
 		cfg.SignatureWindow = webhook.DefaultWindow
 	}
-	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool)}
+	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), guard: websec.NewCSRF(cfg.CSRFKey, cfg.SecureCookies)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -81,11 +87,13 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
+	// Outermost, the metrics see every answer as the client gets it, pages and panics included.
+	e.Use(requestMetrics(deps.Registry))
 	e.Use(middleware.Recover())
-	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-		Namespace: "giveaway", Subsystem: "http", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
-		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
-	}))
+	if cfg.SecureCookies {
+		e.Use(websec.HTTPS)
+	}
+	e.Use(cleanInput, noStoreAPI)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 		ReferrerPolicy: "same-origin",
@@ -130,6 +138,37 @@ func (s *server) routes(e *echo.Echo) {
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
 	e.GET("/api/v1/ingest/tweets", s.webhookCRC, ratelimit.PerAddress(60))
+}
+
+// cleanInput answers 400 invalid_input to a path or query holding a NUL or bytes that are not
+// UTF-8, before any handler passes them to PostgreSQL (which refuses them, a 500). It runs after
+// routing, for every route of the API and the pages.
+func cleanInput(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		bad := textguard.BadText(r.URL.Path) || textguard.BadText(r.URL.RawQuery)
+		for k, vs := range r.URL.Query() {
+			bad = bad || textguard.BadText(k)
+			for _, v := range vs {
+				bad = bad || textguard.BadText(v)
+			}
+		}
+		if bad {
+			return textguard.ErrInvalidInput()
+		}
+		return next(c)
+	}
+}
+
+// noStoreAPI keeps every API answer out of caches: logins, claims, claim status and sessions
+// carry tokens. A handler may still choose otherwise.
+func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
 }
 
 func ipExtractor(cidrs []string) (echo.IPExtractor, error) {

@@ -85,6 +85,7 @@ func eligibleFor(p *tweet.Post, norm []string, camps []campaign) []int64 {
 // (network, id), however often it arrives; a newer edit or a higher retweet count updates it.
 func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error) {
 	res := Result{Received: len(items)}
+	items = s.storable(items)
 	posts, deletes := split(items)
 	res.Duplicates = countPosts(items) - len(posts)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

@@ -12,9 +12,9 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
 // csp lets pages run only our own scripts and styles; user text can never become code.
@@ -23,12 +23,18 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 	"form-action 'self'; frame-ancestors 'none'"
 
 // headers sets the security headers of every page. The claim page's URL holds its secret token,
-// so no page sends a Referer anywhere.
+// so no page sends a Referer anywhere, and no answer is cached unless its handler says so (a
+// login's redirect, a claim's, carry tokens). Behind https: HSTS and Secure on every cookie.
 func (p *Pages) headers(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
+	h := func(c echo.Context) error {
 		securityHeaders(c.Response().Header())
+		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)
 	}
+	if p.deps.SecureCookies {
+		return websec.HTTPS(h)
+	}
+	return h
 }
 
 func securityHeaders(h http.Header) {
@@ -39,20 +45,12 @@ func securityHeaders(h http.Header) {
 	h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 }
 
-// csrfCookie is shared with the JSON API's CSRF middleware, so the token a page embeds is also
-// the one the tablet's fetches to /api/v1 send.
-const csrfCookie = "giveaway_csrf"
-
+// csrf checks the token of every form post. The token is bound to the staff session (or, before
+// login, to a pre-session cookie) by websec, the same function the JSON API uses, so the token a
+// page embeds is also the one the tablet's fetches to /api/v1 send.
 func (p *Pages) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieSecure:   p.deps.SecureCookies,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieHTTPOnly: true,
-		ContextKey:     "csrf",
-		ErrorHandler: func(err error, c echo.Context) error {
+	return websec.NewCSRF(p.deps.CSRFKey, p.deps.SecureCookies).Middleware(websec.Options{
+		Fail: func(c echo.Context) error {
 			return p.errorPage(c, http.StatusForbidden, "err_csrf")
 		},
 	})

@@ -40,6 +40,11 @@ type Deps struct {
 	// LoginPerMinute is the login form's own budget per address (default 120, as the JSON API's
 	// login has), so a crowd claiming behind the venue NAT cannot lock staff out.
 	LoginPerMinute int
+	// StreamsPerAddress caps the public event streams (wall, claim status) one client address
+	// holds open at once (default 50: a venue NAT puts a crowd behind one address).
+	StreamsPerAddress int
+	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
+	CSRFKey []byte
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -80,6 +85,9 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.UndoWindow <= 0 {
 		deps.UndoWindow = 10 * time.Minute
 	}
+	if deps.StreamsPerAddress <= 0 {
+		deps.StreamsPerAddress = 50
+	}
 	deps.PublicBaseURL = strings.TrimRight(deps.PublicBaseURL, "/")
 	s, err := loadSite(web.FS)
 	if err != nil {
@@ -107,6 +115,7 @@ func (p *Pages) routes(e *echo.Echo) {
 		return slices.Concat(base, m)
 	}
 	status := with(page, p.statusLimiter)
+	streams := p.streamCap() // one count for all public streams
 	staff := with(page, p.staffOnly)
 
 	e.GET("/static/*", p.static, p.htmlErrors)
@@ -116,12 +125,12 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/c/:slug/poster", p.poster, page...)
 	e.GET("/c/:slug/poster/qr.png", p.posterQR, page...)
 	e.GET("/c/:slug/wall", p.wall, page...)
-	e.GET("/c/:slug/wall/events", p.wallEvents, page...)
+	e.GET("/c/:slug/wall/events", p.wallEvents, with(page, streams)...)
 	e.GET("/c/:slug/wall/posts", p.wallPosts, data...)
 
 	e.GET("/claims/:token", p.claimStatus, status...)
 	e.GET("/claims/:token/qr.png", p.claimQR, status...)
-	e.GET("/claims/:token/events", p.claimEvents, status...)
+	e.GET("/claims/:token/events", p.claimEvents, with(status, streams)...)
 
 	e.GET("/staff", p.staff, with(page, p.scope)...)
 	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)

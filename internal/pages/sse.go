@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 )
 
 const (
@@ -27,6 +30,10 @@ func openSSE(c echo.Context) *sseStream {
 	h.Set("X-Accel-Buffering", "no") // nginx would otherwise hold events back
 	c.Response().WriteHeader(http.StatusOK)
 	s := &sseStream{w: c.Response().Writer, rc: http.NewResponseController(c.Response().Writer)}
+	// The server's read and write timeouts end slow requests; a stream is meant to be long, so it
+	// lifts them (each write sets its own deadline below). Without lifting the read deadline, the
+	// server would cancel the request once ReadTimeout passed.
+	s.rc.SetReadDeadline(time.Time{})
 	// A sleeping phone's browser reconnects after this long.
 	s.write([]byte("retry: 3000\n\n"))
 	return s
@@ -90,6 +97,37 @@ func (s *sseStream) pump(c echo.Context, stop <-chan struct{}, sub *Sub, handle 
 					return nil
 				}
 			}
+		}
+	}
+}
+
+// streamCap counts the open public event streams of each client address. A stream costs a
+// connection and a file for as long as the client likes, and needs no login: without a cap one
+// address could hold them all.
+func (p *Pages) streamCap() echo.MiddlewareFunc {
+	var mu sync.Mutex
+	open := map[string]int{}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			addr := c.RealIP()
+			mu.Lock()
+			if open[addr] >= p.deps.StreamsPerAddress {
+				mu.Unlock()
+				e := apperr.New(apperr.TooMany, "too_many_streams",
+					"this address has %d live pages open; close one and try again", p.deps.StreamsPerAddress)
+				e.RetryAfter = 10 * time.Second
+				return e
+			}
+			open[addr]++
+			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				if open[addr]--; open[addr] == 0 {
+					delete(open, addr)
+				}
+				mu.Unlock()
+			}()
+			return next(c)
 		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/csv"
 	"io"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // CSVHeader is the first row of WriteCSV.
@@ -29,11 +32,22 @@ func WriteCSV(w io.Writer, r *Report) error {
 }
 
 // SpreadsheetSafe neutralises a cell a spreadsheet would run as a formula (OWASP's CSV
-// injection guidance): a leading =, +, -, @, tab or carriage return gets a ' in front, which the
-// spreadsheet shows as text. Handles are typed by attendees, so this is not hypothetical.
+// injection guidance): a cell whose first visible character is =, +, -, @, a tab or a carriage
+// return gets a ' in front, which the spreadsheet shows as text. Spreadsheets skip leading spaces
+// and invisible characters and read full-width ＝ as =, so the guard looks past the former and
+// through NFKC. Handles are typed by attendees, so this is not hypothetical.
 func SpreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	for _, r := range s {
+		if r == '\t' || r == '\r' {
+			return "'" + s
+		}
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsControl(r) {
+			continue // invisible: look at the next one
+		}
+		if f := norm.NFKC.String(string(r)); f != "" && strings.ContainsRune("=+-@", rune(f[0])) {
+			return "'" + s
+		}
+		return s
 	}
 	return s
 }

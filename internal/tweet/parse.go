@@ -4,12 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
+	"unicode/utf8"
 )
 
 // Parse reads one JSON object in any shape a post reaches us in (see the package comment) and
 // returns it as a Post or a Delete. Every error wraps ErrInvalid; stream control messages also
 // wrap ErrStreamError. Parse never panics.
 func Parse(line []byte) (Item, error) {
+	// PostgreSQL stores neither a NUL (raw, or a \u0000 escape in a JSON string) nor invalid
+	// UTF-8: such a post is this line's error, not its batch's.
+	if !utf8.Valid(line) {
+		return Item{}, invalidf("not valid UTF-8")
+	}
+	if hasNUL(line) {
+		return Item{}, invalidf("holds a NUL character (\\u0000), which cannot be stored")
+	}
 	// Peek at the top-level keys that tell the shapes apart, so each shape can then be decoded
 	// into its own typed struct: the shapes disagree on field types (v1.1 "user" is an object,
 	// Logstash's reduced "user" a string). A struct probe, not a map: this runs for every post of
@@ -101,6 +111,26 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
+// hasNUL finds a NUL byte or a \u0000 escape (not an escaped backslash followed by "u0000").
+func hasNUL(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	if !bytes.Contains(b, []byte(`\u0000`)) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) && string(b[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, so \\u0000 is a backslash and text
+	}
+	return false
+}
+
 func isNull(b json.RawMessage) bool { return string(bytes.TrimSpace(b)) == "null" }
 
 func isObject(b json.RawMessage) bool {
@@ -145,4 +175,16 @@ func v2ErrorSummary(b json.RawMessage) string {
 		}
 	}
 	return s
+}
+
+// Storable says whether PostgreSQL can store the post: no text of it holds a NUL or invalid
+// UTF-8. Parse already refuses such lines; sources that build posts themselves are checked here.
+func (p *Post) Storable() bool {
+	for _, s := range append([]string{p.Network, p.ID, p.VersionID, p.AuthorID, p.Handle, p.Text, p.Lang,
+		p.RetweetOf, p.RetweetOfHandle, p.QuoteOf, p.ReplyTo}, p.Hashtags...) {
+		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return utf8.Valid(p.Raw) && !hasNUL(p.Raw)
 }

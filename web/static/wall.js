@@ -21,8 +21,9 @@
     li.setAttribute('data-key', p.key);
     li.setAttribute('data-handle', p.handle.toLowerCase());
     li.setAttribute('data-network', p.network);
-    li.appendChild(el('p', 'post-handle', '@' + p.handle));
-    li.appendChild(el('p', 'post-text', p.text));
+    // <bdi> isolates the author's text: a right-to-left override cannot turn the page around.
+    li.appendChild(el('p', 'post-handle')).appendChild(el('bdi', '', '@' + p.handle));
+    li.appendChild(el('p', 'post-text')).appendChild(el('bdi', '', p.text));
     return li;
   }
   function addPost(p, animate) {
