@@ -202,7 +202,7 @@ func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
 	e.staff("Janis")
 	id := e.verifiedClaim("pycon", "bound", 1)
 	login := func() (*http.Cookie, string, []*http.Cookie) {
-		r := e.must(200, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": "Janis", "pin": "4821"}})
+		r := e.must(200, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": "Janis", "pin": "482193"}})
 		var session *http.Cookie
 		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 			if c.Name == "giveaway_session" {
@@ -263,7 +263,7 @@ func TestTokenAnswersAreNoStoreAndHTTPSHasHSTS(t *testing.T) {
 	e.campaign("pycon", campaignOpts{})
 	tok := e.staff("Janis")
 	c := e.must(201, req{method: "POST", path: "/api/v1/campaigns/pycon/claims", body: map[string]any{"handle": "nostore"}})
-	l := e.must(200, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": "Janis", "pin": "4821"}})
+	l := e.must(200, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": "Janis", "pin": "482193"}})
 	s := e.must(200, req{method: "GET", path: "/api/v1/auth/session", bearer: tok})
 	st := e.must(200, req{method: "GET", path: "/api/v1/claims/" + c.Body["token"].(string)})
 	for name, r := range map[string]reply{"claim": c, "login": l, "session": s, "status": st} {
