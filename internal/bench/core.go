@@ -253,8 +253,8 @@ func runGive(ctx context.Context, env *Env) ([]Result, error) {
 	if err := s.campaign("bench", n+10); err != nil {
 		return nil, err
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO claims (campaign_id, network, handle, handle_norm, code, status, verified_at)
-		SELECT 1, 'twitter', 'winner' || g, 'winner' || g, translate(lpad(g::text, 6, '0'), '0123456789', 'ABCDEFGHJK'), 'verified', now()
+	if _, err := s.pool.Exec(ctx, `INSERT INTO claims (campaign_id, network, handle, handle_norm, code, status, verified_at, verified_by)
+		SELECT 1, 'twitter', 'winner' || g, 'winner' || g, translate(lpad(g::text, 6, '0'), '0123456789', 'ABCDEFGHJK'), 'verified', now(), 'handle'
 		FROM generate_series(1, $1) g`, n); err != nil {
 		return nil, err
 	}

@@ -168,7 +168,7 @@ func seedReport(ctx context.Context, pool *pgxpool.Pool) error {
 	i = 0
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{"claims"},
 		[]string{"campaign_id", "network", "handle", "handle_norm", "post_url", "code", "status", "manual",
-			"verified_at", "created_at"},
+			"verified_at", "verified_by", "created_at"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == reportClaims {
 				return nil, nil
@@ -179,16 +179,16 @@ func seedReport(ctx context.Context, pool *pgxpool.Pool) error {
 				code[k] = codeAlphabet[v%32]
 			}
 			at := dayStart.Add(time.Duration(rng.Int64N(int64(23 * time.Hour))))
-			status, verified := statuses[rng.IntN(3)], any(nil)
+			status, verified, proof := statuses[rng.IntN(3)], any(nil), any(nil)
 			if i <= reportGives {
 				status = "given"
 			}
 			if status != "pending" && status != "rejected" {
-				verified = at.Add(time.Minute)
+				verified, proof = at.Add(time.Minute), any("handle")
 			}
 			network := networks[i%len(networks)]
 			return []any{1, network, fmt.Sprint("person", i), fmt.Sprint("person", i), "https://example.com/p/" + fmt.Sprint(i),
-				string(code[:]), status, network != "twitter", verified, at}, nil
+				string(code[:]), status, network != "twitter", verified, proof, at}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("claims: %w", err)

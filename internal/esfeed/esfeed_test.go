@@ -383,7 +383,7 @@ func TestEventsAndMatchedClaim(t *testing.T) {
 	addTweets(t, pool, 1, 1, "#go", "go")
 	sqlExec(t, pool, "INSERT INTO prizes (campaign_id, key, name, stock, stock_left) VALUES ($1, 'tshirt', 'T-shirt', 10, 9)", cid)
 	claimID := scalar[int64](t, pool, `INSERT INTO claims (campaign_id, network, handle, handle_norm, code, status,
-		verified_at, tweet_network, tweet_id) VALUES ($1, 'twitter', 'User1', 'user1', 'ABC234', 'given', now(), 'twitter', $2)
+		verified_at, verified_by, tweet_network, tweet_id) VALUES ($1, 'twitter', 'User1', 'user1', 'ABC234', 'given', now(), 'handle', 'twitter', $2)
 		RETURNING id`, cid, tweetID(1))
 	auditID := scalar[int64](t, pool, `INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
 		VALUES ($1, $2, 'staff:kim', 'given', '{"prize":"tshirt","staff":"Kim"}') RETURNING id`, cid, claimID)

@@ -35,8 +35,22 @@ type Claim struct {
 	Manual     bool       `json:"manual"`
 	TweetID    *string    `json:"tweet_id,omitempty"`
 	VerifiedAt *time.Time `json:"verified_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
+	// VerifiedBy says how a verified claim was proven: one of the Proof* values.
+	VerifiedBy *string   `json:"verified_by,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
+
+// How a claim was proven, strongest first (claims.verified_by).
+const (
+	// ProofCode: a post that carries the claim's short code, so its poster holds the claim.
+	ProofCode = "code"
+	// ProofOAuth: the attendee signed in to the account.
+	ProofOAuth = "oauth"
+	// ProofStaff: staff recorded or approved the claim.
+	ProofStaff = "staff"
+	// ProofHandle: a post by the handle only; staff check the account on the attendee's phone.
+	ProofHandle = "handle"
+)
 
 // StaffClaim adds what only staff may see.
 type StaffClaim struct {
@@ -75,7 +89,7 @@ func HashToken(token string) []byte {
 func claimView(slug string, c store.Claim) *Claim {
 	return &Claim{ID: c.ID, Campaign: slug, Network: c.Network, Handle: c.Handle, PostURL: c.PostUrl,
 		Code: c.Code, Status: c.Status, Manual: c.Manual, TweetID: c.TweetID, VerifiedAt: c.VerifiedAt,
-		CreatedAt: c.CreatedAt}
+		VerifiedBy: c.VerifiedBy, CreatedAt: c.CreatedAt}
 }
 
 func details(kv ...any) []byte {
@@ -262,3 +276,5 @@ func (s *Service) ListClaims(ctx context.Context, slug string, f ListFilter) ([]
 	}
 	return out, nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -48,7 +48,7 @@ func (s *Service) ManualClaim(ctx context.Context, slug string, in ClaimInput, b
 		now := s.now()
 		row, isNew, err := insertClaim(ctx, q, store.InsertClaimParams{CampaignID: c.ID, Network: network,
 			Handle: display, HandleNorm: norm, PostUrl: post, Note: notePtr, Status: "verified", Manual: true,
-			CreatedBy: by.StaffID, VerifiedAt: &now, VerifiedBy: by.StaffID})
+			CreatedBy: by.StaffID, VerifiedAt: &now, DecidedBy: by.StaffID, VerifiedBy: ptr(ProofStaff)})
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Service) ManualClaim(ctx context.Context, slug string, in ClaimInput, b
 				return err
 			}
 		} else if row.Status == "pending" {
-			if row, err = q.VerifyClaim(ctx, store.VerifyClaimParams{ID: row.ID, VerifiedBy: by.StaffID}); err != nil {
+			if row, err = q.VerifyClaim(ctx, store.VerifyClaimParams{ID: row.ID, DecidedBy: by.StaffID}); err != nil {
 				return err
 			}
 			action = "approved"
@@ -89,7 +89,7 @@ func (s *Service) Approve(ctx context.Context, id int64, by Actor) (*Claim, erro
 		if c.Status != "pending" {
 			return apperr.New(apperr.Conflict, "not_pending", "claim is %s, not pending", c.Status).With("status", c.Status)
 		}
-		if c, err = q.VerifyClaim(ctx, store.VerifyClaimParams{ID: id, VerifiedBy: by.StaffID}); err != nil {
+		if c, err = q.VerifyClaim(ctx, store.VerifyClaimParams{ID: id, DecidedBy: by.StaffID}); err != nil {
 			return err
 		}
 		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &camp.ID, ClaimID: &id, Actor: by.Name,

@@ -34,16 +34,16 @@ INSERT INTO prizes (campaign_id, key, name, stock, stock_left) VALUES
   (1, 'mug', 'Elastic mug', 3, 1),
   (2, 'pen', 'Pen', 50, 49);
 
-INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, manual, verified_at, created_at) VALUES
-  (1, 'twitter',   'Alice',      'alice',     NULL, 'ALICE2', 'given',    false, '2016-08-14 08:05+09', '2016-08-14 08:00+09'),
-  (1, 'twitter',   'bob',        'bob',       NULL, 'BOBBY3', 'given',    false, '2016-08-14 10:06+09', '2016-08-14 10:00+09'),
-  (1, 'instagram', '@carol.kim', 'carol.kim', 'https://instagram.com/p/abc', 'CAROL4', 'given', true, '2016-08-14 13:01+09', '2016-08-14 13:00+09'),
-  (1, 'facebook',  'Dave Kim',   'dave kim',  'https://facebook.com/dave/posts/1', 'DAVEK5', 'given', true, '2016-08-14 23:51+09', '2016-08-14 23:50+09'),
-  (1, 'twitter',   'erin',       'erin',      NULL, 'ERINN6', 'given',    false, '2016-08-14 23:59+09', '2016-08-14 23:58+09'),
-  (1, 'twitter',   'frank',      'frank',     NULL, 'FRANK7', 'rejected', false, NULL, '2016-08-14 12:00+09'),
-  (1, 'twitter',   'gina',       'gina',      NULL, 'GINAA8', 'pending',  false, NULL, '2016-08-14 15:00+09'),
-  (1, 'twitter',   'henry',      'henry',     NULL, 'HENRY9', 'given',    false, '2016-08-13 20:01+09', '2016-08-13 20:00+09'),
-  (2, 'twitter',   'zed',        'zed',       NULL, 'ZEDZED', 'given',    false, '2016-08-14 10:59+09', '2016-08-14 11:00+09');
+INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, manual, verified_at, verified_by, created_at) VALUES
+  (1, 'twitter',   'Alice',      'alice',     NULL, 'ALICE2', 'given',    false, '2016-08-14 08:05+09', 'handle', '2016-08-14 08:00+09'),
+  (1, 'twitter',   'bob',        'bob',       NULL, 'BOBBY3', 'given',    false, '2016-08-14 10:06+09', 'handle', '2016-08-14 10:00+09'),
+  (1, 'instagram', '@carol.kim', 'carol.kim', 'https://instagram.com/p/abc', 'CAROL4', 'given', true, '2016-08-14 13:01+09', 'staff', '2016-08-14 13:00+09'),
+  (1, 'facebook',  'Dave Kim',   'dave kim',  'https://facebook.com/dave/posts/1', 'DAVEK5', 'given', true, '2016-08-14 23:51+09', 'staff', '2016-08-14 23:50+09'),
+  (1, 'twitter',   'erin',       'erin',      NULL, 'ERINN6', 'given',    false, '2016-08-14 23:59+09', 'handle', '2016-08-14 23:58+09'),
+  (1, 'twitter',   'frank',      'frank',     NULL, 'FRANK7', 'rejected', false, NULL, NULL, '2016-08-14 12:00+09'),
+  (1, 'twitter',   'gina',       'gina',      NULL, 'GINAA8', 'pending',  false, NULL, NULL, '2016-08-14 15:00+09'),
+  (1, 'twitter',   'henry',      'henry',     NULL, 'HENRY9', 'given',    false, '2016-08-13 20:01+09', 'handle', '2016-08-13 20:00+09'),
+  (2, 'twitter',   'zed',        'zed',       NULL, 'ZEDZED', 'given',    false, '2016-08-14 10:59+09', 'handle', '2016-08-14 11:00+09');
 
 INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_at, given_by_name, undone_at, undone_by_name) VALUES
   (1, 1, 1, 'campaign', 1, '2016-08-14 08:30+09', 'Minji', NULL, NULL),

@@ -25,12 +25,12 @@ func TestWinnersMatchAuditLog(t *testing.T) {
 		        'UTC', 'twitter-other');
 		INSERT INTO prizes (campaign_id, key, name, stock, stock_left) VALUES
 		  (1, 'tshirt', 'T-shirt 티셔츠', 10, 10), (1, 'mug', 'Elastic mug', 10, 10), (2, 'pen', 'Pen', 10, 10);
-		INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, manual, verified_at) VALUES
-		  (1, 'twitter', 'Alice', 'alice', NULL, 'ALICE2', 'verified', false, now()),
-		  (1, 'twitter', 'bob', 'bob', NULL, 'BOBBY3', 'verified', false, now()),
-		  (1, 'instagram', '@carol.kim', 'carol.kim', 'https://instagram.com/p/abc', 'CAROL4', 'verified', true, now()),
-		  (1, 'twitter', 'dana', 'dana', NULL, 'DANAA5', 'verified', false, now()),
-		  (2, 'twitter', 'zed', 'zed', NULL, 'ZEDZED', 'verified', false, now())`); err != nil {
+		INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, manual, verified_at, verified_by) VALUES
+		  (1, 'twitter', 'Alice', 'alice', NULL, 'ALICE2', 'verified', false, now(), 'handle'),
+		  (1, 'twitter', 'bob', 'bob', NULL, 'BOBBY3', 'verified', false, now(), 'handle'),
+		  (1, 'instagram', '@carol.kim', 'carol.kim', 'https://instagram.com/p/abc', 'CAROL4', 'verified', true, now(), 'staff'),
+		  (1, 'twitter', 'dana', 'dana', NULL, 'DANAA5', 'verified', false, now(), 'handle'),
+		  (2, 'twitter', 'zed', 'zed', NULL, 'ZEDZED', 'verified', false, now(), 'handle')`); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	svc := giveaway.New(pool)

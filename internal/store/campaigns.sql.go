@@ -11,7 +11,7 @@ import (
 )
 
 const campaignByID = `-- name: CampaignByID :one
-SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at FROM campaigns WHERE id = $1
+SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code FROM campaigns WHERE id = $1
 `
 
 func (q *Queries) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
@@ -31,12 +31,13 @@ func (q *Queries) CampaignByID(ctx context.Context, id int64) (Campaign, error) 
 		&i.TweetsIndex,
 		&i.PurgedAt,
 		&i.CreatedAt,
+		&i.RequireCode,
 	)
 	return i, err
 }
 
 const campaignBySlug = `-- name: CampaignBySlug :one
-SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at FROM campaigns WHERE slug = $1
+SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code FROM campaigns WHERE slug = $1
 `
 
 func (q *Queries) CampaignBySlug(ctx context.Context, slug string) (Campaign, error) {
@@ -56,6 +57,7 @@ func (q *Queries) CampaignBySlug(ctx context.Context, slug string) (Campaign, er
 		&i.TweetsIndex,
 		&i.PurgedAt,
 		&i.CreatedAt,
+		&i.RequireCode,
 	)
 	return i, err
 }
@@ -66,7 +68,7 @@ INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_a
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9, $10)
 ON CONFLICT (slug) DO NOTHING
-RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at
+RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
 `
 
 type CreateCampaignParams struct {
@@ -110,6 +112,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.TweetsIndex,
 		&i.PurgedAt,
 		&i.CreatedAt,
+		&i.RequireCode,
 	)
 	return i, err
 }

@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -26,7 +27,8 @@ func (q *Queries) AddClaimToken(ctx context.Context, arg AddClaimTokenParams) er
 
 const anonymiseClaims = `-- name: AnonymiseClaims :execrows
 UPDATE claims
-SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, updated_at = now()
+SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL,
+    updated_at = now()
 WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%'
 `
 
@@ -40,7 +42,7 @@ func (q *Queries) AnonymiseClaims(ctx context.Context, campaignID int64) (int64,
 }
 
 const claimByIDForUpdate = `-- name: ClaimByIDForUpdate :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims WHERE id = $1 FOR UPDATE
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, error) {
@@ -59,17 +61,19 @@ func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, erro
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
 
 const claimByPerson = `-- name: ClaimByPerson :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
 `
 
 type ClaimByPersonParams struct {
@@ -94,17 +98,19 @@ func (q *Queries) ClaimByPerson(ctx context.Context, arg ClaimByPersonParams) (C
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
 
 const claimByTokenHash = `-- name: ClaimByTokenHash :one
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.verified_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
 `
 
 func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim, error) {
@@ -123,11 +129,13 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
@@ -157,14 +165,15 @@ WITH input AS (
     ) p ON true
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        tweet_network, tweet_id)
+                        verified_by, tweet_network, tweet_id)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
-           CASE WHEN post_id IS NULL THEN NULL ELSE now() END, post_network, post_id
+           CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
+           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
-    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 ), made AS (
     -- Each inserted claim back to its request, by the person (unique in a batch).
     SELECT f.idx, f.token_hash, ins.id, ins.campaign_id, ins.network, ins.post_url, ins.code, ins.status,
@@ -308,11 +317,11 @@ func (q *Queries) DeleteClaimTokens(ctx context.Context, campaignID int64) (int6
 
 const insertClaim = `-- name: InsertClaim :one
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
-                    created_by, verified_at, verified_by)
+                    created_by, verified_at, decided_by, verified_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12)
+        $10, $11, $12, $13)
 ON CONFLICT DO NOTHING
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 `
 
 type InsertClaimParams struct {
@@ -327,7 +336,8 @@ type InsertClaimParams struct {
 	Manual     bool
 	CreatedBy  *int64
 	VerifiedAt *time.Time
-	VerifiedBy *int64
+	DecidedBy  *int64
+	VerifiedBy *string
 }
 
 // Nothing when the person already has a claim here (the caller returns it) or the code is taken.
@@ -344,6 +354,7 @@ func (q *Queries) InsertClaim(ctx context.Context, arg InsertClaimParams) (Claim
 		arg.Manual,
 		arg.CreatedBy,
 		arg.VerifiedAt,
+		arg.DecidedBy,
 		arg.VerifiedBy,
 	)
 	var i Claim
@@ -360,17 +371,19 @@ func (q *Queries) InsertClaim(ctx context.Context, arg InsertClaimParams) (Claim
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
 
 const listClaims = `-- name: ListClaims :many
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.verified_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, t.text AS tweet_text, t.author_created_at
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, t.text AS tweet_text, t.author_created_at
 FROM claims c
 LEFT JOIN tweets t ON t.network = c.tweet_network AND t.id = c.tweet_id
 WHERE c.campaign_id = $1
@@ -402,11 +415,13 @@ type ListClaimsRow struct {
 	Manual          bool
 	CreatedBy       *int64
 	VerifiedAt      *time.Time
-	VerifiedBy      *int64
+	DecidedBy       *int64
 	TweetNetwork    *string
 	TweetID         *string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	VerifiedBy      *string
+	ClientAddr      *netip.Addr
 	TweetText       *string
 	AuthorCreatedAt *time.Time
 }
@@ -439,11 +454,13 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 			&i.Manual,
 			&i.CreatedBy,
 			&i.VerifiedAt,
-			&i.VerifiedBy,
+			&i.DecidedBy,
 			&i.TweetNetwork,
 			&i.TweetID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.VerifiedBy,
+			&i.ClientAddr,
 			&i.TweetText,
 			&i.AuthorCreatedAt,
 		); err != nil {
@@ -481,7 +498,7 @@ WITH posts AS MATERIALIZED (
     SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id
     FROM posts p
     -- OFFSET 0 keeps this a probe of the pending-claims index per post, not a scan of them all.
-    CROSS JOIN LATERAL (SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at FROM claims cl
+    CROSS JOIN LATERAL (SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims cl
                         WHERE cl.network = p.network AND cl.handle_norm = p.handle_norm AND cl.status = 'pending'
                         OFFSET 0) cl
     JOIN campaigns c ON c.id = cl.campaign_id
@@ -490,8 +507,8 @@ WITH posts AS MATERIALIZED (
     ORDER BY cl.id, p.created_at, p.id
 )
 UPDATE claims cl
-SET status = 'verified', verified_at = now(), tweet_network = cand.network, tweet_id = cand.tweet_id,
-    updated_at = now()
+SET status = 'verified', verified_at = now(), verified_by = 'handle', tweet_network = cand.network,
+    tweet_id = cand.tweet_id, updated_at = now()
 FROM cand
 WHERE cl.id = cand.claim_id
 RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id
@@ -539,9 +556,9 @@ func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaims
 }
 
 const rejectClaim = `-- name: RejectClaim :one
-UPDATE claims SET status = 'rejected', updated_at = now(), verified_by = $1
+UPDATE claims SET status = 'rejected', updated_at = now(), decided_by = $1
 WHERE id = $2 AND status IN ('pending', 'verified')
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 `
 
 type RejectClaimParams struct {
@@ -565,17 +582,19 @@ func (q *Queries) RejectClaim(ctx context.Context, arg RejectClaimParams) (Claim
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
 
 const setClaimStatus = `-- name: SetClaimStatus :one
-UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 `
 
 type SetClaimStatusParams struct {
@@ -599,21 +618,24 @@ func (q *Queries) SetClaimStatus(ctx context.Context, arg SetClaimStatusParams) 
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }
 
 const unverifyClaimsOfTweets = `-- name: UnverifyClaimsOfTweets :many
 UPDATE claims cl
-SET status = 'pending', verified_at = NULL, tweet_network = NULL, tweet_id = NULL, updated_at = now()
+SET status = 'pending', verified_at = NULL, verified_by = NULL, tweet_network = NULL, tweet_id = NULL,
+    updated_at = now()
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
 WHERE cl.tweet_network = i.network AND cl.tweet_id = i.id AND cl.status = 'verified' AND NOT cl.manual
-RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.verified_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at
+RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr
 `
 
 type UnverifyClaimsOfTweetsParams struct {
@@ -644,11 +666,13 @@ func (q *Queries) UnverifyClaimsOfTweets(ctx context.Context, arg UnverifyClaims
 			&i.Manual,
 			&i.CreatedBy,
 			&i.VerifiedAt,
-			&i.VerifiedBy,
+			&i.DecidedBy,
 			&i.TweetNetwork,
 			&i.TweetID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.VerifiedBy,
+			&i.ClientAddr,
 		); err != nil {
 			return nil, err
 		}
@@ -662,14 +686,14 @@ func (q *Queries) UnverifyClaimsOfTweets(ctx context.Context, arg UnverifyClaims
 
 const verifyClaim = `-- name: VerifyClaim :one
 UPDATE claims
-SET status = 'verified', verified_at = now(), verified_by = $1,
+SET status = 'verified', verified_at = now(), decided_by = $1, verified_by = 'staff',
     tweet_network = $2, tweet_id = $3, updated_at = now()
 WHERE id = $4 AND status = 'pending'
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, verified_by, tweet_network, tweet_id, created_at, updated_at
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 `
 
 type VerifyClaimParams struct {
-	VerifiedBy   *int64
+	DecidedBy    *int64
 	TweetNetwork *string
 	TweetID      *string
 	ID           int64
@@ -677,7 +701,7 @@ type VerifyClaimParams struct {
 
 func (q *Queries) VerifyClaim(ctx context.Context, arg VerifyClaimParams) (Claim, error) {
 	row := q.db.QueryRow(ctx, verifyClaim,
-		arg.VerifiedBy,
+		arg.DecidedBy,
 		arg.TweetNetwork,
 		arg.TweetID,
 		arg.ID,
@@ -696,11 +720,13 @@ func (q *Queries) VerifyClaim(ctx context.Context, arg VerifyClaimParams) (Claim
 		&i.Manual,
 		&i.CreatedBy,
 		&i.VerifiedAt,
-		&i.VerifiedBy,
+		&i.DecidedBy,
 		&i.TweetNetwork,
 		&i.TweetID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
 	)
 	return i, err
 }

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -46,6 +47,7 @@ type Campaign struct {
 	TweetsIndex      string
 	PurgedAt         *time.Time
 	CreatedAt        time.Time
+	RequireCode      bool
 }
 
 type Claim struct {
@@ -61,11 +63,13 @@ type Claim struct {
 	Manual       bool
 	CreatedBy    *int64
 	VerifiedAt   *time.Time
-	VerifiedBy   *int64
+	DecidedBy    *int64
 	TweetNetwork *string
 	TweetID      *string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	VerifiedBy   *string
+	ClientAddr   *netip.Addr
 }
 
 type ClaimToken struct {
@@ -102,6 +106,25 @@ type LoginThrottle struct {
 	Bucket     []byte
 	Failures   int32
 	WindowEnds time.Time
+}
+
+type OauthApp struct {
+	Instance     string
+	ClientID     string
+	ClientSecret string
+	RedirectUri  string
+	CreatedAt    time.Time
+}
+
+type OauthState struct {
+	StateHash    []byte
+	ClaimID      int64
+	Provider     string
+	Instance     string
+	CodeVerifier string
+	BrowserHash  []byte
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
 }
 
 type Outbox struct {

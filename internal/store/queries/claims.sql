@@ -1,9 +1,9 @@
 -- name: InsertClaim :one
 -- Nothing when the person already has a claim here (the caller returns it) or the code is taken.
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
-                    created_by, verified_at, verified_by)
+                    created_by, verified_at, decided_by, verified_by)
 VALUES (@campaign_id, @network, @handle, @handle_norm, @post_url, @note, @code, @status, @manual,
-        @created_by, @verified_at, @verified_by)
+        @created_by, @verified_at, @decided_by, sqlc.narg(verified_by))
 ON CONFLICT DO NOTHING
 RETURNING *;
 
@@ -21,7 +21,7 @@ INSERT INTO claim_tokens (token_hash, claim_id) VALUES ($1, $2);
 
 -- name: VerifyClaim :one
 UPDATE claims
-SET status = 'verified', verified_at = now(), verified_by = @verified_by,
+SET status = 'verified', verified_at = now(), decided_by = @decided_by, verified_by = 'staff',
     tweet_network = @tweet_network, tweet_id = @tweet_id, updated_at = now()
 WHERE id = @id AND status = 'pending'
 RETURNING *;
@@ -30,7 +30,7 @@ RETURNING *;
 UPDATE claims SET status = @status, updated_at = now() WHERE id = @id RETURNING *;
 
 -- name: RejectClaim :one
-UPDATE claims SET status = 'rejected', updated_at = now(), verified_by = @staff_id
+UPDATE claims SET status = 'rejected', updated_at = now(), decided_by = @staff_id
 WHERE id = @id AND status IN ('pending', 'verified')
 RETURNING *;
 
@@ -58,8 +58,8 @@ WITH posts AS MATERIALIZED (
     ORDER BY cl.id, p.created_at, p.id
 )
 UPDATE claims cl
-SET status = 'verified', verified_at = now(), tweet_network = cand.network, tweet_id = cand.tweet_id,
-    updated_at = now()
+SET status = 'verified', verified_at = now(), verified_by = 'handle', tweet_network = cand.network,
+    tweet_id = cand.tweet_id, updated_at = now()
 FROM cand
 WHERE cl.id = cand.claim_id
 RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id;
@@ -67,7 +67,8 @@ RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id;
 -- name: UnverifyClaimsOfTweets :many
 -- A deleted post no longer verifies a claim that has not had its prize yet.
 UPDATE claims cl
-SET status = 'pending', verified_at = NULL, tweet_network = NULL, tweet_id = NULL, updated_at = now()
+SET status = 'pending', verified_at = NULL, verified_by = NULL, tweet_network = NULL, tweet_id = NULL,
+    updated_at = now()
 FROM (SELECT unnest(@network::text[]) AS network, unnest(@id::text[]) AS id) i
 WHERE cl.tweet_network = i.network AND cl.tweet_id = i.id AND cl.status = 'verified' AND NOT cl.manual
 RETURNING cl.*;
@@ -95,7 +96,8 @@ FROM (SELECT DISTINCT hashtextextended(unnest(@people::text[]), 0) AS k ORDER BY
 -- name: AnonymiseClaims :execrows
 -- Purge: the claim keeps its network, status and times for the counts; the person goes.
 UPDATE claims
-SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, updated_at = now()
+SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL,
+    updated_at = now()
 WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%';
 
 -- name: DeleteClaimTokens :execrows
@@ -135,10 +137,11 @@ WITH input AS (
     ) p ON true
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        tweet_network, tweet_id)
+                        verified_by, tweet_network, tweet_id)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
-           CASE WHEN post_id IS NULL THEN NULL ELSE now() END, post_network, post_id
+           CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
+           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
