@@ -45,6 +45,7 @@ func newApp() *cli.Command {
 			streamCommand(),
 			reportCommand(),
 			esCommand(),
+			devdbCommand(),
 		},
 	}
 }

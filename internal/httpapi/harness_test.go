@@ -32,7 +32,6 @@ type env struct {
 	t    *testing.T
 	pool *pgxpool.Pool
 	srv  *httptest.Server
-	now  time.Time
 }
 
 type envOption func(*httpapi.Config, *[]giveaway.Option)

@@ -290,8 +290,8 @@ func TestWallStreamAndModeration(t *testing.T) {
 	en := newEnv(t)
 	c := en.client()
 	res, html := en.get(c, "/c/"+slug+"/wall")
-	if res.StatusCode != 200 {
-		t.Fatalf("wall: %d", res.StatusCode)
+	if res.StatusCode != 200 || strings.Contains(html, "hello wall") {
+		t.Fatalf("wall before the post: %d, shows it: %v", res.StatusCode, strings.Contains(html, "hello wall"))
 	}
 	s := en.stream("/c/"+slug+"/wall/events", "")
 	id := en.tweet("yuna", `<img src=x onerror=alert(1)> hello wall #PyConAPAC #Elastic`)

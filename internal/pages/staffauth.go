@@ -157,12 +157,6 @@ func (p *Pages) staffLogout(c echo.Context) error {
 // A flash is the one-line outcome of a form post, shown by the page the post redirects to.
 const flashCookie = "giveaway_flash"
 
-type flash struct {
-	Kind string // ok | err
-	Key  string
-	Args map[string]string
-}
-
 func setFlash(c echo.Context, kind, key string, args map[string]string) {
 	v := url.Values{"k": {kind}, "m": {key}}
 	for k, a := range args {

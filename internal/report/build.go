@@ -58,9 +58,6 @@ func WithXPricePerPost(usd float64) Option { return func(o *options) { o.xPrice 
 // WithNow fixes the clock the report stamps itself with (tests).
 func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// WithTop sets how long the top lists are (default 10).
-func WithTop(n int) Option { return func(o *options) { o.top = n } }
-
 // Location loads the time zone of the campaign, for ParseRange before Build.
 func Location(ctx context.Context, db DB, slug string) (*time.Location, error) {
 	tx, err := db.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
