@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 const longToken = "0123456789abcdef0123456789abcdef-long"
@@ -89,7 +90,7 @@ func TestServerTimeoutsCutSlowClientsButNotStreams(t *testing.T) {
 	}
 	defer srv.Process.Kill()
 	base := "http://" + addr
-	waitFor(t, base+"/healthz")
+	testkit.WaitHTTP(t, base+"/healthz")
 	post(t, base+"/api/v1/campaigns", longToken, `{"slug":"pycon","name":"PyCon","required_hashtags":["PyConAPAC"],
 		"starts_at":"2016-08-13T00:00:00+09:00","ends_at":"2099-01-01T00:00:00Z","time_zone":"Asia/Seoul",
 		"prizes":[{"key":"tshirt","name":"T-shirt","stock":5}]}`)

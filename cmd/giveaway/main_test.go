@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // The binary as an operator runs it: the schema check, migrate, serve, /readyz, /metrics, and a
@@ -58,7 +59,7 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 	}
 	defer srv.Process.Kill()
 	base := "http://" + addr
-	waitFor(t, base+"/readyz")
+	testkit.WaitHTTP(t, base+"/readyz")
 	if body := get(t, base+"/readyz"); !strings.Contains(body, `"database":"ok"`) {
 		t.Fatalf("readyz: %s", body)
 	}
@@ -104,9 +105,11 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 		done <- resp.StatusCode
 	}()
 	fmt.Fprintln(pw, `{"id_str":"2","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"#PyConAPAC","user":{"screen_name":"b"}}`)
+	// Real time on purpose: the other process gives no signal that the line was read, and the
+	// test is that a request still being sent when SIGTERM arrives is served in full.
 	time.Sleep(300 * time.Millisecond)
 	srv.Process.Signal(syscall.SIGTERM)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // SIGTERM lands while the body is still open
 	pw.Close()
 	if code := <-done; code != 200 {
 		t.Fatalf("in-flight request during shutdown answered %d\n%s", code, logs.String())
@@ -155,17 +158,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-func waitFor(t *testing.T, url string) {
-	for i := 0; i < 100; i++ {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s never answered", url)
 }
 
 func get(t *testing.T, url string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // The open networks through the binary as an operator configures it: Mastodon and Bluesky posts
@@ -54,12 +55,12 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 	}
 	defer srv.Process.Kill()
 	base := "http://" + addr
-	waitFor(t, base+"/readyz")
+	testkit.WaitHTTP(t, base+"/readyz")
 
 	mastoClaim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"network":"mastodon","handle":"@minji@mastodon.example"}`)
 	skyClaim := postJSON(t, base+"/api/v1/campaigns/pycon/claims", "", `{"network":"bluesky","handle":"jisu"}`)
 
-	eventually(t, "the Mastodon hashtag stream is open", func() bool { return masto.StreamsOpen("pyconapac") > 0 })
+	testkit.Eventually(t, "the Mastodon hashtag stream is open", func() bool { return masto.StreamsOpen("pyconapac") > 0 })
 	masto.Publish(masto.Toot("minji", "Elastic 부스 최고 #PyConAPAC #Elastic"))
 	masto.Publish(masto.Toot("other", "only one tag #PyConAPAC"))
 
@@ -73,7 +74,7 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 
 	for _, c := range []map[string]any{mastoClaim, skyClaim} {
 		tok := c["token"].(string)
-		eventually(t, c["network"].(string)+" claim verified", func() bool {
+		testkit.Eventually(t, c["network"].(string)+" claim verified", func() bool {
 			return strings.Contains(get(t, base+"/api/v1/claims/"+tok), `"status":"verified"`)
 		})
 	}
@@ -91,7 +92,7 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 	postJSON(t, base+"/api/v1/campaigns", "adm", `{"slug":"devfest","name":"DevFest","required_hashtags":["DevFest"],
 		"starts_at":"2016-08-13T00:00:00+09:00","ends_at":"2099-01-01T00:00:00Z","time_zone":"Asia/Seoul",
 		"prizes":[{"key":"mug","name":"Mug","stock":5}]}`)
-	eventually(t, "the new campaign's hashtag stream is open", func() bool { return masto.StreamsOpen("devfest") > 0 })
+	testkit.Eventually(t, "the new campaign's hashtag stream is open", func() bool { return masto.StreamsOpen("devfest") > 0 })
 
 	ready := get(t, base+"/readyz")
 	for _, want := range []string{`"mastodon":{`, `"bluesky":{`} {
@@ -101,16 +102,5 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("service logs:\n%s", logs.String())
-	}
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

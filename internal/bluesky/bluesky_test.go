@@ -19,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -150,18 +151,6 @@ func (h *harness) claim(t *testing.T, handle string) *giveaway.Claim {
 	return c
 }
 
-// eventually polls cond until it holds, failing with what describe says otherwise.
-func eventually(t *testing.T, cond func() bool, describe func() string) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out: %s", describe())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func (h *harness) status(t *testing.T, c *giveaway.Claim) string {
 	t.Helper()
 	got, err := h.gv.ClaimByToken(context.Background(), c.Token)
@@ -174,7 +163,7 @@ func (h *harness) status(t *testing.T, c *giveaway.Claim) string {
 func (h *harness) waitStatus(t *testing.T, c *giveaway.Claim, want string) {
 	t.Helper()
 	var last string
-	eventually(t, func() bool { last = h.status(t, c); return last == want },
+	testkit.EventuallyDescribed(t, func() bool { last = h.status(t, c); return last == want },
 		func() string { return "claim of " + c.Handle + " is " + last + ", want " + want })
 }
 
@@ -204,7 +193,7 @@ func (h *harness) post(t *testing.T, uri string) (storedPost, bool) {
 func (h *harness) waitPost(t *testing.T, uri string) storedPost {
 	t.Helper()
 	var p storedPost
-	eventually(t, func() bool { var ok bool; p, ok = h.post(t, uri); return ok },
+	testkit.EventuallyDescribed(t, func() bool { var ok bool; p, ok = h.post(t, uri); return ok },
 		func() string { return uri + " not stored" })
 	return p
 }
@@ -229,7 +218,7 @@ func (h *harness) cursor(t *testing.T) int64 {
 func (h *harness) waitCursor(t *testing.T, atLeast int64) int64 {
 	t.Helper()
 	var got int64
-	eventually(t, func() bool { got = h.cursor(t); return got >= atLeast },
+	testkit.EventuallyDescribed(t, func() bool { got = h.cursor(t); return got >= atLeast },
 		func() string { return "cursor " + strconv.FormatInt(got, 10) + " < " + strconv.FormatInt(atLeast, 10) })
 	return got
 }
@@ -396,7 +385,7 @@ func TestDeleteOfStoredPostOnlyLeavesATombstone(t *testing.T) {
 		blueskytest.Delete(minho, "somebody-elses"), // the firehose carries every deletion
 		blueskytest.Delete(jisu, "mine"),
 	)
-	eventually(t, func() bool { _, ok := h.post(t, blueskytest.PostURI(jisu, "mine")); return !ok },
+	testkit.EventuallyDescribed(t, func() bool { _, ok := h.post(t, blueskytest.PostURI(jisu, "mine")); return !ok },
 		func() string { return "deleted post still stored" })
 	h.waitStatus(t, c, "pending") // verified only by the deleted post
 	rows, _ := h.pool.Query(context.Background(), `SELECT id FROM tweet_tombstones ORDER BY id`)
@@ -407,7 +396,7 @@ func TestDeleteOfStoredPostOnlyLeavesATombstone(t *testing.T) {
 
 	// Created and deleted within one batch: never visible, and a replay cannot bring it back.
 	h.srv.Push(blueskytest.Create(jisu, "oops", both()), blueskytest.Delete(jisu, "oops"))
-	eventually(t, func() bool {
+	testkit.EventuallyDescribed(t, func() bool {
 		var n int
 		h.pool.QueryRow(context.Background(), `SELECT count(*) FROM tweet_tombstones`).Scan(&n)
 		return n == 2
@@ -428,7 +417,7 @@ func TestUpdateReplacesStoredPost(t *testing.T) {
 	h.waitPost(t, uri)
 	second := h.srv.Push(blueskytest.Update(jisu, "edited", blueskytest.Post{Text: "태그 뺐어요"}))[0]
 	var p storedPost
-	eventually(t, func() bool { p, _ = h.post(t, uri); return p.Text == "태그 뺐어요" },
+	testkit.EventuallyDescribed(t, func() bool { p, _ = h.post(t, uri); return p.Text == "태그 뺐어요" },
 		func() string { return "edit without the tags not applied: " + p.Text })
 	if len(p.Hashtags) != 0 || p.VersionID <= "0000"+strconv.FormatInt(first.TimeUS, 10) ||
 		p.VersionID != "0000"+strconv.FormatInt(second.TimeUS, 10) {
@@ -686,7 +675,7 @@ func TestCursorWaitsForTheSink(t *testing.T) {
 	h.connected(t, 1)
 	before := h.cursor(t)
 	ev := h.srv.Push(blueskytest.Create(jisu, "held", both()))[0]
-	eventually(t, func() bool { return g.set(true) >= 3 }, func() string { return "sink not retried" })
+	testkit.EventuallyDescribed(t, func() bool { return g.set(true) >= 3 }, func() string { return "sink not retried" })
 	if cur := h.cursor(t); cur >= ev.TimeUS || cur != before {
 		t.Errorf("cursor moved to %d while the post was not stored (post at %d)", cur, ev.TimeUS)
 	}

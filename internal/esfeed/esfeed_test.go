@@ -16,6 +16,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/estest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // checkExactlyOnce fails unless every document of index arrived in exactly one operation and the
@@ -107,19 +108,19 @@ func TestOutageThenRecovery(t *testing.T) {
 	s.SetDown(503)
 	addTweets(t, pool, 1, 2000, "#go", "go")
 	runFeeder(t, f)
-	waitFor(t, 10*time.Second, "rounds during the outage", func() bool { return s.Requests("bulk") >= 9 })
+	testkit.Eventually(t, "rounds during the outage", func() bool { return s.Requests("bulk") >= 9 })
 	if n := pending(t, pool); n != 2000 {
 		t.Fatalf("%d rows pending during the outage, want 2000", n)
 	}
 	// Every row was tried and put back, more than once, and none was marked done meanwhile.
-	waitFor(t, 10*time.Second, "every row to fail twice", func() bool {
+	testkit.Eventually(t, "every row to fail twice", func() bool {
 		return scalar[int64](t, pool, "SELECT min(attempts) FROM outbox") >= 2
 	})
 	if n := pending(t, pool); n != 2000 {
 		t.Fatalf("%d rows pending during the outage, want 2000", n)
 	}
 	s.SetDown(0)
-	waitFor(t, 10*time.Second, "the backlog to drain", func() bool { return pending(t, pool) == 0 })
+	testkit.Eventually(t, "the backlog to drain", func() bool { return pending(t, pool) == 0 })
 	if got := s.Count("twitter-c1"); got != 2000 {
 		t.Fatalf("%d documents after recovery", got)
 	}
@@ -249,16 +250,16 @@ func TestKilledDuringOutageRestartsAndDrains(t *testing.T) {
 		return cmd
 	}
 	child := start()
-	waitFor(t, 20*time.Second, "the first backlog", func() bool { return pending(t, p) == 0 })
+	testkit.Eventually(t, "the first backlog", func() bool { return pending(t, p) == 0 })
 
 	s.SetDown(503)
 	s.SetBulkDelay(50 * time.Millisecond) // keep a round in flight when the kill lands
 	addTweets(t, p, 1001, 3000, "#go", "go")
 	sqlExec(t, p, "NOTIFY outbox")
 	before := s.Requests("bulk")
-	waitFor(t, 20*time.Second, "sends during the outage", func() bool { return s.Requests("bulk") >= before+6 })
+	testkit.Eventually(t, "sends during the outage", func() bool { return s.Requests("bulk") >= before+6 })
 	// Kill while a round holds its claim (the outbox relation lock of its open transaction).
-	waitFor(t, 20*time.Second, "a round in flight", func() bool {
+	testkit.Eventually(t, "a round in flight", func() bool {
 		return scalar[int64](t, p, `SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
 			WHERE c.relname = 'outbox' AND l.pid <> pg_backend_pid()
 			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`) > 0
@@ -274,7 +275,7 @@ func TestKilledDuringOutageRestartsAndDrains(t *testing.T) {
 	s.SetDown(0)
 	s.SetBulkDelay(0)
 	start()
-	waitFor(t, 20*time.Second, "the backlog after restart", func() bool { return pending(t, p) == 0 })
+	testkit.Eventually(t, "the backlog after restart", func() bool { return pending(t, p) == 0 })
 	if got := s.Count("twitter-c1"); got != 3000 {
 		t.Fatalf("%d documents, want 3000", got)
 	}
@@ -419,11 +420,11 @@ func TestNotifyWakesFeeder(t *testing.T) {
 	opts.PollInterval = time.Minute
 	f := newFeeder(t, pool, s.URL, opts)
 	runFeeder(t, f)
-	waitFor(t, 5*time.Second, "the first (empty) round", func() bool { return metricValue(f.m.rounds.WithLabelValues("empty")) >= 1 })
+	testkit.Eventually(t, "the first (empty) round", func() bool { return metricValue(f.m.rounds.WithLabelValues("empty")) >= 1 })
 	time.Sleep(200 * time.Millisecond) // let the listener settle into LISTEN
 	addTweets(t, pool, 1, 1, "#go", "go")
 	sqlExec(t, pool, "NOTIFY outbox")
-	waitFor(t, 5*time.Second, "the notified row", func() bool { return s.Count("twitter-c1") == 1 })
+	testkit.Eventually(t, "the notified row", func() bool { return s.Count("twitter-c1") == 1 })
 }
 
 func TestPrune(t *testing.T) {

@@ -143,18 +143,6 @@ func pending(t testing.TB, pool *pgxpool.Pool) int64 {
 	return scalar[int64](t, pool, "SELECT count(*) FROM outbox WHERE done_at IS NULL")
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // runFeeder runs f.Run in the background until the test ends.
 func runFeeder(t testing.TB, f *Feeder) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -20,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 const token = "test-user-token"
@@ -234,22 +235,11 @@ func (r *runner) metric(t *testing.T, name, label, value string) float64 {
 	return sum
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // live waits until the client has the #tag stream open and the gap before it filled, so what
 // the test posts next arrives on the stream only.
 func (h *harness) live(r *runner, tag string) {
 	h.t.Helper()
-	eventually(h.t, "the #"+tag+" stream to be live", func() bool {
+	testkit.Eventually(h.t, "the #"+tag+" stream to be live", func() bool {
 		st, _ := r.client.Status()["streams"].(map[string]any)[tag].(map[string]any)
 		return h.srv.StreamsOpen(tag) == 1 && st["live"] == true
 	})
@@ -271,7 +261,7 @@ func TestPostWithEveryTagVerifiesClaimWhileOthersAreIgnored(t *testing.T) {
 	h.srv.Publish(boost)
 	h.srv.Publish(orig)
 
-	eventually(t, "jisu's claim to be verified", func() bool { return h.claimStatus(jisu) == "verified" })
+	testkit.Eventually(t, "jisu's claim to be verified", func() bool { return h.claimStatus(jisu) == "verified" })
 	if got := h.claimStatus(minho); got != "pending" {
 		t.Errorf("minho's claim is %s; neither a post lacking #Elastic nor a boost may verify it", got)
 	}
@@ -323,7 +313,7 @@ func TestLocalAccountMatchesFullAcctAndLateClaimVerifiesAtOnce(t *testing.T) {
 	// A local account's acct is just "jisu"; the claim names jisu@mastodon.example.
 	post := h.srv.Toot("jisu", "#PyConAPAC #Elastic 스마트스터디 부스\nhttps://example.com/a/long/path?x=1&y=2")
 	h.srv.Publish(post)
-	eventually(t, "the post to be stored", func() bool { return len(h.posts()) == 1 })
+	testkit.Eventually(t, "the post to be stored", func() bool { return len(h.posts()) == 1 })
 	p := h.posts()[post.URI]
 	if p.handle != "jisu@mastodon.example" {
 		t.Errorf("handle %q, want the full acct jisu@mastodon.example", p.handle)
@@ -357,12 +347,12 @@ func TestSamePostFromGapFillAndStreamIsStoredOnce(t *testing.T) {
 	h.srv.Add(early) // on the timeline before any stream was open
 	r := h.start(nil)
 
-	eventually(t, "the first start's page to verify the claim", func() bool { return h.claimStatus(jisu) == "verified" })
+	testkit.Eventually(t, "the first start's page to verify the claim", func() bool { return h.claimStatus(jisu) == "verified" })
 	h.live(r, "pyconapac")
 	h.srv.Publish(early) // and now the stream delivers it too
 	later := h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic after")
 	h.srv.Publish(later)
-	eventually(t, "the later post", func() bool { _, ok := h.posts()[later.URI]; return ok })
+	testkit.Eventually(t, "the later post", func() bool { _, ok := h.posts()[later.URI]; return ok })
 
 	if got := r.metric(t, "giveaway_mastodon_statuses_total", "outcome", "kept"); got != 3 {
 		t.Errorf("kept %v statuses, want 3 (the early one twice)", got)
@@ -370,7 +360,7 @@ func TestSamePostFromGapFillAndStreamIsStoredOnce(t *testing.T) {
 	if n := len(h.posts()); n != 2 {
 		t.Errorf("stored %d posts, want 2: a post delivered twice is stored once", n)
 	}
-	eventually(t, "the cursor to reach the newest status "+later.ID, func() bool { return h.cursor() == later.ID })
+	testkit.Eventually(t, "the cursor to reach the newest status "+later.ID, func() bool { return h.cursor() == later.ID })
 }
 
 func TestDroppedStreamReconnectsAndFillsTheGapFromTheCursor(t *testing.T) {
@@ -382,15 +372,15 @@ func TestDroppedStreamReconnectsAndFillsTheGapFromTheCursor(t *testing.T) {
 
 	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic first")
 	h.srv.Publish(a)
-	eventually(t, "the cursor to reach the first post", func() bool { return h.cursor() == a.ID })
+	testkit.Eventually(t, "the cursor to reach the first post", func() bool { return h.cursor() == a.ID })
 
 	gap := h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic posted while the stream was down")
 	h.srv.Add(gap)                                                 // the stream never carries it
 	h.srv.PushRaw("pyconapac", "event: update\ndata: {\"id\":\"1") // cut mid-event
 	h.srv.DropStreams()
 
-	eventually(t, "the gap's post to verify minho's claim", func() bool { return h.claimStatus(minho) == "verified" })
-	eventually(t, "the cursor to reach the gap's post", func() bool { return h.cursor() == gap.ID })
+	testkit.Eventually(t, "the gap's post to verify minho's claim", func() bool { return h.claimStatus(minho) == "verified" })
+	testkit.Eventually(t, "the cursor to reach the gap's post", func() bool { return h.cursor() == gap.ID })
 	h.live(r, "pyconapac")
 
 	if got := r.sleeps.got(); !slices.Equal(got, []time.Duration{time.Second}) {
@@ -433,7 +423,7 @@ func TestHealthyConnectionDropReconnectsAtOnce(t *testing.T) {
 	h.live(r, "pyconapac")
 	time.Sleep(100 * time.Millisecond)
 	h.srv.DropStreams()
-	eventually(t, "the second connection", func() bool { return len(h.srv.Requests("/api/v1/streaming/")) == 2 })
+	testkit.Eventually(t, "the second connection", func() bool { return len(h.srv.Requests("/api/v1/streaming/")) == 2 })
 	h.live(r, "pyconapac")
 	if got := r.sleeps.got(); len(got) != 0 {
 		t.Errorf("waited %v after a healthy connection dropped; want an immediate reconnect", got)
@@ -447,15 +437,15 @@ func TestCursorSurvivesARestart(t *testing.T) {
 	h.live(first, "pyconapac")
 	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic before the restart")
 	h.srv.Publish(a)
-	eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
+	testkit.Eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
 	first.stop()
-	eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	testkit.Eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
 
 	down := h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic while the service was down")
 	h.srv.Add(down)
 	before := len(h.srv.Requests("/api/v1/timelines/"))
 	h.start(nil)
-	eventually(t, "the post from the downtime", func() bool { _, ok := h.posts()[down.URI]; return ok })
+	testkit.Eventually(t, "the post from the downtime", func() bool { _, ok := h.posts()[down.URI]; return ok })
 
 	fills := h.srv.Requests("/api/v1/timelines/")[before:]
 	if len(fills) == 0 || fills[0].Query.Get("min_id") != a.ID {
@@ -465,7 +455,7 @@ func TestCursorSurvivesARestart(t *testing.T) {
 	// A delete names the status by its local id, which this process never saw: the stored post
 	// is found by it all the same.
 	h.srv.Delete(a)
-	eventually(t, "the post stored before the restart to be deleted", func() bool { _, ok := h.posts()[a.URI]; return !ok })
+	testkit.Eventually(t, "the post stored before the restart to be deleted", func() bool { _, ok := h.posts()[a.URI]; return !ok })
 }
 
 func TestGarbageEventsAreLoggedAndSkipped(t *testing.T) {
@@ -480,7 +470,7 @@ func TestGarbageEventsAreLoggedAndSkipped(t *testing.T) {
 	h.srv.Push("pyconapac", "delete", "123") // a post never passed on: nothing to delete
 	good := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic still fine")
 	h.srv.Publish(good)
-	eventually(t, "the good post", func() bool { return len(h.posts()) == 1 })
+	testkit.Eventually(t, "the good post", func() bool { return len(h.posts()) == 1 })
 
 	if got := r.metric(t, "giveaway_mastodon_statuses_total", "outcome", "bad"); got != 2 {
 		t.Errorf("bad statuses %v, want 2", got)
@@ -498,7 +488,7 @@ func TestWrongTokenBacksOffAndRecovers(t *testing.T) {
 	h := setup(t)
 	r := h.start(func(c *mastodon.Config) { c.Token = "revoked-token" })
 
-	eventually(t, "three refused attempts", func() bool { return len(r.sleeps.got()) >= 3 })
+	testkit.Eventually(t, "three refused attempts", func() bool { return len(r.sleeps.got()) >= 3 })
 	if got := r.sleeps.got()[:3]; !slices.Equal(got, []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute}) {
 		t.Errorf("waits %v, want 30s, 1m, 2m", got)
 	}
@@ -517,14 +507,14 @@ func TestWrongTokenBacksOffAndRecovers(t *testing.T) {
 	h.live(r, "pyconapac")
 	post := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic")
 	h.srv.Publish(post)
-	eventually(t, "the post", func() bool { return len(h.posts()) == 1 })
+	testkit.Eventually(t, "the post", func() bool { return len(h.posts()) == 1 })
 }
 
 func TestSilentStreamIsAStall(t *testing.T) {
 	t.Parallel()
 	h := setup(t, mastodontest.WithHeartbeat(0))
 	r := h.start(func(c *mastodon.Config) { c.StallTimeout = 300 * time.Millisecond })
-	eventually(t, "a reconnect after the stall", func() bool {
+	testkit.Eventually(t, "a reconnect after the stall", func() bool {
 		return r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "stall") >= 1 &&
 			len(h.srv.Requests("/api/v1/streaming/")) >= 2
 	})
@@ -544,7 +534,7 @@ func TestStreamsFollowTheCampaigns(t *testing.T) {
 
 	kibana := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Kibana dashboards")
 	h.srv.Publish(kibana)
-	eventually(t, "the #Kibana post", func() bool { _, ok := h.posts()[kibana.URI]; return ok })
+	testkit.Eventually(t, "the #Kibana post", func() bool { _, ok := h.posts()[kibana.URI]; return ok })
 	var alls []string
 	for _, rq := range h.srv.Requests("/api/v1/timelines/tag/pyconapac") {
 		alls = append(alls, strings.Join(rq.Query["all[]"], ","))
@@ -562,7 +552,7 @@ func TestStreamsFollowTheCampaigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.client.CampaignsChanged()
-	eventually(t, "the #DevFest stream to close", func() bool { return h.srv.StreamsOpen("devfest") == 0 })
+	testkit.Eventually(t, "the #DevFest stream to close", func() bool { return h.srv.StreamsOpen("devfest") == 0 })
 	if h.srv.StreamsOpen("pyconapac") != 1 {
 		t.Errorf("the #PyConAPAC stream closed too")
 	}
@@ -579,14 +569,14 @@ func TestEditAddingTheTagVerifiesAndDeleteUndoes(t *testing.T) {
 	h.srv.Publish(st)
 	edited := h.srv.Edit(st, "#PyConAPAC #Elastic fixed")
 	h.srv.PublishEdit(edited)
-	eventually(t, "the edit to verify the claim", func() bool { return h.claimStatus(jisu) == "verified" })
+	testkit.Eventually(t, "the edit to verify the claim", func() bool { return h.claimStatus(jisu) == "verified" })
 	p := h.posts()[st.URI]
 	if p.text != "#PyConAPAC #Elastic fixed" || !strings.HasPrefix(p.versionID, (*edited.EditedAt)[:23]) {
 		t.Errorf("stored %+v, want the edit (version from edited_at %s)", p, *edited.EditedAt)
 	}
 
 	h.srv.Delete(edited)
-	eventually(t, "the deleted post to go", func() bool { return len(h.posts()) == 0 })
+	testkit.Eventually(t, "the deleted post to go", func() bool { return len(h.posts()) == 0 })
 	if got := h.claimStatus(jisu); got != "pending" {
 		t.Errorf("claim %s after its only post was deleted, want pending", got)
 	}

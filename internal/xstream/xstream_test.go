@@ -19,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/store"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 	"github.com/boothgiveaway/giveaway/internal/xstream/xtest"
@@ -142,17 +143,6 @@ func (h *harness) wait(t *testing.T) {
 	}
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestStreamReadsPostsSkipsGarbageAndAsksForFields(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
@@ -166,7 +156,7 @@ func TestStreamReadsPostsSkipsGarbageAndAsksForFields(t *testing.T) {
 	}, End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond})
 	h := run(t, pool, testConfig(srv.URL), 0)
 
-	eventually(t, "two posts", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "two posts", func() bool { return len(h.rec.got()) == 2 })
 	if got := h.rec.got(); !slices.Equal(got, []string{"101", "102"}) {
 		t.Errorf("posts %v, want [101 102]", got)
 	}
@@ -216,7 +206,7 @@ func TestStreamDropMidLineReconnectsAtOnceWithBackfill(t *testing.T) {
 	cfg.BackfillMinutes = 2
 	h := run(t, pool, cfg, 0)
 
-	eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
 	if got := h.rec.got(); !slices.Equal(got, []string{"201", "203"}) {
 		t.Errorf("posts %v, want [201 203] (the cut line dropped)", got)
 	}
@@ -262,7 +252,7 @@ func TestStreamStallAfterKeepAlivesReconnects(t *testing.T) {
 	cfg.StallTimeout = 500 * time.Millisecond
 	h := run(t, pool, cfg, 0)
 
-	eventually(t, "the post after the stall", func() bool { return len(h.rec.got()) == 1 })
+	testkit.Eventually(t, "the post after the stall", func() bool { return len(h.rec.got()) == 1 })
 	if el := time.Since(start); el < time.Second {
 		t.Errorf("reconnected after %v, before the keep-alives stopped", el)
 	}
@@ -289,7 +279,7 @@ func TestStreamInBandErrorReconnects(t *testing.T) {
 			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
 	)
 	h := run(t, pool, testConfig(srv.URL), 0)
-	eventually(t, "the post after the disconnect", func() bool { return len(h.rec.got()) == 1 })
+	testkit.Eventually(t, "the post after the disconnect", func() bool { return len(h.rec.got()) == 1 })
 	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "stream_error"); got != 1 {
 		t.Errorf("stream_error reconnects %v, want 1", got)
 	}
@@ -310,7 +300,7 @@ func TestStreamHTTPErrorsBackOffExponentially(t *testing.T) {
 			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
 	)
 	h := run(t, pool, testConfig(srv.URL), 0)
-	eventually(t, "the post after the errors", func() bool { return len(h.rec.got()) == 1 })
+	testkit.Eventually(t, "the post after the errors", func() bool { return len(h.rec.got()) == 1 })
 	s := time.Second
 	want := []time.Duration{5 * s, 10 * s, 20 * s, time.Minute, 2 * time.Minute}
 	if got := h.sleeps.got(); !slices.Equal(got, want) {
@@ -451,7 +441,7 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	lctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go pull.OnNotify(lctx, pool, giveaway.CampaignsChangedChannel, h.client.RulesChanged)
-	eventually(t, "the stream", func() bool { return h.client.Status().Connected })
+	testkit.Eventually(t, "the stream", func() bool { return h.client.Status().Connected })
 	if len(srv.Rules()) != 0 {
 		t.Fatalf("rules without campaigns: %v", srv.Rules())
 	}
@@ -474,12 +464,12 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the new campaign's rules", func() bool { return len(srv.Rules()) == 2 })
+	testkit.Eventually(t, "the new campaign's rules", func() bool { return len(srv.Rules()) == 2 })
 	want := []string{"giveaway:kr:all = #스마트스터디 -is:retweet", "giveaway:kr:any = #스마트스터디"}
 	if got := ruleSet(srv.Rules()); !slices.Equal(got, want) {
 		t.Errorf("rules %q, want %q", got, want)
 	}
-	eventually(t, "status rules", func() bool { return h.client.Status().Rules == 2 })
+	testkit.Eventually(t, "status rules", func() bool { return h.client.Status().Rules == 2 })
 }
 
 func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
@@ -490,7 +480,7 @@ func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
 	cfgA := testConfig(srv.URL)
 	cfgA.LeaseRetry = time.Second // so b, polling every 50 ms, is the one that takes over
 	a := run(t, pool, cfgA, 0)
-	eventually(t, "a streaming", func() bool { return a.client.Status().Connected })
+	testkit.Eventually(t, "a streaming", func() bool { return a.client.Status().Connected })
 	b := run(t, pool, testConfig(srv.URL), 0)
 	time.Sleep(500 * time.Millisecond) // ten of b's lock attempts
 	if st := b.client.Status(); st.Leader || st.Connected {
@@ -512,8 +502,8 @@ func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
 	if _, err := pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "b streaming", func() bool { return b.client.Status().Connected })
-	eventually(t, "a standing by", func() bool { st := a.client.Status(); return !st.Leader && !st.Connected })
+	testkit.Eventually(t, "b streaming", func() bool { return b.client.Status().Connected })
+	testkit.Eventually(t, "a standing by", func() bool { st := a.client.Status(); return !st.Leader && !st.Connected })
 	if _, maxActive := srv.Active(); maxActive != 1 {
 		t.Errorf("%d streams open at once, want 1", maxActive)
 	}
@@ -578,7 +568,7 @@ func TestStreamBackoffResetsAfterAHealthyConnection(t *testing.T) {
 	cfg := testConfig(srv.URL)
 	cfg.HealthyAfter = 200 * time.Millisecond
 	h := run(t, pool, cfg, 0)
-	eventually(t, "the last post", func() bool { return len(h.rec.got()) == 3 })
+	testkit.Eventually(t, "the last post", func() bool { return len(h.rec.got()) == 3 })
 	s := time.Second
 	want := []time.Duration{5 * s, 10 * s, 5 * s, 250 * time.Millisecond}
 	if got := h.sleeps.got(); !slices.Equal(got, want) {
@@ -605,8 +595,8 @@ func TestStreamKeepsPostsWhileTheSinkFails(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(ctx) }()
-	eventually(t, "the posts pending", func() bool { return c.Status().Pending == 2 })
-	eventually(t, "the retry storing them", func() bool { return len(rec.got()) == 2 })
+	testkit.Eventually(t, "the posts pending", func() bool { return c.Status().Pending == 2 })
+	testkit.Eventually(t, "the retry storing them", func() bool { return len(rec.got()) == 2 })
 	if st := c.Status(); st.Pending != 0 || !st.Connected || st.Reconnects != 0 {
 		t.Errorf("status %+v: the stream should stay up while the sink recovers", st)
 	}
