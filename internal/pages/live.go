@@ -43,7 +43,7 @@ func (l *live) later(fn func(context.Context)) {
 	select {
 	case l.work <- fn:
 	default:
-		// Behind by a thousand batches: a wall can skip some posts, the listener must not stall.
+		// Behind by a thousand batches: a wall can skip some posts, the notices must not stall.
 		slog.Warn("pages: live-update worker is behind; skipping a wall update")
 	}
 }
