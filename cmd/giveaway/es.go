@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/esfeed"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 )
 
 // esFlags configure the Elasticsearch feed; serve takes them too (append esFlags() to its Flags).
@@ -37,8 +38,8 @@ func esFlags() []cli.Flag {
 }
 
 // newESFeeder builds the feeder from the flags; it returns (nil, nil) when no Elasticsearch is
-// configured. reg may be nil.
-func newESFeeder(cmd *cli.Command, pool *pgxpool.Pool, reg prometheus.Registerer) (*esfeed.Feeder, error) {
+// configured. notices (the process's LISTEN connection) and reg may be nil.
+func newESFeeder(cmd *cli.Command, pool *pgxpool.Pool, notices *notify.Listener, reg prometheus.Registerer) (*esfeed.Feeder, error) {
 	url := cmd.String("elasticsearch-url")
 	if url == "" {
 		return nil, nil
@@ -53,13 +54,14 @@ func newESFeeder(cmd *cli.Command, pool *pgxpool.Pool, reg prometheus.Registerer
 		Retention:  cmd.Duration("es-outbox-retention"),
 		Analyzer:   cmd.String("es-text-analyzer"),
 		Registerer: reg,
+		Notices:    notices,
 	})
 }
 
 // startESFeed runs the feeder in the background for serve; the returned wait blocks until it
 // stopped after ctx ended. With no Elasticsearch configured it logs so and does nothing.
-func startESFeed(ctx context.Context, cmd *cli.Command, pool *pgxpool.Pool, reg prometheus.Registerer) (wait func(), err error) {
-	f, err := newESFeeder(cmd, pool, reg)
+func startESFeed(ctx context.Context, cmd *cli.Command, pool *pgxpool.Pool, notices *notify.Listener, reg prometheus.Registerer) (wait func(), err error) {
+	f, err := newESFeeder(cmd, pool, notices, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +121,7 @@ func esStatus(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	f, err := newESFeeder(cmd, pool, nil)
+	f, err := newESFeeder(cmd, pool, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -195,7 +197,7 @@ func sendNow(ctx context.Context, cmd *cli.Command, pool *pgxpool.Pool, e esfeed
 	if cmd.Bool("enqueue-only") || e.Rows == 0 {
 		return nil
 	}
-	f, err := newESFeeder(cmd, pool, nil)
+	f, err := newESFeeder(cmd, pool, nil, nil)
 	if err != nil {
 		return err
 	}

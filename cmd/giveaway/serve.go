@@ -23,6 +23,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/housekeeping"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pages"
 )
 
@@ -130,7 +131,10 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au,
+	// The process's one LISTEN connection: live pages, the Elasticsearch feeder and the sources
+	// subscribe to it.
+	notices := notify.New(pool)
+	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, Notices: notices,
 		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
 		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd)})
@@ -143,13 +147,14 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	defer background.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	background.Add(2)
+	background.Add(3)
 	go func() { defer background.Done(); housekeeping.Run(ctx, pool, 10*time.Minute) }()
-	// The pages' one LISTEN connection: live updates for every open phone, tablet and wall.
+	go func() { defer background.Done(); notices.Run(ctx) }()
+	// Live updates for every open phone, tablet and wall.
 	go func() { defer background.Done(); web.Run(ctx) }()
 	background.Add(1)
-	go func() { defer background.Done(); runSources(ctx, pool, sources) }()
-	feedDone, err := startESFeed(ctx, cmd, pool, reg)
+	go func() { defer background.Done(); runSources(ctx, notices, sources) }()
+	feedDone, err := startESFeed(ctx, cmd, pool, notices, reg)
 	if err != nil {
 		return err
 	}

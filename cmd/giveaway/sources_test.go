@@ -12,8 +12,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boothgiveaway/giveaway/internal/bluesky/blueskytest"
+	"github.com/boothgiveaway/giveaway/internal/estest"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
@@ -42,9 +44,11 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 	sky := blueskytest.New(t)
 	sky.SetProfile("did:plc:jisu", "jisu.bsky.social")
 
+	es := estest.New(t)
+
 	addr := freeAddr(t)
 	env := append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "ADMIN_TOKEN=adm", "X_BEARER_TOKEN=",
-		"MASTODON_URL="+masto.URL, "MASTODON_TOKEN=masto-token",
+		"ELASTICSEARCH_URL="+es.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN=masto-token",
 		"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL())
 	srv := exec.Command(bin, "serve")
 	srv.Env = env
@@ -99,6 +103,22 @@ func TestServeReadsMastodonAndBluesky(t *testing.T) {
 		if !strings.Contains(ready, want) {
 			t.Errorf("/readyz lacks %s: %s", want, ready)
 		}
+	}
+	// The pages, the sources and the Elasticsearch feeder share the process's one LISTEN
+	// session: the feeder drains the outbox, and no other session ever ran LISTEN.
+	testkit.Eventually(t, "the feeder drained the outbox", func() bool {
+		var pending int
+		return pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE done_at IS NULL").Scan(&pending) == nil && pending == 0
+	})
+	var listeners, others int
+	if err := pool.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE application_name = $1),
+		       count(*) FILTER (WHERE application_name <> $1 AND query ILIKE 'LISTEN%')
+		FROM pg_stat_activity WHERE datname = current_database()`, notify.ApplicationName).Scan(&listeners, &others); err != nil {
+		t.Fatal(err)
+	}
+	if listeners != 1 || others != 0 {
+		t.Errorf("LISTEN sessions: %d of the listener and %d others, want 1 and 0", listeners, others)
 	}
 	if t.Failed() {
 		t.Logf("service logs:\n%s", logs.String())

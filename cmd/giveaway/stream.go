@@ -14,10 +14,9 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/bluesky"
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 )
@@ -72,22 +71,29 @@ func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Regi
 	return out, nil
 }
 
-// runSources runs every source until ctx ends, and tells them when a campaign changes.
-func runSources(ctx context.Context, pool *pgxpool.Pool, sources []source) {
+// runSources runs every source until ctx ends, and tells them when a campaign changes: notices
+// come from the process's LISTEN connection, and a Resync (notices lost while it reconnected)
+// makes them re-read the campaigns too. They also re-read them every minute.
+func runSources(ctx context.Context, notices *notify.Listener, sources []source) {
 	if len(sources) == 0 {
 		return
 	}
 	var wg sync.WaitGroup
+	sub := notices.Subscribe(1, notify.CampaignsChanged)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		// One listener for all the sources: a new campaign's hashtags are followed at once. They
-		// also re-read the campaigns every minute, for notices lost while it reconnects.
-		pull.OnNotify(ctx, pool, giveaway.CampaignsChangedChannel, func() {
-			for _, s := range sources {
-				s.changed()
+		defer sub.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sub.C():
+				for _, s := range sources {
+					s.changed()
+				}
 			}
-		})
+		}
 	}()
 	for _, s := range sources {
 		wg.Add(1)
@@ -136,7 +142,12 @@ func streamCommand() *cli.Command {
 				}()
 				defer srv.Close()
 			}
-			runSources(ctx, pool, sources)
+			// This process's one LISTEN connection.
+			notices := notify.New(pool)
+			done := make(chan struct{})
+			go func() { defer close(done); notices.Run(ctx) }()
+			runSources(ctx, notices, sources)
+			<-done
 			return nil
 		},
 	}

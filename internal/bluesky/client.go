@@ -19,7 +19,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -335,12 +335,14 @@ func (c *Client) requestReplay(since time.Time) {
 	}
 }
 
-// backoff is the wait between attempts: 1 s doubling to a minute.
-type backoff struct{ n int }
+// backoff is the wait between attempts: 1 s doubling to a minute. The zero value is ready.
+type backoff struct{ s retry.BackOff }
 
-func (b *backoff) reset() { b.n = 0 }
+func (b *backoff) reset() { b.s = nil }
 
 func (b *backoff) next() time.Duration {
-	b.n++
-	return pull.Exponential(time.Second, time.Minute, b.n)
+	if b.s == nil {
+		b.s = retry.Exponential(time.Second, time.Minute)
+	}
+	return b.s.NextBackOff()
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // Config says where to read Bluesky and how patient to be. Zero fields take the defaults below.
@@ -101,7 +101,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		}}
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = pull.Sleep
+		cfg.Sleep = retry.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -47,9 +47,9 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 	}
 	for i, r := range rows {
 		switch r.kind {
-		case "tweet":
+		case KindTweet:
 			tweetUnit(tweetKey{r.network, r.ref}).addRow(i, r.id)
-		case "event":
+		case KindEvent:
 			id, err := strconv.ParseInt(r.ref, 10, 64)
 			if err != nil {
 				continue // a malformed ref names nothing; the row is done with no items

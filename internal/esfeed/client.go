@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // ClientConfig says how to reach Elasticsearch and how hard to retry.
@@ -76,19 +77,10 @@ func NewClient(cfg ClientConfig) (*elasticsearch.Client, error) {
 	})
 }
 
-// Backoff returns an exponential backoff with jitter: try n waits a random time between half and
-// all of min·2^(n-1), capped at max.
+// Backoff returns the transport's wait before try n+1: retry.Attempt, exponential with jitter
+// (between half and all of min·2^(n-1)), capped at max.
 func Backoff(min, max time.Duration) func(attempt int) time.Duration {
-	return func(attempt int) time.Duration {
-		d := min
-		for i := 1; i < attempt && d < max; i++ {
-			d *= 2
-		}
-		if d > max {
-			d = max
-		}
-		return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	}
+	return func(attempt int) time.Duration { return retry.Attempt(min, max, attempt) }
 }
 
 // ClusterHealth is the part of GET _cluster/health that status shows.

@@ -421,7 +421,11 @@ func TestNotifyWakesFeeder(t *testing.T) {
 	f := newFeeder(t, pool, s.URL, opts)
 	runFeeder(t, f)
 	testkit.Eventually(t, "the first (empty) round", func() bool { return metricValue(f.m.rounds.WithLabelValues("empty")) >= 1 })
-	time.Sleep(200 * time.Millisecond) // let the listener settle into LISTEN
+	select {
+	case <-f.Listening():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the feeder never listened")
+	}
 	addTweets(t, pool, 1, 1, "#go", "go")
 	sqlExec(t, pool, "NOTIFY outbox")
 	testkit.Eventually(t, "the notified row", func() bool { return s.Count("twitter-c1") == 1 })

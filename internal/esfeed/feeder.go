@@ -19,8 +19,9 @@
 //     last_error) and the feeder backs off; items that can never succeed (400 mapping errors
 //     and the like) go to outbox_dead with the reason and the row is marked done so it stops
 //     blocking. `giveaway es retry-dead` sends them again.
-//   - Wake-ups: LISTEN outbox on a dedicated connection wakes the feeder early; polling every
-//     PollInterval stays, because a notification sent while nobody listens is lost.
+//   - Wake-ups: a notice on the outbox channel (internal/notify: the process's one LISTEN
+//     connection) wakes the feeder early; polling every PollInterval stays, because a
+//     notification sent while nobody listens is lost.
 //   - Pruning: rows done more than Retention ago (default 7 days) are deleted every
 //     PruneInterval. With no Elasticsearch configured no feeder runs and the outbox keeps every
 //     row for a later backfill.
@@ -46,6 +47,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/esdoc"
+	"github.com/boothgiveaway/giveaway/internal/notify"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // Options tune the feeder; the zero value gives the defaults.
@@ -60,6 +63,9 @@ type Options struct {
 	PruneInterval  time.Duration // how often to prune (default 1 h)
 	StatusInterval time.Duration // how often Run refreshes the gauges (default 5 s)
 	Analyzer       string        // text analyzer of the templates (default "cjk")
+	// Notices is the process's LISTEN connection, shared with the pages and the sources; nil:
+	// Run opens one of its own.
+	Notices *notify.Listener
 	// Registerer receives the feeder's metrics; nil registers none.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -119,6 +125,8 @@ type Feeder struct {
 	closeErr   error
 	patterns   []string
 	lastStatus time.Time
+	listening  chan struct{}
+	heard      sync.Once
 }
 
 // New returns a feeder with its one long-lived bulk indexer: creating an indexer per batch
@@ -127,7 +135,7 @@ func New(pool *pgxpool.Pool, es *elasticsearch.Client, opts Options) (*Feeder, e
 	opts.defaults()
 	f := &Feeder{
 		pool: pool, es: es, opts: opts, log: opts.Logger.With("component", "esfeed"),
-		claimSQL: claimSQL(opts.BatchSize), ensured: map[string]bool{},
+		claimSQL: claimSQL(opts.BatchSize), ensured: map[string]bool{}, listening: make(chan struct{}),
 	}
 	for _, t := range esdoc.Templates(opts.Analyzer) {
 		f.patterns = append(f.patterns, t.Patterns...)
@@ -182,7 +190,8 @@ func (f *Feeder) Run(ctx context.Context) error {
 
 // lane runs rounds until ctx is done; the first lane also does the housekeeping.
 func (f *Feeder) lane(ctx context.Context, housekeeping bool, wake <-chan struct{}) {
-	backoff := time.Duration(0)
+	// Failing rounds wait longer each time, with jitter so lanes and instances spread out.
+	backoff := retry.Jittered(max(f.opts.PollInterval/4, 50*time.Millisecond), f.opts.MaxBackoff)
 	nextPrune := time.Now()
 	for ctx.Err() == nil {
 		if housekeeping && time.Since(f.lastStatus) >= f.opts.StatusInterval {
@@ -207,12 +216,11 @@ func (f *Feeder) lane(ctx context.Context, housekeeping bool, wake <-chan struct
 			if err != nil {
 				f.log.Warn("feed round failed", "error", err)
 			}
-			backoff = min(max(backoff*2, f.opts.PollInterval/4, 50*time.Millisecond), f.opts.MaxBackoff)
-			sleep(ctx, Backoff(backoff, backoff)(1), nil)
+			sleep(ctx, backoff.NextBackOff(), nil)
 		case st.Rows == f.opts.BatchSize:
-			backoff = 0 // a full batch: more is waiting
+			backoff.Reset() // a full batch: more is waiting
 		default:
-			backoff = 0
+			backoff.Reset()
 			sleep(ctx, f.opts.PollInterval, wake)
 		}
 	}
@@ -228,37 +236,40 @@ func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
 	}
 }
 
-// listen holds a dedicated connection (outside the pool, so it never starves it) on LISTEN
-// outbox and signals wake for every notification, reconnecting after errors.
+// listen wakes every lane for each notice on the outbox channel (a Resync too: notices may have
+// been lost), until ctx is done.
 func (f *Feeder) listen(ctx context.Context, wakes []chan struct{}) {
-	for ctx.Err() == nil {
-		err := func() error {
-			conn, err := pgx.ConnectConfig(ctx, f.pool.Config().ConnConfig.Copy())
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN outbox"); err != nil {
-				return err
-			}
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
+	l := f.opts.Notices
+	if l == nil {
+		l = notify.New(f.pool)
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { defer close(done); l.Run(ctx) }()
+	}
+	sub := l.Subscribe(1, notify.Outbox)
+	defer sub.Close()
+	ready := sub.Ready()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ready:
+			f.heard.Do(func() { close(f.listening) })
+			ready = nil
+		case <-sub.C():
+			for _, wake := range wakes {
+				select {
+				case wake <- struct{}{}:
+				default:
 				}
-				for _, wake := range wakes {
-					select {
-					case wake <- struct{}{}:
-					default:
-					}
-				}
 			}
-		}()
-		if ctx.Err() == nil {
-			f.log.Warn("LISTEN outbox lost; polling meanwhile", "error", err)
-			sleep(ctx, 5*time.Second, nil)
 		}
 	}
 }
+
+// Listening is closed once Run's wake-ups are on LISTEN: a notice on the outbox channel from
+// then on wakes the feeder.
+func (f *Feeder) Listening() <-chan struct{} { return f.listening }
 
 // Drain runs rounds (Lanes at once) until no claimable row is left, without waiting between
 // them; it returns the first error, or an error when rows were left pending. For backfill, tests

@@ -154,11 +154,6 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	return out, err
 }
 
-// CampaignsChangedChannel is the PostgreSQL channel a campaign's creation or change is announced
-// on (store's NotifyCampaignsChanged, in the same transaction), so every source's reader, on
-// whichever instance it runs, follows the campaign's hashtags at once.
-const CampaignsChangedChannel = "campaigns_changed"
-
 // Campaign returns the campaign with each prize's stock left.
 func (s *Service) Campaign(ctx context.Context, slug string) (*Campaign, error) {
 	q := store.New(s.pool)

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // pingTimeout bounds one liveness check of the lock's session.
@@ -22,12 +22,12 @@ const pingTimeout = 5 * time.Second
 const lockClass int32 = 0x67697665
 
 // Run calls fn while this process holds the lock called name, and returns when ctx ends. A
-// standby tries for the lock every retry. fn's context is cancelled when the lock's connection
+// standby tries for the lock every interval. fn's context is cancelled when the lock's connection
 // is lost (a standby may hold the lock a moment later); when fn returns before ctx ends, the
-// lock is released and, after retry, tried again.
-func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Duration, fn func(ctx context.Context) error) error {
+// lock is released and, after interval, tried again.
+func Run(ctx context.Context, pool *pgxpool.Pool, name string, interval time.Duration, fn func(ctx context.Context) error) error {
 	log := slog.Default().With("leader", name)
-	check := min(retry, 5*time.Second)
+	check := min(interval, 5*time.Second)
 	standby, takeover := false, false
 	for {
 		conn, err := acquire(ctx, pool, name)
@@ -46,7 +46,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Durati
 			// Taking over (after standing by, or after losing the lock): a holder whose session
 			// was cut off learns it at its next check, so let that pass before working, and the
 			// old and the new holder never work at once. A first start needs no wait.
-			if takeover && (pull.Sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil) {
+			if takeover && (retry.Sleep(ctx, 2*check) != nil || conn.Ping(ctx) != nil) {
 				closeConn(conn)
 				continue
 			}
@@ -59,7 +59,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, retry time.Durati
 				return nil
 			}
 		}
-		if pull.Sleep(ctx, retry) != nil {
+		if retry.Sleep(ctx, interval) != nil {
 			return nil
 		}
 	}

@@ -3,7 +3,7 @@ package mastodon
 import (
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // Mastodon documents no reconnect schedule, so this one is polite: exponential per kind of
@@ -29,24 +29,25 @@ const (
 	failRate
 )
 
-type backoff struct{ n [4]int }
+// backoff keeps one schedule per kind of failure, made on first use; the zero value is ready.
+type backoff struct{ kinds [4]retry.BackOff }
 
 func (b *backoff) reset() { *b = backoff{} }
 
 // next records one failure and returns how long to wait before the next attempt; at least
 // floor, when the server said how long (Retry-After), capped by the kind's ceiling.
 func (b *backoff) next(f failure, floor time.Duration) time.Duration {
-	b.n[f]++
-	var d time.Duration
-	switch f {
-	case failHTTP:
-		d = pull.Exponential(httpFirst, httpMax, b.n[f])
-	case failAuth:
-		d = pull.Exponential(authFirst, authMax, b.n[f])
-	case failRate:
-		d = max(pull.Exponential(rateFirst, rateMax, b.n[f]), min(floor, rateMax))
-	default:
-		d = pull.Exponential(networkFirst, networkMax, b.n[f])
+	if b.kinds[f] == nil {
+		b.kinds = [4]retry.BackOff{
+			failNetwork: retry.Exponential(networkFirst, networkMax),
+			failHTTP:    retry.Exponential(httpFirst, httpMax),
+			failAuth:    retry.Exponential(authFirst, authMax),
+			failRate:    retry.Exponential(rateFirst, rateMax),
+		}
+	}
+	d := b.kinds[f].NextBackOff()
+	if f == failRate {
+		d = max(d, min(floor, rateMax))
 	}
 	return d
 }

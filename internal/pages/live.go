@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strconv"
+
+	"github.com/boothgiveaway/giveaway/internal/notify"
 )
 
 // Hub topics. A claim page watches its claim, the tablet its campaign, a wall its campaign's wall.
@@ -12,8 +14,8 @@ func claimTopic(id int64) string { return "claim:" + strconv.FormatInt(id, 10) }
 func staffTopic(id int64) string { return "staff:" + strconv.FormatInt(id, 10) }
 func wallTopic(id int64) string  { return "wall:" + strconv.FormatInt(id, 10) }
 
-// live turns notifications into hub events. It runs on the listener's goroutine, so anything
-// that reads the database goes to the posts worker instead.
+// live turns notifications into hub events. It runs on Pages.Run's goroutine, which must keep up
+// with the notices, so anything that reads the database goes to the posts worker instead.
 type live struct {
 	hub    *Hub
 	walls  *wallStore
@@ -41,18 +43,18 @@ func (l *live) later(fn func(context.Context)) {
 	select {
 	case l.work <- fn:
 	default:
-		// Behind by a thousand batches: a wall can skip some posts, the listener must not stall.
+		// Behind by a thousand batches: a wall can skip some posts, the notices must not stall.
 		slog.Warn("pages: live-update worker is behind; skipping a wall update")
 	}
 }
 
 func (l *live) handle(channel, payload string) {
 	switch channel {
-	case chanEvents:
+	case notify.Events:
 		l.claimEvent(payload)
-	case chanPosts:
+	case notify.Posts:
 		l.newPosts(payload)
-	case chanWall:
+	case notify.Wall:
 		l.wallChange(payload)
 	}
 }

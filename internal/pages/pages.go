@@ -18,6 +18,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
 )
@@ -27,6 +28,9 @@ type Deps struct {
 	Pool     *pgxpool.Pool
 	Giveaway *giveaway.Service
 	Auth     *auth.Service
+	// Notices is the process's LISTEN connection (internal/notify), shared with the feeder and
+	// the sources; nil: Run opens one of its own (tests, the bench).
+	Notices *notify.Listener
 	// PublicBaseURL is where attendees reach the service; QR codes point there.
 	PublicBaseURL string
 	// SecureCookies marks cookies Secure (PUBLIC_BASE_URL is https).
@@ -148,18 +152,42 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.POST("/staff/wall/approve", p.staffApprovePost, staff...)
 }
 
-// Run feeds the pages live updates until ctx ends: one LISTEN connection for this instance.
+// Run feeds the pages live updates until ctx ends, from the notices of the claim events, the
+// stored posts and the wall's moderation. A Resync (notices were lost: the connection was made
+// again, or the pages fell behind) tells every open page to read its state again.
 func (p *Pages) Run(ctx context.Context) {
 	defer close(p.stopping)
 	go p.live.runWorker(ctx)
-	listen(ctx, p.deps.Pool, p.live.handle, func(first bool) {
-		if first {
-			p.once.Do(func() { close(p.ready) })
+	l := p.deps.Notices
+	if l == nil {
+		l = notify.New(p.deps.Pool)
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { defer close(done); l.Run(ctx) }()
+	}
+	sub := l.Subscribe(notifyBuffer, notify.Events, notify.Posts, notify.Wall)
+	defer sub.Close()
+	ready := sub.Ready()
+	for {
+		select {
+		case <-ctx.Done():
 			return
+		case <-ready:
+			p.once.Do(func() { close(p.ready) })
+			ready = nil
+		case n := <-sub.C():
+			if n.Resync {
+				p.live.resync()
+			} else {
+				p.live.handle(n.Channel, n.Payload)
+			}
 		}
-		p.live.resync()
-	})
+	}
 }
+
+// notifyBuffer is how many notices the pages may fall behind before they are dropped for one
+// resync: handling one only publishes to the hub (database reads go to the posts worker).
+const notifyBuffer = 4096
 
 // Ready is closed once live updates flow (the first LISTEN is in place).
 func (p *Pages) Ready() <-chan struct{} { return p.ready }

@@ -3,7 +3,7 @@ package xstream
 import (
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // The reconnect schedule X documents for its streaming endpoints. Each kind of failure keeps its
@@ -28,7 +28,7 @@ const (
 )
 
 type backoff struct {
-	network, http, rate int // failures of each kind since the last healthy connection
+	network, http, rate retry.BackOff // one schedule per kind, made on first use
 	// quickDrop: a short connection that delivered posts was already followed by an immediate
 	// reconnect, so the next short one waits like a network error.
 	quickDrop bool
@@ -38,15 +38,17 @@ func (b *backoff) reset() { *b = backoff{} }
 
 // next records one failure and returns how long to wait before the next attempt.
 func (b *backoff) next(f failure) time.Duration {
+	if b.network == nil {
+		b.network = retry.Linear(networkStep, networkMax)
+		b.http = retry.Exponential(httpFirst, httpMax)
+		b.rate = retry.Exponential(rateFirst, rateMax)
+	}
 	switch f {
 	case failHTTP:
-		b.http++
-		return pull.Exponential(httpFirst, httpMax, b.http)
+		return b.http.NextBackOff()
 	case failRate:
-		b.rate++
-		return pull.Exponential(rateFirst, rateMax, b.rate)
+		return b.rate.NextBackOff()
 	default:
-		b.network++
-		return min(time.Duration(b.network)*networkStep, networkMax)
+		return b.network.NextBackOff()
 	}
 }

@@ -105,7 +105,7 @@ func (c *Client) Status() Status {
 }
 
 // RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. The binary
-// calls it for every notice on giveaway.CampaignsChangedChannel, which reaches every instance.
+// calls it for every notice on notify.CampaignsChanged, which reaches every instance.
 func (c *Client) RulesChanged() {
 	select {
 	case c.reconcile <- struct{}{}:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 )
 
 // Config says how to reach X and how patient to be. Zero fields take the defaults below.
@@ -100,7 +101,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.HTTPClient = pull.StreamClient()
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = pull.Sleep
+		cfg.Sleep = retry.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -15,9 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
@@ -437,11 +436,24 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	srv := xtest.New(token)
 	defer srv.Close()
 	h := run(t, pool, testConfig(srv.URL), 0)
-	// The binary's listener (cmd/giveaway runSources) hands campaign notices to the client.
+	// The process's listener hands campaign notices to the client, as cmd/giveaway runSources does.
 	lctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	go pull.OnNotify(lctx, pool, giveaway.CampaignsChangedChannel, h.client.RulesChanged)
+	notices := notify.New(pool)
+	sub := notices.Subscribe(1, notify.CampaignsChanged)
+	go notices.Run(lctx)
+	go func() {
+		for range sub.C() {
+			h.client.RulesChanged()
+		}
+	}()
+	defer sub.Close()
 	testkit.Eventually(t, "the stream", func() bool { return h.client.Status().Connected })
+	select {
+	case <-sub.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener never listened")
+	}
 	if len(srv.Rules()) != 0 {
 		t.Fatalf("rules without campaigns: %v", srv.Rules())
 	}
