@@ -630,6 +630,19 @@ func (q *Queries) RejectClaim(ctx context.Context, arg RejectClaimParams) (Claim
 	return i, err
 }
 
+const revokeClaimTokens = `-- name: RevokeClaimTokens :execrows
+DELETE FROM claim_tokens WHERE claim_id = $1
+`
+
+// Re-issue: every link the claim had stops working.
+func (q *Queries) RevokeClaimTokens(ctx context.Context, claimID int64) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeClaimTokens, claimID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setClaimStatus = `-- name: SetClaimStatus :one
 UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
 `

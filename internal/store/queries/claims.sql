@@ -221,3 +221,7 @@ SELECT over.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS ha
        NULL::text AS tweet_id, NULL::timestamptz AS verified_at, @now::timestamptz AS created_at, false AS created,
        false AS owned, true AS capped, 0::bigint AS notified
 FROM over;
+
+-- name: RevokeClaimTokens :execrows
+-- Re-issue: every link the claim had stops working.
+DELETE FROM claim_tokens WHERE claim_id = $1;
