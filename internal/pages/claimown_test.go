@@ -84,3 +84,21 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// The claim form from one address stops at 3 pending other-network claims, with the reason.
+func TestTheClaimFormBoundsPendingOtherNetworkClaimsPerAddress(t *testing.T) {
+	en := newEnv(t)
+	for i := range 4 {
+		c := en.client() // a phone each, all behind the same address
+		_, html := en.get(c, "/c/"+slug+"?lang=en")
+		handle := "insta" + itoa(int64(i))
+		res, body := en.post(c, "/c/"+slug, url.Values{"_csrf": {csrfOf(t, html)}, "network": {"instagram"},
+			"handle": {handle}, "post_url": {"https://www.instagram.com/p/" + handle + "/"}})
+		switch {
+		case i < 3 && res.StatusCode != http.StatusSeeOther:
+			t.Fatalf("claim %d: %d %s", i, res.StatusCode, body)
+		case i == 3 && (res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "waiting for staff")):
+			t.Fatalf("4th claim: %d %s", res.StatusCode, body)
+		}
+	}
+}
