@@ -111,6 +111,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		TrustedProxies:  proxies,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
 		SecureCookies:   secure,
+		PublicBaseURL:   cmd.String("public-base-url"),
 		SessionTTL:      cmd.Duration("session-ttl"),
 		XPricePerPost:   cmd.Float("x-price-per-post"),
 		CSRFKey:         csrfKey(cmd),

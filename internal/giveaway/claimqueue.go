@@ -31,11 +31,15 @@ type claimRequest struct {
 	tokenHash                   []byte
 	matchPosts                  bool
 	person                      string // the matching lock's key; "" when no source verifies the network
+	heldHash                    []byte // the hash of the token the device sent; nil for none
+	clientAddr                  string // set for claims capped per address (see MaxPendingPerAddress)
 	done                        chan claimResult
 }
 
 type claimResult struct {
-	row *store.CreateClaimsRow // nil: closed, code taken or claimed concurrently; the caller finds out
+	// nil: closed, code taken or claimed concurrently; the caller finds out. A row that is not
+	// Owned is a refusal (someone else's claim, or Capped) and carries nothing of any claim.
+	row *store.CreateClaimsRow
 	err error
 	// alone is set when the request's batch failed: it is tried again by itself, so one request's
 	// problem never becomes the others'.
@@ -67,7 +71,8 @@ func (q *claimQueue) submit(ctx context.Context, r *claimRequest) claimResult {
 	select {
 	case res = <-r.done:
 	case <-ctx.Done():
-		// The batch may still write the claim; claiming again returns it with a new token.
+		// The batch may still write the claim, which this device then never learns: its owner gets a
+		// new link at the booth (Reissue).
 		return claimResult{err: ctx.Err()}
 	}
 	if res.alone {
@@ -114,16 +119,20 @@ func (q *claimQueue) drain() {
 }
 
 // take removes up to claimBatchMax waiting requests from the queue, at most one per person (the
-// statement pairs inserted claims with requests by person); the others wait for the next batch.
-// Called with mu held.
+// statement pairs inserted claims with requests by person) and one per capped address (the cap is
+// counted before the batch inserts); the others wait for the next batch. Called with mu held.
 func (q *claimQueue) take() []*claimRequest {
 	var batch []*claimRequest
 	seen := map[string]bool{}
 	rest := q.pending[:0]
 	for _, r := range q.pending {
 		key := strconv.FormatInt(r.campaignID, 10) + "/" + r.network + "/" + r.handleNorm
-		if len(batch) < claimBatchMax && !seen[key] {
+		addr := r.addrKey()
+		if len(batch) < claimBatchMax && !seen[key] && (addr == "" || !seen[addr]) {
 			seen[key] = true
+			if addr != "" {
+				seen[addr] = true
+			}
 			batch = append(batch, r)
 		} else {
 			rest = append(rest, r)
@@ -137,7 +146,7 @@ func (q *claimQueue) take() []*claimRequest {
 // write runs one CreateClaims statement for the batch, under the matching locks of its people, and
 // returns each request's row (nil when it got none).
 func (q *claimQueue) write(ctx context.Context, batch []*claimRequest) ([]*store.CreateClaimsRow, error) {
-	p := store.CreateClaimsParams{Now: q.now()}
+	p := store.CreateClaimsParams{Now: q.now(), MaxPending: MaxPendingPerAddress}
 	var people []string
 	for i, r := range batch {
 		p.Idx = append(p.Idx, int32(i))
@@ -149,8 +158,13 @@ func (q *claimQueue) write(ctx context.Context, batch []*claimRequest) ([]*store
 		p.Code = append(p.Code, r.code)
 		p.TokenHash = append(p.TokenHash, r.tokenHash)
 		p.MatchPosts = append(p.MatchPosts, r.matchPosts)
+		p.HeldHash = append(p.HeldHash, r.heldHash)
+		p.ClientAddr = append(p.ClientAddr, r.clientAddr)
 		if r.person != "" {
 			people = append(people, r.person)
+		}
+		if k := r.addrKey(); k != "" {
+			people = append(people, k)
 		}
 	}
 	rows, err := store.CreateClaimsLocked(ctx, q.db, people, p)
@@ -164,4 +178,14 @@ func (q *claimQueue) write(ctx context.Context, batch []*claimRequest) ([]*store
 		}
 	}
 	return out, nil
+}
+
+// addrKey is the advisory lock that serialises the capped claims of one address in one campaign,
+// so simultaneous requests cannot all count the same pending claims. "addr:" is no network, so the
+// key never meets a person's matching lock (LockPeople takes both kinds in one sorted order).
+func (r *claimRequest) addrKey() string {
+	if r.clientAddr == "" {
+		return ""
+	}
+	return "addr:" + strconv.FormatInt(r.campaignID, 10) + ":" + r.clientAddr
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,25 @@ type ClaimInput struct {
 	Handle  string `json:"handle"`
 	PostURL string `json:"post_url"`
 	Note    string `json:"note"`
+	// HeldToken is the claim token the claiming device already holds (cookie or X-Claim-Token):
+	// only with it does claiming again return the person's existing claim.
+	HeldToken string `json:"-"`
+	// ClientAddr is the claiming device's address (the one rate limits use); an other-network
+	// claim from it counts towards MaxPendingPerAddress.
+	ClientAddr string `json:"-"`
+}
+
+// MaxPendingPerAddress bounds the pending other-network claims (those staff must look at) that one
+// client address may have in a campaign, so nobody can fill the approval queue. A venue NAT puts
+// many attendees behind one address, but few of them claim for a network staff must check.
+const MaxPendingPerAddress = 3
+
+// errAlreadyClaimed answers a claim for a person who has one, from a device that does not hold
+// it. It is the same whatever that claim's state, and says nothing of it: who claimed or won is
+// nobody's business, and the claim stays with the device that made it (or the booth re-issues it).
+func errAlreadyClaimed() error {
+	return apperr.New(apperr.Conflict, "already_claimed",
+		"this account has already claimed here; if it is yours, go to the booth to get its link again")
 }
 
 // Claim is a claim as its owner sees it. Token is set only in the answer that created it.
@@ -116,7 +136,9 @@ func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug 
 }
 
 // CreateClaim records an attendee's claim, or returns the person's existing claim (created is
-// then false) with a fresh token for this device. A claim whose eligible post is already stored
+// then false) to the device that holds its token (in.HeldToken, echoed back as Token); any other
+// device is told already_claimed and nothing more. An other-network claim from an address with
+// MaxPendingPerAddress pending ones is refused (too_many_pending). A claim whose eligible post is already stored
 // is verified at once. The person's matching lock and the claim with its events and token travel
 // to the database as one batch, together with the claims of whoever else is claiming (claimQueue):
 // one round trip on the hot path.
@@ -142,14 +164,30 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 	if r.matchPosts {
 		r.person = network + ":" + norm // the key the ingest path locks (ingest.PersonKey)
 	}
+	if in.HeldToken != "" && len(in.HeldToken) <= 100 {
+		r.heldHash = HashToken(in.HeldToken)
+	}
+	if !SelfVerified(network) {
+		if a, err := netip.ParseAddr(in.ClientAddr); err == nil {
+			r.clientAddr = a.Unmap().String()
+		}
+	}
 	res := s.queue.submit(ctx, r)
 	for try := 1; ; try++ {
 		if res.err != nil {
 			return nil, false, res.err
 		}
 		if row := res.row; row != nil {
-			if row.Created {
+			switch {
+			case row.Capped:
+				return nil, false, apperr.New(apperr.TooMany, "too_many_pending",
+					"this network has %d claims waiting for staff from here; show your post at the booth", MaxPendingPerAddress)
+			case !row.Owned:
+				return nil, false, errAlreadyClaimed()
+			case row.Created:
 				s.claims.Inc()
+			default:
+				token = in.HeldToken // the device's own token: no new one for a claim it holds
 			}
 			return &Claim{ID: row.ID, Campaign: slug, Network: network, Handle: row.Handle, PostURL: row.PostUrl,
 				Code: row.Code, Status: row.Status, Token: token, TweetID: row.TweetID, VerifiedAt: row.VerifiedAt,

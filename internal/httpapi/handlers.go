@@ -102,12 +102,18 @@ func (s *server) createStaff(c echo.Context) error {
 	return c.JSON(http.StatusCreated, out)
 }
 
+// ClaimTokenHeader carries the token of the claim an API client made, when it claims again.
+const ClaimTokenHeader = "X-Claim-Token"
+
 func (s *server) createClaim(c echo.Context) error {
 	var in giveaway.ClaimInput
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	in.Note = "" // only staff write notes
+	// Claiming again returns the claim only to the device that holds its token.
+	in.HeldToken = c.Request().Header.Get(ClaimTokenHeader)
+	in.ClientAddr = c.RealIP()
 	out, created, err := s.deps.Giveaway.CreateClaim(c.Request().Context(), c.Param("slug"), in)
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/boothgiveaway/giveaway/internal/httpapi"
 )
 
 // Every refused request answers its 4xx with a stable code and leaves the database as it was.
@@ -109,16 +111,25 @@ func TestOpenNetworkClaimsNameAnAccount(t *testing.T) {
 		{"bluesky", "@jisu", "jisu.bsky.social"},
 		{"bluesky", "ko.example.kr", "ko.example.kr"},
 	}
+	first := map[string]string{}
 	for _, c := range cases {
 		r := e.must(http.StatusCreated, req{method: "POST", path: claimPath,
 			body: map[string]any{"network": c.network, "handle": c.handle}})
+		if first[c.network] == "" {
+			first[c.network], _ = r.Body["token"].(string)
+		}
 		if r.Body["handle"] != c.want || r.Body["status"] != "pending" || r.Body["network"] != c.network {
 			t.Errorf("%s %s: %s", c.network, c.handle, r.Raw)
 		}
 	}
-	// The same person again, spelled differently: the same claim.
+	// The same person again, spelled differently: the same claim (to the device that holds it).
+	if r := e.call(req{method: "POST", path: claimPath,
+		body: map[string]any{"network": "mastodon", "handle": "jisu@mastodon.social"}}); r.code() != "already_claimed" {
+		t.Fatalf("another device: %d %s", r.Status, r.Raw)
+	}
 	again := e.must(http.StatusOK, req{method: "POST", path: claimPath,
-		body: map[string]any{"network": "mastodon", "handle": "jisu@mastodon.social"}})
+		body:    map[string]any{"network": "mastodon", "handle": "jisu@mastodon.social"},
+		headers: map[string]string{httpapi.ClaimTokenHeader: first["mastodon"]}})
 	var norm string
 	if err := e.pool.QueryRow(t.Context(), "SELECT handle_norm FROM claims WHERE id = $1", int64(again.Body["id"].(float64))).Scan(&norm); err != nil {
 		t.Fatal(err)

@@ -41,6 +41,9 @@ type Config struct {
 	ClaimsPerMinute int
 	// SecureCookies marks cookies Secure (set when PUBLIC_BASE_URL is https).
 	SecureCookies bool
+	// PublicBaseURL is where attendees reach the service: a re-issued claim link points there.
+	// Empty: the request's own scheme and host.
+	PublicBaseURL string
 	SessionTTL    time.Duration
 	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
 	XPricePerPost float64
@@ -133,6 +136,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/api/v1/claims/:id/undo", s.undo, staff...)
 	e.POST("/api/v1/claims/:id/approve", s.approve, staff...)
 	e.POST("/api/v1/claims/:id/reject", s.reject, staff...)
+	e.POST("/api/v1/claims/:id/reissue", s.reissue, staff...)
 	e.GET("/api/v1/campaigns/:slug/report", s.report, staff...)
 	e.GET("/c/:slug/report", s.reportPage, staff...)
 

@@ -140,6 +140,9 @@ func TestPurgeTakesTheAnswersThatNameTheCampaignsClaims(t *testing.T) {
 		"manual_claim": fmt.Sprintf(`{"id": %d}`, claim.ID),
 		"approve":      fmt.Sprintf(`{"id": %d}`, claim.ID+1000),
 		"reject":       `{"error": {"code": "cannot_reject"}}`,
+		// A re-issue's answer holds the claim and its new token.
+		"reissue":        fmt.Sprintf(`{"claim": {"id": %d}, "token": "t"}`, claim.ID),
+		"tablet_reissue": fmt.Sprintf(`{"claim": {"id": %d}, "token": "t"}`, claim.ID),
 	}
 	for scope, body := range answers {
 		if _, err := pool.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
@@ -148,8 +151,8 @@ func TestPurgeTakesTheAnswersThatNameTheCampaignsClaims(t *testing.T) {
 		}
 	}
 	n, err := store.New(pool).DeleteIdempotencyKeysOfCampaign(ctx, camp.ID)
-	if err != nil || n != 3 {
-		t.Fatalf("purged %d keys (%v), want 3", n, err)
+	if err != nil || n != 5 {
+		t.Fatalf("purged %d keys (%v), want 5", n, err)
 	}
 	if left := count(t, pool, `SELECT count(*) FROM idempotency_keys WHERE scope IN ('approve', 'reject')`); left != 2 {
 		t.Fatalf("%d keys of other claims left, want 2", left)

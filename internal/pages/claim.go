@@ -47,6 +47,11 @@ func (p *Pages) claimData(c echo.Context) (*claimPageData, error) {
 
 // claimPage is what the booth QR opens: what to post, and the form to claim.
 func (p *Pages) claimPage(c echo.Context) error {
+	// A browser that has a claim here goes back to it: the claim page is what a reload or the
+	// booth QR opens, and the claim is what the attendee came for.
+	if cl, token := p.ownClaim(c, c.Param("slug")); cl != nil {
+		return c.Redirect(http.StatusSeeOther, "/claims/"+url.PathEscape(token))
+	}
 	d, err := p.claimData(c)
 	if err != nil {
 		return p.domainError(c, err)
@@ -62,7 +67,9 @@ func (p *Pages) claimSubmit(c echo.Context) error {
 	}
 	d.Form = giveaway.ClaimInput{Network: c.FormValue("network"), Handle: c.FormValue("handle"),
 		PostURL: c.FormValue("post_url")}
-	claim, _, err := p.deps.Giveaway.CreateClaim(c.Request().Context(), c.Param("slug"), d.Form)
+	in := d.Form
+	in.HeldToken, in.ClientAddr = heldClaimToken(c), c.RealIP()
+	claim, _, err := p.deps.Giveaway.CreateClaim(c.Request().Context(), c.Param("slug"), in)
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Kind == apperr.NotFound {
@@ -72,10 +79,49 @@ func (p *Pages) claimSubmit(c echo.Context) error {
 		d.Error = messageKey(e)
 		d.Field, _ = e.Details["field"].(string)
 		status := http.StatusUnprocessableEntity
-		if e.Kind == apperr.TooMany {
+		switch e.Kind {
+		case apperr.TooMany:
 			status = http.StatusTooManyRequests
+		case apperr.Conflict:
+			status = http.StatusConflict
 		}
 		return p.page(c, status, "claim", d.Campaign.Name, "attendee", d)
 	}
+	p.setClaimCookie(c, claim.Campaign, claim.Token)
 	return redirect(c, "/claims/"+url.PathEscape(claim.Token), nil)
+}
+
+// claimCookie holds the token of the claim this browser made or was given in a campaign. Its path
+// is the campaign's claim page, so each campaign has its own and the status pages (whose URL has
+// the token) do not need it. HttpOnly: no script reads it; SameSite=Lax: a link from the booth's
+// QR or a chat still opens the claim page with it.
+const claimCookie = "giveaway_claim"
+
+func claimCookiePath(slug string) string { return "/c/" + slug }
+
+func (p *Pages) setClaimCookie(c echo.Context, slug, token string) {
+	c.SetCookie(&http.Cookie{Name: claimCookie, Value: token, Path: claimCookiePath(slug),
+		MaxAge: int((60 * 24 * time.Hour).Seconds()), HttpOnly: true, Secure: p.deps.SecureCookies,
+		SameSite: http.SameSiteLaxMode})
+}
+
+// heldClaimToken is the token of the claim this browser holds in the request's campaign, if any.
+func heldClaimToken(c echo.Context) string {
+	if ck, err := c.Cookie(claimCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// ownClaim is the claim this browser holds in the campaign, or nil (none, revoked, another's).
+func (p *Pages) ownClaim(c echo.Context, slug string) (*giveaway.Claim, string) {
+	token := heldClaimToken(c)
+	if token == "" {
+		return nil, ""
+	}
+	cl, err := p.deps.Giveaway.ClaimByToken(c.Request().Context(), token)
+	if err != nil || cl.Campaign != slug {
+		return nil, ""
+	}
+	return cl, token
 }

@@ -88,6 +88,7 @@ func TestClaimForm(t *testing.T) {
 	if !strings.Contains(kb.String(), `lang="ko"`) || !strings.Contains(kb.String(), "경품 신청하기") {
 		t.Error("Accept-Language: ko gave no Korean page")
 	}
+	c = en.client() // a phone that has not claimed (one that has is sent to its claim)
 	if _, html = en.get(c, "/c/"+slug+"?lang=ko"); !strings.Contains(html, "경품 신청하기") {
 		t.Error("?lang=ko gave no Korean page")
 	}

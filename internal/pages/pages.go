@@ -18,6 +18,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
@@ -62,6 +63,7 @@ type Pages struct {
 	embed *site
 	hub   *Hub
 	walls *wallStore
+	keys  *idempotency.Keys // the tablet's re-issue form, done once per key
 	live  *live
 	// Budgets per client address. The login form has its own, so a crowd claiming behind the
 	// venue's NAT cannot lock staff out.
@@ -98,6 +100,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 		return nil, err
 	}
 	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	p.keys = idempotency.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)
 	p.loginLimiter = ratelimit.PerAddress(deps.LoginPerMinute)
@@ -145,6 +148,7 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.POST("/staff/claims/:id/undo", p.staffUndo, staff...)
 	e.POST("/staff/claims/:id/approve", p.staffApprove, staff...)
 	e.POST("/staff/claims/:id/reject", p.staffReject, staff...)
+	e.POST("/staff/claims/:id/reissue", p.staffReissue, staff...)
 	e.POST("/staff/manual", p.staffManual, staff...)
 	e.POST("/staff/block", p.staffBlock, staff...)
 	e.POST("/staff/wall", p.staffWallSettings, staff...)

@@ -89,6 +89,9 @@ func (s *site) funcs() template.FuncMap {
 			return "#" + tag
 		},
 		"lower": strings.ToLower,
+		// newKey is an Idempotency-Key for a form that must not be done twice (a re-issue), so a
+		// double tap or a resent form without the tablet's script is still done once.
+		"newKey": newFormKey,
 		// msg resolves a message written as "key|English fallback" (see messageKey).
 		"msg": func(t map[string]string, m string) string {
 			key, fallback, _ := strings.Cut(m, "|")

@@ -34,6 +34,8 @@ func (p *Pages) claimStatus(c echo.Context) error {
 	if err != nil {
 		return p.domainError(c, err)
 	}
+	// Whoever opens the link holds the claim from now on (a re-issued link on a new phone too).
+	p.setClaimCookie(c, claim.Campaign, c.Param("token"))
 	return p.page(c, http.StatusOK, "status", camp.Name, "attendee",
 		statusData{Claim: claim, Campaign: camp, Token: c.Param("token")})
 }

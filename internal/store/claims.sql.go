@@ -146,13 +146,23 @@ WITH input AS (
            unnest($3::text[]) AS network, unnest($4::text[]) AS handle_norm,
            unnest($5::text[]) AS handle, unnest($6::text[]) AS post_url,
            unnest($7::text[]) AS code, unnest($8::bytea[]) AS token_hash,
-           unnest($9::boolean[]) AS match_posts
+           unnest($9::boolean[]) AS match_posts, unnest($10::bytea[]) AS held_hash,
+           NULLIF(unnest($11::text[]), '')::inet AS client_addr
 ), camp AS (
     SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
-    WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $10::timestamptz
+    WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $12::timestamptz
+), over AS (
+    -- New claims from an address that already has its share of pending ones (the person's own
+    -- existing claim is answered as such instead).
+    SELECT i.idx FROM input i
+    WHERE i.client_addr IS NOT NULL AND i.campaign_id IN (SELECT id FROM camp)
+      AND NOT EXISTS (SELECT 1 FROM claims ex WHERE ex.campaign_id = i.campaign_id AND ex.network = i.network
+                      AND ex.handle_norm = i.handle_norm)
+      AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
+           AND pc.status = 'pending') >= $13::int
 ), fresh AS (
     SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
-           i.token_hash, p.network AS post_network, p.id AS post_id
+           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id
     FROM input i
     JOIN camp ON camp.id = i.campaign_id
     LEFT JOIN LATERAL (
@@ -163,13 +173,14 @@ WITH input AS (
         ORDER BY t.created_at, t.id
         LIMIT 1
     ) p ON true
+    WHERE i.idx NOT IN (SELECT idx FROM over)
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        verified_by, tweet_network, tweet_id)
+                        verified_by, tweet_network, tweet_id, client_addr)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
-           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id
+           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id, client_addr
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
@@ -181,14 +192,15 @@ WITH input AS (
     FROM ins
     JOIN fresh f ON f.campaign_id = ins.campaign_id AND f.network = ins.network AND f.handle_norm = ins.handle_norm
 ), refused AS MATERIALIZED (
-    SELECT f.idx, f.token_hash, f.campaign_id, f.network, f.handle_norm FROM fresh f
+    SELECT f.idx, f.held_hash, f.campaign_id, f.network, f.handle_norm FROM fresh f
     WHERE NOT EXISTS (SELECT 1 FROM made m WHERE m.idx = f.idx)
 ), existing AS (
     -- The statement's snapshot predates the insert: these are claims made before it.
-    SELECT r.idx, r.token_hash, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at,
-           ex.created_at
+    SELECT r.idx, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at, ex.created_at,
+           EXISTS (SELECT 1 FROM claim_tokens ct WHERE ct.token_hash = r.held_hash AND ct.claim_id = ex.id) AS owned
     FROM refused r
-    JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm), events AS (
+    JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm
+), events AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT m.campaign_id, m.id, 'attendee', 'claimed', jsonb_build_object('network', m.network) FROM made m
     UNION ALL
@@ -202,10 +214,9 @@ WITH input AS (
     -- The post's document now names the claim it matched.
     SELECT 'tweet', m.tweet_network, m.tweet_id FROM made m WHERE m.tweet_id IS NOT NULL
 ), token AS (
+    -- Only a new claim gets a token: the holder of an existing one already has one.
     INSERT INTO claim_tokens (token_hash, claim_id)
     SELECT m.token_hash, m.id FROM made m
-    UNION ALL
-    SELECT e.token_hash, e.id FROM existing e
 ), notified AS (
     -- Only what an open page shows: a verified claim (the tablets' queue) and a claim staff must
     -- decide. A new pending claim that waits for its post interests no page yet, and a NOTIFY
@@ -216,12 +227,23 @@ WITH input AS (
     WHERE e.action <> 'claimed' OR m.network NOT IN ('twitter', 'mastodon', 'bluesky') OR m.post_url IS NOT NULL
 )
 SELECT made.idx::int AS idx, made.id, made.code, made.status, made.handle, made.post_url, made.tweet_id, made.verified_at,
-       made.created_at, true AS created, (SELECT count(*) FROM notified) AS notified
+       made.created_at, true AS created, true AS owned, false AS capped, (SELECT count(*) FROM notified) AS notified
 FROM made
 UNION ALL
 SELECT existing.idx::int AS idx, existing.id, existing.code, existing.status, existing.handle, existing.post_url,
-       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
-FROM existing
+       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, true AS owned,
+       false AS capped, 0::bigint AS notified
+FROM existing WHERE existing.owned
+UNION ALL
+SELECT existing.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, $12::timestamptz AS created_at, false AS created,
+       false AS owned, false AS capped, 0::bigint AS notified
+FROM existing WHERE NOT existing.owned
+UNION ALL
+SELECT over.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, $12::timestamptz AS created_at, false AS created,
+       false AS owned, true AS capped, 0::bigint AS notified
+FROM over
 `
 
 type CreateClaimsParams struct {
@@ -234,7 +256,10 @@ type CreateClaimsParams struct {
 	Code       []string
 	TokenHash  [][]byte
 	MatchPosts []bool
+	HeldHash   [][]byte
+	ClientAddr []string
 	Now        time.Time
+	MaxPending int32
 }
 
 type CreateClaimsRow struct {
@@ -248,18 +273,25 @@ type CreateClaimsRow struct {
 	VerifiedAt *time.Time
 	CreatedAt  time.Time
 	Created    bool
+	Owned      bool
+	Capped     bool
 	Notified   int64
 }
 
 // Attendees' claims in one statement, one row of the arrays per request (idx names it; a person
-// is in a batch at most once): a new claim, which a stored post verifies at once if one came
-// first, or else the person's existing claim; their audit events and outbox rows, and a token for
-// this device either way. The caller holds the people's matching locks. A request without a row
-// back found its campaign closed, its short code taken, or a claim for the person made
-// concurrently: the caller finds out which.
+// and a capped address are each in a batch at most once): a new claim, which a stored post
+// verifies at once if one came first, with its audit events, outbox rows and token; or else the
+// person's existing claim, which is this device's only when held_hash is the hash of one of its
+// tokens (owned): a claim is never handed to another device, and no token is minted for it.
+// A request with client_addr set (an other-network claim, which staff must review) is refused
+// (capped) while that address has @max_pending pending claims in the campaign. The caller holds
+// the people's and the addresses' locks. A request without a row back found its campaign closed,
+// its short code taken, or a claim for the person made concurrently: the caller finds out which.
 // The insert comes first and a person's existing claim is looked up only when it refused the row:
 // a plan made while claims had no statistics yet (a new event's first minute) finds a claim by
 // person through any index that starts with campaign_id, reading every claim of the campaign.
+// Someone else's claim comes back as a bare refusal (id 0, nothing of the claim), so no caller can
+// leak it by mistake.
 func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]CreateClaimsRow, error) {
 	rows, err := q.db.Query(ctx, createClaims,
 		arg.Idx,
@@ -271,7 +303,10 @@ func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]C
 		arg.Code,
 		arg.TokenHash,
 		arg.MatchPosts,
+		arg.HeldHash,
+		arg.ClientAddr,
 		arg.Now,
+		arg.MaxPending,
 	)
 	if err != nil {
 		return nil, err
@@ -291,6 +326,8 @@ func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]C
 			&i.VerifiedAt,
 			&i.CreatedAt,
 			&i.Created,
+			&i.Owned,
+			&i.Capped,
 			&i.Notified,
 		); err != nil {
 			return nil, err
@@ -591,6 +628,19 @@ func (q *Queries) RejectClaim(ctx context.Context, arg RejectClaimParams) (Claim
 		&i.ClientAddr,
 	)
 	return i, err
+}
+
+const revokeClaimTokens = `-- name: RevokeClaimTokens :execrows
+DELETE FROM claim_tokens WHERE claim_id = $1
+`
+
+// Re-issue: every link the claim had stops working.
+func (q *Queries) RevokeClaimTokens(ctx context.Context, claimID int64) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeClaimTokens, claimID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setClaimStatus = `-- name: SetClaimStatus :one

@@ -11,7 +11,8 @@ type Batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// CreateClaimsLocked takes the people's matching locks and creates the claims in one round trip
+// CreateClaimsLocked takes the people's matching locks (and the capped addresses' locks, keyed the
+// same way) and creates the claims in one round trip
 // (the busiest public endpoint). pgx sends a batch as one implicit transaction, and under READ
 // COMMITTED each statement takes its own snapshot, so CreateClaims sees every post committed by
 // whoever held a lock before. It uses the statements sqlc generated from claims.sql.
@@ -19,7 +20,7 @@ func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg Cr
 	b := &pgx.Batch{}
 	b.Queue(lockPeople, people)
 	b.Queue(createClaims, arg.Idx, arg.CampaignID, arg.Network, arg.HandleNorm, arg.Handle, arg.PostUrl, arg.Code,
-		arg.TokenHash, arg.MatchPosts, arg.Now)
+		arg.TokenHash, arg.MatchPosts, arg.HeldHash, arg.ClientAddr, arg.Now, arg.MaxPending)
 	br := db.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -34,7 +35,7 @@ func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg Cr
 	for rows.Next() {
 		var i CreateClaimsRow
 		if err := rows.Scan(&i.Idx, &i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
-			&i.CreatedAt, &i.Created, &i.Notified); err != nil {
+			&i.CreatedAt, &i.Created, &i.Owned, &i.Capped, &i.Notified); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

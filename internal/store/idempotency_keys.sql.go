@@ -36,11 +36,15 @@ func (q *Queries) AnswerIdempotencyKey(ctx context.Context, arg AnswerIdempotenc
 const deleteIdempotencyKeysOfCampaign = `-- name: DeleteIdempotencyKeysOfCampaign :execrows
 DELETE FROM idempotency_keys k USING claims c
 WHERE c.campaign_id = $1
-  AND (convert_from(k.response, 'UTF8')::jsonb ->> CASE k.scope WHEN 'give' THEN 'claim_id' ELSE 'id' END) = c.id::text
+  AND (CASE WHEN k.scope IN ('reissue', 'tablet_reissue')
+            THEN convert_from(k.response, 'UTF8')::jsonb -> 'claim' ->> 'id'
+            ELSE convert_from(k.response, 'UTF8')::jsonb ->> CASE k.scope WHEN 'give' THEN 'claim_id' ELSE 'id' END
+       END) = c.id::text
 `
 
 // Stored answers name the attendee, so a purge removes them with the claims: a give's answer
-// names its claim as claim_id, the other staff actions' answers are the claim itself (id).
+// names its claim as claim_id, a re-issue's (API or tablet) as claim.id, the other staff actions'
+// answers are the claim itself (id).
 func (q *Queries) DeleteIdempotencyKeysOfCampaign(ctx context.Context, campaignID int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteIdempotencyKeysOfCampaign, campaignID)
 	if err != nil {

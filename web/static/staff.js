@@ -241,6 +241,13 @@
       if (c) { c.focus(); }
       return;
     }
+    if (f.classList.contains('reissue-form')) {
+      // Not queued: the attendee is at the booth to scan the page it opens. The key (the page
+      // renders one; a stale form gets a fresh one) makes a double tap a single re-issue.
+      var k = f.elements.idempotency_key;
+      if (k && !k.value) { k.value = newKey(); }
+      return;
+    }
     var it = actionOf(f, e.submitter);
     if (!it) { return; }
     e.preventDefault();

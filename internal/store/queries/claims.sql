@@ -105,11 +105,14 @@ DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campai
 
 -- name: CreateClaims :many
 -- Attendees' claims in one statement, one row of the arrays per request (idx names it; a person
--- is in a batch at most once): a new claim, which a stored post verifies at once if one came
--- first, or else the person's existing claim; their audit events and outbox rows, and a token for
--- this device either way. The caller holds the people's matching locks. A request without a row
--- back found its campaign closed, its short code taken, or a claim for the person made
--- concurrently: the caller finds out which.
+-- and a capped address are each in a batch at most once): a new claim, which a stored post
+-- verifies at once if one came first, with its audit events, outbox rows and token; or else the
+-- person's existing claim, which is this device's only when held_hash is the hash of one of its
+-- tokens (owned): a claim is never handed to another device, and no token is minted for it.
+-- A request with client_addr set (an other-network claim, which staff must review) is refused
+-- (capped) while that address has @max_pending pending claims in the campaign. The caller holds
+-- the people's and the addresses' locks. A request without a row back found its campaign closed,
+-- its short code taken, or a claim for the person made concurrently: the caller finds out which.
 -- The insert comes first and a person's existing claim is looked up only when it refused the row:
 -- a plan made while claims had no statistics yet (a new event's first minute) finds a claim by
 -- person through any index that starts with campaign_id, reading every claim of the campaign.
@@ -118,13 +121,23 @@ WITH input AS (
            unnest(@network::text[]) AS network, unnest(@handle_norm::text[]) AS handle_norm,
            unnest(@handle::text[]) AS handle, unnest(@post_url::text[]) AS post_url,
            unnest(@code::text[]) AS code, unnest(@token_hash::bytea[]) AS token_hash,
-           unnest(@match_posts::boolean[]) AS match_posts
+           unnest(@match_posts::boolean[]) AS match_posts, unnest(@held_hash::bytea[]) AS held_hash,
+           NULLIF(unnest(@client_addr::text[]), '')::inet AS client_addr
 ), camp AS (
     SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
     WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > @now::timestamptz
+), over AS (
+    -- New claims from an address that already has its share of pending ones (the person's own
+    -- existing claim is answered as such instead).
+    SELECT i.idx FROM input i
+    WHERE i.client_addr IS NOT NULL AND i.campaign_id IN (SELECT id FROM camp)
+      AND NOT EXISTS (SELECT 1 FROM claims ex WHERE ex.campaign_id = i.campaign_id AND ex.network = i.network
+                      AND ex.handle_norm = i.handle_norm)
+      AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
+           AND pc.status = 'pending') >= @max_pending::int
 ), fresh AS (
     SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
-           i.token_hash, p.network AS post_network, p.id AS post_id
+           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id
     FROM input i
     JOIN camp ON camp.id = i.campaign_id
     LEFT JOIN LATERAL (
@@ -135,13 +148,14 @@ WITH input AS (
         ORDER BY t.created_at, t.id
         LIMIT 1
     ) p ON true
+    WHERE i.idx NOT IN (SELECT idx FROM over)
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        verified_by, tweet_network, tweet_id)
+                        verified_by, tweet_network, tweet_id, client_addr)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
-           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id
+           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id, client_addr
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
@@ -153,14 +167,15 @@ WITH input AS (
     FROM ins
     JOIN fresh f ON f.campaign_id = ins.campaign_id AND f.network = ins.network AND f.handle_norm = ins.handle_norm
 ), refused AS MATERIALIZED (
-    SELECT f.idx, f.token_hash, f.campaign_id, f.network, f.handle_norm FROM fresh f
+    SELECT f.idx, f.held_hash, f.campaign_id, f.network, f.handle_norm FROM fresh f
     WHERE NOT EXISTS (SELECT 1 FROM made m WHERE m.idx = f.idx)
 ), existing AS (
     -- The statement's snapshot predates the insert: these are claims made before it.
-    SELECT r.idx, r.token_hash, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at,
-           ex.created_at
+    SELECT r.idx, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at, ex.created_at,
+           EXISTS (SELECT 1 FROM claim_tokens ct WHERE ct.token_hash = r.held_hash AND ct.claim_id = ex.id) AS owned
     FROM refused r
-    JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm), events AS (
+    JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm
+), events AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT m.campaign_id, m.id, 'attendee', 'claimed', jsonb_build_object('network', m.network) FROM made m
     UNION ALL
@@ -174,10 +189,9 @@ WITH input AS (
     -- The post's document now names the claim it matched.
     SELECT 'tweet', m.tweet_network, m.tweet_id FROM made m WHERE m.tweet_id IS NOT NULL
 ), token AS (
+    -- Only a new claim gets a token: the holder of an existing one already has one.
     INSERT INTO claim_tokens (token_hash, claim_id)
     SELECT m.token_hash, m.id FROM made m
-    UNION ALL
-    SELECT e.token_hash, e.id FROM existing e
 ), notified AS (
     -- Only what an open page shows: a verified claim (the tablets' queue) and a claim staff must
     -- decide. A new pending claim that waits for its post interests no page yet, and a NOTIFY
@@ -187,10 +201,27 @@ WITH input AS (
     FROM events e JOIN made m ON m.id = e.claim_id
     WHERE e.action <> 'claimed' OR m.network NOT IN ('twitter', 'mastodon', 'bluesky') OR m.post_url IS NOT NULL
 )
+-- Someone else's claim comes back as a bare refusal (id 0, nothing of the claim), so no caller can
+-- leak it by mistake.
 SELECT made.idx::int AS idx, made.id, made.code, made.status, made.handle, made.post_url, made.tweet_id, made.verified_at,
-       made.created_at, true AS created, (SELECT count(*) FROM notified) AS notified
+       made.created_at, true AS created, true AS owned, false AS capped, (SELECT count(*) FROM notified) AS notified
 FROM made
 UNION ALL
 SELECT existing.idx::int AS idx, existing.id, existing.code, existing.status, existing.handle, existing.post_url,
-       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
-FROM existing;
+       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, true AS owned,
+       false AS capped, 0::bigint AS notified
+FROM existing WHERE existing.owned
+UNION ALL
+SELECT existing.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, @now::timestamptz AS created_at, false AS created,
+       false AS owned, false AS capped, 0::bigint AS notified
+FROM existing WHERE NOT existing.owned
+UNION ALL
+SELECT over.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, @now::timestamptz AS created_at, false AS created,
+       false AS owned, true AS capped, 0::bigint AS notified
+FROM over;
+
+-- name: RevokeClaimTokens :execrows
+-- Re-issue: every link the claim had stops working.
+DELETE FROM claim_tokens WHERE claim_id = $1;

@@ -29,7 +29,11 @@ DELETE FROM idempotency_keys WHERE created_at < $1;
 
 -- name: DeleteIdempotencyKeysOfCampaign :execrows
 -- Stored answers name the attendee, so a purge removes them with the claims: a give's answer
--- names its claim as claim_id, the other staff actions' answers are the claim itself (id).
+-- names its claim as claim_id, a re-issue's (API or tablet) as claim.id, the other staff actions'
+-- answers are the claim itself (id).
 DELETE FROM idempotency_keys k USING claims c
 WHERE c.campaign_id = $1
-  AND (convert_from(k.response, 'UTF8')::jsonb ->> CASE k.scope WHEN 'give' THEN 'claim_id' ELSE 'id' END) = c.id::text;
+  AND (CASE WHEN k.scope IN ('reissue', 'tablet_reissue')
+            THEN convert_from(k.response, 'UTF8')::jsonb -> 'claim' ->> 'id'
+            ELSE convert_from(k.response, 'UTF8')::jsonb ->> CASE k.scope WHEN 'give' THEN 'claim_id' ELSE 'id' END
+       END) = c.id::text;

@@ -1,0 +1,61 @@
+package httpapi
+
+import (
+	stdctx "context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+)
+
+// reissueAnswer is a re-issued claim link as the tablet shows it: the attendee scans the QR.
+type reissueAnswer struct {
+	*giveaway.Reissued
+	StatusURL string `json:"status_url"`
+	// QRPNG is a data: URL of a PNG QR code of StatusURL.
+	QRPNG string `json:"qr_png"`
+}
+
+// ReissueQR is a data: URL of the QR code of a claim's status page, for the attendee to scan.
+func ReissueQR(statusURL string) (string, error) {
+	png, err := qrcode.Encode(statusURL, qrcode.Medium, 320)
+	if err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+}
+
+// StatusURL is the attendee's page of the claim with this token.
+func StatusURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/claims/" + url.PathEscape(token)
+}
+
+// reissue gives a claim a new link and revokes the old ones, for an attendee staff have checked
+// at the booth. With an Idempotency-Key a retry answers the same new token instead of another.
+func (s *server) reissue(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	base := s.cfg.PublicBaseURL
+	if base == "" {
+		base = c.Scheme() + "://" + c.Request().Host
+	}
+	return s.idempotent(c, "reissue", strconv.AppendInt(nil, id, 10), func(ctx stdctx.Context) (int, any, error) {
+		r, err := s.deps.Giveaway.Reissue(ctx, id, actor(c))
+		if err != nil {
+			return 0, nil, err
+		}
+		out := reissueAnswer{Reissued: r, StatusURL: StatusURL(base, r.Token)}
+		if out.QRPNG, err = ReissueQR(out.StatusURL); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, out, nil
+	})
+}
