@@ -29,6 +29,8 @@ type CampaignInput struct {
 	LimitPeriod      string       `json:"limit_period"`
 	TweetsIndex      string       `json:"tweets_index"`
 	Prizes           []PrizeInput `json:"prizes"`
+	// RequireCode: only a post that carries the claim's short code verifies it (no by-handle proof).
+	RequireCode bool `json:"require_code"`
 }
 
 // Prize is a prize with the stock that is left.
@@ -52,6 +54,7 @@ type Campaign struct {
 	LimitPeriod      string    `json:"limit_period"`
 	TweetsIndex      string    `json:"tweets_index"`
 	Prizes           []Prize   `json:"prizes"`
+	RequireCode      bool      `json:"require_code"`
 	normalized       []string
 	location         *time.Location
 }
@@ -132,6 +135,7 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 			Slug: in.Slug, Name: in.Name, RequiredHashtags: norm, DisplayHashtags: display,
 			StartsAt: in.StartsAt, EndsAt: in.EndsAt, TimeZone: in.TimeZone,
 			PerPersonLimit: int32(in.PerPersonLimit), LimitPeriod: in.LimitPeriod, TweetsIndex: in.TweetsIndex,
+			RequireCode: in.RequireCode,
 		})
 		if isNoRows(err) {
 			return apperr.New(apperr.Conflict, "slug_taken", "a campaign with slug %q exists", in.Slug)
@@ -183,7 +187,7 @@ func campaignView(c store.Campaign, prizes []store.Prize) *Campaign {
 	}
 	out := &Campaign{ID: c.ID, Slug: c.Slug, Name: c.Name, RequiredHashtags: c.DisplayHashtags,
 		StartsAt: c.StartsAt, EndsAt: c.EndsAt, TimeZone: c.TimeZone, PerPersonLimit: c.PerPersonLimit,
-		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{},
+		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{}, RequireCode: c.RequireCode,
 		normalized: c.RequiredHashtags, location: loc}
 	for _, p := range prizes {
 		out.Prizes = append(out.Prizes, Prize{Key: p.Key, Name: p.Name, Stock: p.Stock, StockLeft: p.StockLeft})

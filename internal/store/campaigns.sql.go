@@ -64,9 +64,9 @@ func (q *Queries) CampaignBySlug(ctx context.Context, slug string) (Campaign, er
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
-                       per_person_limit, limit_period, tweets_index)
+                       per_person_limit, limit_period, tweets_index, require_code)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10)
+        $8, $9, $10, $11)
 ON CONFLICT (slug) DO NOTHING
 RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
 `
@@ -82,6 +82,7 @@ type CreateCampaignParams struct {
 	PerPersonLimit   int32
 	LimitPeriod      string
 	TweetsIndex      string
+	RequireCode      bool
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -96,6 +97,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.PerPersonLimit,
 		arg.LimitPeriod,
 		arg.TweetsIndex,
+		arg.RequireCode,
 	)
 	var i Campaign
 	err := row.Scan(

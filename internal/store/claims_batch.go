@@ -33,7 +33,7 @@ func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg Cr
 	items := []CreateClaimsRow{}
 	for rows.Next() {
 		var i CreateClaimsRow
-		if err := rows.Scan(&i.Idx, &i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
+		if err := rows.Scan(&i.Idx, &i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt, &i.VerifiedBy,
 			&i.CreatedAt, &i.Created, &i.Notified); err != nil {
 			return nil, err
 		}

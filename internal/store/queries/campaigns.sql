@@ -1,8 +1,8 @@
 -- name: CreateCampaign :one
 INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
-                       per_person_limit, limit_period, tweets_index)
+                       per_person_limit, limit_period, tweets_index, require_code)
 VALUES (@slug, @name, @required_hashtags, @display_hashtags, @starts_at, @ends_at, @time_zone,
-        @per_person_limit, @limit_period, @tweets_index)
+        @per_person_limit, @limit_period, @tweets_index, @require_code)
 ON CONFLICT (slug) DO NOTHING
 RETURNING *;
 
