@@ -222,4 +222,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
