@@ -89,6 +89,13 @@ func (s *site) funcs() template.FuncMap {
 			return "#" + tag
 		},
 		"lower": strings.ToLower,
+		// deref reads an optional text (nil is empty), such as a claim's verified_by.
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		// msg resolves a message written as "key|English fallback" (see messageKey).
 		"msg": func(t map[string]string, m string) string {
 			key, fallback, _ := strings.Cut(m, "|")
