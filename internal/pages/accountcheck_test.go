@@ -99,3 +99,16 @@ func TestTheStatusPageOffersThePostWithTheCode(t *testing.T) {
 		t.Errorf("the claim page does not explain the code")
 	}
 }
+
+// verifiedBy is how the claim with this code was proven.
+func (en *env) verifiedBy(code string) string {
+	en.t.Helper()
+	var by *string
+	if err := en.Pool.QueryRow(context.Background(), `SELECT verified_by FROM claims WHERE code = $1`, code).Scan(&by); err != nil {
+		en.t.Fatal(err)
+	}
+	if by == nil {
+		return ""
+	}
+	return *by
+}
