@@ -158,6 +158,45 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	return out, err
 }
 
+// CampaignChange is what an organiser may change in a running campaign; an absent field stays.
+type CampaignChange struct {
+	// RequireCode: only posts that carry the claim's code verify. Claims already verified keep
+	// their proof; the tablet still asks for the phone check of those proven by handle.
+	RequireCode *bool `json:"require_code"`
+}
+
+// UpdateCampaign applies a change, recorded in the audit log.
+func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignChange, by Actor) (*Campaign, error) {
+	if in.RequireCode == nil {
+		return nil, invalid("nothing_to_change", "send the settings to change, such as require_code")
+	}
+	var out *Campaign
+	err := s.inTx(ctx, func(q *store.Queries) error {
+		c, err := q.SetCampaignRequireCode(ctx, store.SetCampaignRequireCodeParams{Slug: slug, RequireCode: *in.RequireCode})
+		if isNoRows(err) {
+			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+		}
+		if err != nil {
+			return err
+		}
+		name := by.Name
+		if name == "" {
+			name = "admin"
+		}
+		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: name, Action: "campaign_changed",
+			Details: details("require_code", c.RequireCode)}); err != nil {
+			return err
+		}
+		prizes, err := q.PrizesByCampaign(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		out = campaignView(c, prizes)
+		return nil
+	})
+	return out, err
+}
+
 // CampaignsChangedChannel is the PostgreSQL channel a campaign's creation or change is announced
 // on (store's NotifyCampaignsChanged, in the same transaction), so every source's reader, on
 // whichever instance it runs, follows the campaign's hashtags at once.

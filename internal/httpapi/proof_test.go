@@ -222,3 +222,34 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// The organiser turns require_code on for a running campaign: from then on only code posts verify.
+func TestRequireCodeCanBeTurnedOnByTheAdminOnly(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	staff := e.staff("Janis")
+	path := "/api/v1/campaigns/pycon"
+	if r := e.call(req{method: "PATCH", path: path, bearer: staff, body: map[string]any{"require_code": true}}); r.Status != http.StatusForbidden {
+		t.Fatalf("staff changed the campaign: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(req{method: "PATCH", path: path, bearer: adminToken, body: map[string]any{}}); r.Status != http.StatusBadRequest || r.code() != "nothing_to_change" {
+		t.Fatalf("empty change: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(req{method: "PATCH", path: "/api/v1/campaigns/nope", bearer: adminToken, body: map[string]any{"require_code": true}}); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown campaign: %d %s", r.Status, r.Raw)
+	}
+	r := e.must(http.StatusOK, req{method: "PATCH", path: path, bearer: adminToken, body: map[string]any{"require_code": true}})
+	if r.Body["require_code"] != true {
+		t.Fatalf("answer %s", r.Raw)
+	}
+	c := e.claim("pycon", "taeyang")
+	e.ingest(v1("766000000000600001", "taeyang", "#PyConAPAC #Elastic", during, "PyConAPAC", "Elastic"))
+	if st, _, _ := e.proofOf(c.Body["token"].(string)); st != "pending" {
+		t.Fatalf("plain post after require_code was turned on: %s", st)
+	}
+	var n int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'campaign_changed'
+		AND details->>'require_code' = 'true'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("audit: %d %v", n, err)
+	}
+}

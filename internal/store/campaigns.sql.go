@@ -214,3 +214,36 @@ func (q *Queries) NotifyCampaignsChanged(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, notifyCampaignsChanged)
 	return err
 }
+
+const setCampaignRequireCode = `-- name: SetCampaignRequireCode :one
+UPDATE campaigns SET require_code = $1 WHERE slug = $2 AND purged_at IS NULL
+RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
+`
+
+type SetCampaignRequireCodeParams struct {
+	RequireCode bool
+	Slug        string
+}
+
+// Whether only posts with the claim's code verify; it applies to matches made from now on.
+func (q *Queries) SetCampaignRequireCode(ctx context.Context, arg SetCampaignRequireCodeParams) (Campaign, error) {
+	row := q.db.QueryRow(ctx, setCampaignRequireCode, arg.RequireCode, arg.Slug)
+	var i Campaign
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.RequiredHashtags,
+		&i.DisplayHashtags,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.TimeZone,
+		&i.PerPersonLimit,
+		&i.LimitPeriod,
+		&i.TweetsIndex,
+		&i.PurgedAt,
+		&i.CreatedAt,
+		&i.RequireCode,
+	)
+	return i, err
+}

@@ -29,3 +29,8 @@ SELECT pg_notify('campaigns_changed', '');
 SELECT id, slug, display_hashtags, required_hashtags FROM campaigns
 WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
 ORDER BY slug;
+
+-- name: SetCampaignRequireCode :one
+-- Whether only posts with the claim's code verify; it applies to matches made from now on.
+UPDATE campaigns SET require_code = @require_code WHERE slug = @slug AND purged_at IS NULL
+RETURNING *;
