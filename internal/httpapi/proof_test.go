@@ -175,6 +175,12 @@ func TestAClaimFindsAStoredPostWithItsCode(t *testing.T) {
 	if len(rows) != 4 {
 		t.Fatalf("%d rows", len(rows))
 	}
+	// The verification events say how, as the post side's do.
+	var n int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'verified'
+		AND details->>'verified_by' IN ('code', 'handle')`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d verification events saying how (%v), want 3", n, err)
+	}
 }
 
 // Mastodon and Bluesky posts reach the same matching: the same code rule.

@@ -197,7 +197,7 @@ WITH input AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT m.campaign_id, m.id, 'attendee', 'claimed', jsonb_build_object('network', m.network) FROM made m
     UNION ALL
-    SELECT m.campaign_id, m.id, 'matcher', 'verified', jsonb_build_object('tweet_id', m.tweet_id)
+    SELECT m.campaign_id, m.id, 'matcher', 'verified', jsonb_build_object('tweet_id', m.tweet_id, 'verified_by', m.verified_by)
     FROM made m WHERE m.status = 'verified'
     RETURNING id, campaign_id, claim_id, action
 ), queued AS (
