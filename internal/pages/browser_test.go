@@ -245,7 +245,6 @@ func TestBrowserOfflineQueue(t *testing.T) {
 	carol, _ := en.GA.ClaimByToken(context.Background(), token)
 	en.tweet("carol", "Queue test #PyConAPAC #Elastic "+carol.Code) // by code: no phone check
 
-
 	tablet := en.device(root, "tablet", 1024, 768, false)
 	tablet.login(en.URL, "Janis")
 	tablet.do(chromedp.Navigate(en.URL+"/staff?c="+slug+"&q="+carol.Code), chromedp.WaitVisible(".results .claim"))
