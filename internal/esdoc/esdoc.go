@@ -200,6 +200,9 @@ type Event struct {
 	Prize     string
 	PrizeName string
 	Staff     string
+	// VerifiedBy is how the claim was proven (code, handle, oauth, staff): what a verification
+	// event recorded, else the claim's.
+	VerifiedBy string
 }
 
 // EventDoc is the giveaway event document.
@@ -218,6 +221,8 @@ type EventDoc struct {
 	Prize     string `json:"prize,omitempty"`
 	PrizeName string `json:"prize_name,omitempty"`
 	Staff     string `json:"staff,omitempty"`
+	// VerifiedBy: how the event's claim was proven.
+	VerifiedBy string `json:"verified_by,omitempty"`
 }
 
 // BuildEvent returns the document of e.
@@ -227,7 +232,7 @@ func BuildEvent(e *Event) EventDoc {
 		Timestamp: at, At: at, AuditID: strconv.FormatInt(e.AuditID, 10), Action: e.Action,
 		Actor: e.Actor, Campaign: e.Campaign, ClaimCode: e.ClaimCode, Network: e.Network,
 		Handle: strings.TrimPrefix(e.Handle, "@"), TweetID: e.TweetID, Prize: e.Prize,
-		PrizeName: e.PrizeName, Staff: e.Staff,
+		PrizeName: e.PrizeName, Staff: e.Staff, VerifiedBy: e.VerifiedBy,
 	}
 	if e.ClaimID != 0 {
 		d.ClaimID = strconv.FormatInt(e.ClaimID, 10)

@@ -134,7 +134,7 @@ func TestDocumentsFitMappings(t *testing.T) {
 	check("tweet", Marshal(BuildTweet(tw, campaign(), &Claim{ID: 1, Code: "X"})), TweetMapping(""))
 	check("event", Marshal(BuildEvent(&Event{AuditID: 1, At: time.Now(), Action: "given", Actor: "a", Campaign: "c",
 		ClaimID: 2, ClaimCode: "C", Network: "twitter", Handle: "h", TweetID: "1", Prize: "p", PrizeName: "P",
-		Staff: "s"})), EventMapping())
+		Staff: "s", VerifiedBy: "code"})), EventMapping())
 	for _, f := range []string{"id_str", "user.id_str", "retweeted_status.id_str", "in_reply_to_status_id_str",
 		"quoted_status_id_str", "matched_claim_id"} {
 		if typ := Fields(TweetMapping(""))[f]; typ != "keyword" {
@@ -143,7 +143,7 @@ func TestDocumentsFitMappings(t *testing.T) {
 	}
 	for _, tpl := range Templates("nori") {
 		b, err := json.Marshal(tpl.Body)
-		if err != nil || !bytes.Contains(b, []byte(`"version":1`)) {
+		if err != nil || !bytes.Contains(b, []byte(`"version":2`)) {
 			t.Fatalf("template %s: %s %v", tpl.Name, b, err)
 		}
 		if tpl.Name == "giveaway-tweets" && !bytes.Contains(b, []byte(`"analyzer":"nori"`)) {

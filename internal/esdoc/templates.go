@@ -7,7 +7,8 @@ import (
 
 // TemplateVersion is the version field of the index templates this binary installs. Bump it with
 // every mapping change: the feeder only PUTs a template when the installed one is older.
-const TemplateVersion = 1
+// 2: giveaway events carry verified_by.
+const TemplateVersion = 2
 
 // DefaultAnalyzer is the analyzer of text fields: the built-in cjk analyzer splits Korean,
 // Japanese and Chinese into bigrams and needs no plugin. Where the analysis-nori plugin is
@@ -112,7 +113,7 @@ func EventMapping() map[string]any {
 			"@timestamp": date, "at": date, "audit_id": keyword, "action": keyword, "actor": keyword,
 			"campaign": keyword, "claim_id": keyword, "claim_code": keyword, "network": keyword,
 			"handle": keyword, "tweet_id": keyword, "prize": keyword, "prize_name": keyword,
-			"staff": keyword,
+			"staff": keyword, "verified_by": keyword,
 		},
 	}
 }

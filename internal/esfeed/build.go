@@ -83,7 +83,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 			var slug *string
 			var tweetNet string
 			if err := rs.Scan(&e.AuditID, &e.At, &e.Action, &e.Actor, &e.ClaimID, &slug, &e.ClaimCode,
-				&e.Network, &e.Handle, &tweetNet, &e.TweetID, &e.Prize, &e.PrizeName, &e.Staff); err != nil {
+				&e.Network, &e.Handle, &tweetNet, &e.TweetID, &e.Prize, &e.PrizeName, &e.Staff, &e.VerifiedBy); err != nil {
 				rs.Close()
 				return nil, err
 			}

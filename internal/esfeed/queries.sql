@@ -58,12 +58,13 @@ JOIN tweets t ON t.network = k.network AND t.id = k.id
 JOIN blocked_people b ON b.network = t.network AND b.handle_norm = t.handle_norm;
 
 -- name: events
--- details keys read: prize (the prize key), staff (falls back to the actor).
+-- details keys read: prize (the prize key), staff (falls back to the actor), verified_by (how a
+-- verification proved the claim; other events carry the claim's).
 SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0), cp.slug,
        coalesce(c.code, ''), coalesce(c.network, ''), coalesce(c.handle, ''),
        coalesce(c.tweet_network, ''), coalesce(c.tweet_id, ''),
        coalesce(a.details->>'prize', ''), coalesce(p.name, ''),
-       coalesce(a.details->>'staff', a.actor)
+       coalesce(a.details->>'staff', a.actor), coalesce(a.details->>'verified_by', c.verified_by, '')
 FROM unnest($1::bigint[]) AS k(id)
 JOIN audit_log a ON a.id = k.id
 LEFT JOIN campaigns cp ON cp.id = a.campaign_id

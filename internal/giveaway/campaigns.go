@@ -29,6 +29,8 @@ type CampaignInput struct {
 	LimitPeriod      string       `json:"limit_period"`
 	TweetsIndex      string       `json:"tweets_index"`
 	Prizes           []PrizeInput `json:"prizes"`
+	// RequireCode: only a post that carries the claim's short code verifies it (no by-handle proof).
+	RequireCode bool `json:"require_code"`
 }
 
 // Prize is a prize with the stock that is left.
@@ -52,6 +54,7 @@ type Campaign struct {
 	LimitPeriod      string    `json:"limit_period"`
 	TweetsIndex      string    `json:"tweets_index"`
 	Prizes           []Prize   `json:"prizes"`
+	RequireCode      bool      `json:"require_code"`
 	normalized       []string
 	location         *time.Location
 }
@@ -132,6 +135,7 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 			Slug: in.Slug, Name: in.Name, RequiredHashtags: norm, DisplayHashtags: display,
 			StartsAt: in.StartsAt, EndsAt: in.EndsAt, TimeZone: in.TimeZone,
 			PerPersonLimit: int32(in.PerPersonLimit), LimitPeriod: in.LimitPeriod, TweetsIndex: in.TweetsIndex,
+			RequireCode: in.RequireCode,
 		})
 		if isNoRows(err) {
 			return apperr.New(apperr.Conflict, "slug_taken", "a campaign with slug %q exists", in.Slug)
@@ -150,6 +154,45 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 		}
 		out = campaignView(c, prizes)
 		return q.NotifyCampaignsChanged(ctx)
+	})
+	return out, err
+}
+
+// CampaignChange is what an organiser may change in a running campaign; an absent field stays.
+type CampaignChange struct {
+	// RequireCode: only posts that carry the claim's code verify. Claims already verified keep
+	// their proof; the tablet still asks for the phone check of those proven by handle.
+	RequireCode *bool `json:"require_code"`
+}
+
+// UpdateCampaign applies a change, recorded in the audit log.
+func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignChange, by Actor) (*Campaign, error) {
+	if in.RequireCode == nil {
+		return nil, invalid("nothing_to_change", "send the settings to change, such as require_code")
+	}
+	var out *Campaign
+	err := s.inTx(ctx, func(q *store.Queries) error {
+		c, err := q.SetCampaignRequireCode(ctx, store.SetCampaignRequireCodeParams{Slug: slug, RequireCode: *in.RequireCode})
+		if isNoRows(err) {
+			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+		}
+		if err != nil {
+			return err
+		}
+		name := by.Name
+		if name == "" {
+			name = "admin"
+		}
+		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: name, Action: "campaign_changed",
+			Details: details("require_code", c.RequireCode)}); err != nil {
+			return err
+		}
+		prizes, err := q.PrizesByCampaign(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		out = campaignView(c, prizes)
+		return nil
 	})
 	return out, err
 }
@@ -178,7 +221,7 @@ func campaignView(c store.Campaign, prizes []store.Prize) *Campaign {
 	}
 	out := &Campaign{ID: c.ID, Slug: c.Slug, Name: c.Name, RequiredHashtags: c.DisplayHashtags,
 		StartsAt: c.StartsAt, EndsAt: c.EndsAt, TimeZone: c.TimeZone, PerPersonLimit: c.PerPersonLimit,
-		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{},
+		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{}, RequireCode: c.RequireCode,
 		normalized: c.RequiredHashtags, location: loc}
 	for _, p := range prizes {
 		out.Prizes = append(out.Prizes, Prize{Key: p.Key, Name: p.Name, Stock: p.Stock, StockLeft: p.StockLeft})

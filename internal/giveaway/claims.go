@@ -191,7 +191,7 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 			}
 			return &Claim{ID: row.ID, Campaign: slug, Network: network, Handle: row.Handle, PostURL: row.PostUrl,
 				Code: row.Code, Status: row.Status, Token: token, TweetID: row.TweetID, VerifiedAt: row.VerifiedAt,
-				CreatedAt: row.CreatedAt}, row.Created, nil
+				VerifiedBy: row.VerifiedBy, CreatedAt: row.CreatedAt}, row.Created, nil
 		}
 		// Closed, or the code was taken, or the person's claim appeared meanwhile: say which.
 		if _, err := s.campaignForClaims(ctx, store.New(s.pool), slug); err != nil {
@@ -306,7 +306,7 @@ func (s *Service) ListClaims(ctx context.Context, slug string, f ListFilter) ([]
 	for _, r := range rows {
 		sc := StaffClaim{Claim: *claimView(slug, store.Claim{ID: r.ID, CampaignID: r.CampaignID, Network: r.Network,
 			Handle: r.Handle, PostUrl: r.PostUrl, Code: r.Code, Status: r.Status, Manual: r.Manual,
-			TweetID: r.TweetID, VerifiedAt: r.VerifiedAt, CreatedAt: r.CreatedAt}),
+			TweetID: r.TweetID, VerifiedAt: r.VerifiedAt, VerifiedBy: r.VerifiedBy, CreatedAt: r.CreatedAt}),
 			Note: r.Note, TweetText: r.TweetText}
 		// An account made in the week before the claim deserves a second look.
 		sc.NewAccount = r.AuthorCreatedAt != nil && r.CreatedAt.Sub(*r.AuthorCreatedAt) < 7*24*time.Hour

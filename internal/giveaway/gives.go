@@ -30,6 +30,9 @@ type GiveInput struct {
 	// AccountChecked records that staff checked the attendee's account on their phone (the
 	// tablet asks for it when a claim was proven by its handle only).
 	AccountChecked bool `json:"account_checked"`
+	// CheckRequired refuses the give of a claim proven by its handle only unless AccountChecked:
+	// the tablet's form asks for it; the JSON API leaves the flag optional for scripts.
+	CheckRequired bool `json:"-"`
 }
 
 // GivePrize hands one prize to a verified claim, exactly once. The claim row is locked for the
@@ -59,6 +62,11 @@ func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Acto
 		if c.Status == "pending" || c.Status == "rejected" {
 			return apperr.New(apperr.Conflict, "not_verified", "claim is %s, not verified", c.Status).
 				With("status", c.Status)
+		}
+		if in.CheckRequired && !in.AccountChecked && c.Status == "verified" && c.VerifiedBy != nil && *c.VerifiedBy == ProofHandle {
+			return apperr.New(apperr.Unprocessable, "account_not_checked",
+				"this claim was proven by its handle only: check the account on the attendee's phone first").
+				With("field", "account_checked")
 		}
 		if c.PrizeID == nil {
 			return apperr.New(apperr.Unprocessable, "unknown_prize", "campaign has no prize %q", prizeKey).

@@ -82,6 +82,18 @@ func (s *server) createCampaign(c echo.Context) error {
 	return c.JSON(http.StatusCreated, out)
 }
 
+func (s *server) updateCampaign(c echo.Context) error {
+	var in giveaway.CampaignChange
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.deps.Giveaway.UpdateCampaign(c.Request().Context(), c.Param("slug"), in, actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func (s *server) getCampaign(c echo.Context) error {
 	out, err := s.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {

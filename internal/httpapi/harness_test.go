@@ -153,6 +153,8 @@ type campaignOpts struct {
 	starts time.Time
 	ends   time.Time
 	prizes []map[string]any
+	// requireCode: only posts with the claim's code verify.
+	requireCode bool
 }
 
 func (e *env) campaign(slug string, o campaignOpts) {
@@ -179,6 +181,9 @@ func (e *env) campaign(slug string, o campaignOpts) {
 	}
 	if o.period != "" {
 		body["limit_period"] = o.period
+	}
+	if o.requireCode {
+		body["require_code"] = true
 	}
 	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/campaigns", bearer: adminToken, body: body})
 }

@@ -125,6 +125,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/api/v1/auth/session", s.session, staff...)
 
 	e.POST("/api/v1/campaigns", s.createCampaign, admin...)
+	e.PATCH("/api/v1/campaigns/:slug", s.updateCampaign, admin...)
 	e.POST("/api/v1/staff", s.createStaff, admin...)
 	e.GET("/api/v1/staff", s.listStaff, admin...)
 	e.PATCH("/api/v1/staff/:id", s.updateStaff, admin...)

@@ -159,6 +159,13 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 	return res, nil
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // PersonKey names a person for the matching lock; giveaway takes the same key for a claim.
 func PersonKey(network, handleNorm string) string { return network + ":" + handleNorm }
 
@@ -176,7 +183,10 @@ func match(ctx context.Context, q *store.Queries, p store.MatchPendingClaimsPara
 	for _, v := range verified {
 		ev.CampaignID = append(ev.CampaignID, v.CampaignID)
 		ev.ClaimID = append(ev.ClaimID, v.ID)
-		ev.Details = append(ev.Details, []byte(`{"tweet_id":"`+jsonEscape(*v.TweetID)+`"}`))
+		// verified_by: how the post proved the claim (a second event for the same claim is an
+		// upgrade from handle to code).
+		ev.Details = append(ev.Details, []byte(`{"tweet_id":"`+jsonEscape(*v.TweetID)+`","verified_by":"`+
+			jsonEscape(deref(v.VerifiedBy))+`"}`))
 	}
 	if _, err := q.AddEvents(ctx, ev); err != nil {
 		return 0, err
@@ -225,7 +235,7 @@ func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.
 			return 0, err
 		}
 		t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: c.Network, HandleNorm: c.HandleNorm,
-			RequiredHashtags: camp.RequiredHashtags, StartsAt: camp.StartsAt, EndsAt: camp.EndsAt})
+			RequiredHashtags: camp.RequiredHashtags, StartsAt: camp.StartsAt, EndsAt: camp.EndsAt, Code: c.Code})
 		if err == pgx.ErrNoRows {
 			continue
 		}

@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,17 +153,34 @@ func TestBrowserClaimVerifyGive(t *testing.T) {
 	code := phone.eval(`document.getElementById('code').textContent`)
 	phone.eval(`window.noReload = 'yes'`)
 
-	en.tweet("alice_codes", "Met the Elastic folks! #PyConAPAC #Elastic")
+	// The status page's "Post on X" link pre-fills the hashtags and the claim's code; the post
+	// made from it proves the poster holds the claim (verified by code).
+	href := phone.eval(`document.getElementById('post-on-x').href`)
+	intent, err := url.Parse(href)
+	if err != nil || intent.Host != "x.com" {
+		t.Fatalf("Post on X link %q", href)
+	}
+	text := intent.Query().Get("text")
+	if text != "#PyConAPAC #Elastic "+code {
+		t.Fatalf("Post on X pre-fills %q, want the hashtags and the code %s", text, code)
+	}
+	en.tweet("alice_codes", "Met the Elastic folks! "+text)
 	phone.until(`document.getElementById('status').dataset.status === 'verified'`)
 	if phone.eval(`window.noReload`) != "yes" {
 		t.Error("the page reloaded to show verified")
 	}
+	phone.until(`getComputedStyle(document.querySelector('.post-step')).display === 'none'`)
 	phone.shot("phone-verified")
+	if by := en.verifiedBy(code); by != "code" {
+		t.Fatalf("claim verified by %q, want code", by)
+	}
 
 	tablet := en.device(root, "tablet", 1024, 768, false)
 	tablet.login(en.URL, "Janis")
 	tablet.shot("tablet-queue")
 	tablet.do(chromedp.SendKeys("#q", code), chromedp.Submit("#q"), chromedp.WaitVisible(".results .claim"))
+	// Proven by code: the tablet says so and asks for no phone check.
+	tablet.until(`document.querySelector('.results .proof-code') !== null && document.querySelector('.results .check-account') === null`)
 	tablet.shot("tablet-found")
 	tablet.do(chromedp.Click(`.results form.js-give button[value="tshirt"]`))
 	tablet.until(`document.getElementById('toast').textContent.includes('Given: T-shirt to @alice_codes')`)
@@ -172,8 +190,8 @@ func TestBrowserClaimVerifyGive(t *testing.T) {
 
 	// Two tablets give the same claim at once: exactly one gives, the other is told who did.
 	token := en.claim(en.client(), "bob_dev")
-	en.tweet("bob_dev", "Sticker time #PyConAPAC #Elastic")
 	bob, _ := en.GA.ClaimByToken(context.Background(), token)
+	en.tweet("bob_dev", "Sticker time #PyConAPAC #Elastic "+bob.Code)
 	other := en.device(root, "tablet2", 1024, 768, false)
 	other.login(en.URL, "Minho")
 	button := `.results form.js-give button[value="stickers"]`
@@ -224,8 +242,8 @@ func TestBrowserOfflineQueue(t *testing.T) {
 	root := browser(t)
 	en := newEnv(t)
 	token := en.claim(en.client(), "carol")
-	en.tweet("carol", "Queue test #PyConAPAC #Elastic")
 	carol, _ := en.GA.ClaimByToken(context.Background(), token)
+	en.tweet("carol", "Queue test #PyConAPAC #Elastic "+carol.Code) // by code: no phone check
 
 	tablet := en.device(root, "tablet", 1024, 768, false)
 	tablet.login(en.URL, "Janis")

@@ -31,6 +31,9 @@ func tagLine(c *giveaway.Campaign) string {
 	return strings.Join(tags, " ")
 }
 
+// xIntent is X's compose page pre-filled with text.
+func xIntent(text string) string { return "https://x.com/intent/post?text=" + url.QueryEscape(text) }
+
 func (p *Pages) claimData(c echo.Context) (*claimPageData, error) {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
@@ -39,7 +42,7 @@ func (p *Pages) claimData(c echo.Context) (*claimPageData, error) {
 	tags := tagLine(camp)
 	return &claimPageData{
 		Campaign: camp, Tags: tags, Networks: giveaway.Networks,
-		Intent: "https://x.com/intent/post?text=" + url.QueryEscape(tags+" "),
+		Intent: xIntent(tags + " "),
 		Form:   giveaway.ClaimInput{Network: "twitter"},
 		Closed: !time.Now().Before(camp.EndsAt),
 	}, nil

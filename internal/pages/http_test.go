@@ -168,7 +168,8 @@ func TestStaffSessionAndCSRF(t *testing.T) {
 	if res, _ := en.post(c, give, url.Values{"prize": {"tshirt"}, "c": {slug}, "_csrf": {"forged"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("give with a forged _csrf: %d, want 403", res.StatusCode)
 	}
-	res, _ := en.post(c, give, url.Values{"prize": {"tshirt"}, "c": {slug}, "_csrf": {csrfOf(t, html)}})
+	// Proven by handle: the form says staff checked the account on the attendee's phone.
+	res, _ := en.post(c, give, url.Values{"prize": {"tshirt"}, "c": {slug}, "_csrf": {csrfOf(t, html)}, "account_checked": {"1"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("give: %d", res.StatusCode)
 	}
@@ -176,7 +177,7 @@ func TestStaffSessionAndCSRF(t *testing.T) {
 		t.Error("no flash after the give")
 	}
 	// A second give says who gave it and when.
-	en.post(c, give, url.Values{"prize": {"stickers"}, "c": {slug}, "_csrf": {csrfOf(t, html)}})
+	en.post(c, give, url.Values{"prize": {"stickers"}, "c": {slug}, "_csrf": {csrfOf(t, html)}, "account_checked": {"1"}})
 	if _, html = en.get(c, "/staff?c="+slug); !strings.Contains(html, "Already given at") || !strings.Contains(html, "by Janis") {
 		t.Error("a second give does not say it was already given")
 	}

@@ -92,6 +92,13 @@ func (s *site) funcs() template.FuncMap {
 		// newKey is an Idempotency-Key for a form that must not be done twice (a re-issue), so a
 		// double tap or a resent form without the tablet's script is still done once.
 		"newKey": newFormKey,
+		// deref reads an optional text (nil is empty), such as a claim's verified_by.
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		// msg resolves a message written as "key|English fallback" (see messageKey).
 		"msg": func(t map[string]string, m string) string {
 			key, fallback, _ := strings.Cut(m, "|")

@@ -73,7 +73,8 @@ func (p *Pages) staffGive(c echo.Context) error {
 	// account_checked: staff ticked "I checked their account on their phone".
 	checked, _ := strconv.ParseBool(c.FormValue("account_checked"))
 	g, err := p.deps.Giveaway.Give(c.Request().Context(), id,
-		giveaway.GiveInput{Prize: c.FormValue("prize"), AccountChecked: checked || c.FormValue("account_checked") == "on"}, a)
+		giveaway.GiveInput{Prize: c.FormValue("prize"), AccountChecked: checked || c.FormValue("account_checked") == "on",
+			CheckRequired: true}, a)
 	if err != nil {
 		return p.failed(c, err)
 	}

@@ -14,6 +14,10 @@ type statusData struct {
 	Claim    *giveaway.Claim
 	Campaign *giveaway.Campaign
 	Token    string
+	// PostText is what to post: the hashtags and the claim's code, which proves the post is the
+	// claimant's (verified_by "code"); Intent is X's compose page pre-filled with it.
+	PostText string
+	Intent   string
 }
 
 // StaffScanURL is what a claim's QR code holds: the tablet's page for the claim's campaign and
@@ -36,8 +40,11 @@ func (p *Pages) claimStatus(c echo.Context) error {
 	}
 	// Whoever opens the link holds the claim from now on (a re-issued link on a new phone too).
 	p.setClaimCookie(c, claim.Campaign, c.Param("token"))
-	return p.page(c, http.StatusOK, "status", camp.Name, "attendee",
-		statusData{Claim: claim, Campaign: camp, Token: c.Param("token")})
+	d := statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), PostText: tagLine(camp) + " " + claim.Code}
+	if claim.Network == "twitter" {
+		d.Intent = xIntent(d.PostText)
+	}
+	return p.page(c, http.StatusOK, "status", camp.Name, "attendee", d)
 }
 
 func (p *Pages) claimQR(c echo.Context) error {

@@ -224,7 +224,8 @@ func (b *builder) winners(ctx context.Context) error {
 	}
 	var w Winner
 	var at time.Time
-	_, err = pgx.ForEachRow(rows, []any{&at, &w.Network, &w.Handle, &w.Prize, &w.PrizeName, &w.Staff, &w.Code},
+	_, err = pgx.ForEachRow(rows, []any{&at, &w.Network, &w.Handle, &w.Prize, &w.PrizeName, &w.Staff, &w.Code,
+		&w.VerifiedBy, &w.AccountChecked},
 		func() error {
 			w.GivenAt = localTime(at, b.c.loc)
 			b.r.Winners = append(b.r.Winners, w)

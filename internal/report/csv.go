@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // CSVHeader is the first row of WriteCSV.
-var CSVHeader = []string{"given_at", "network", "handle", "prize", "staff", "code"}
+var CSVHeader = []string{"given_at", "network", "handle", "prize", "staff", "code", "verified_by", "account_checked"}
 
 // WriteCSV writes one row per prize given in the report, after a header row.
 func WriteCSV(w io.Writer, r *Report) error {
@@ -19,7 +20,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 		return err
 	}
 	for _, g := range r.Winners {
-		row := []string{g.GivenAt, g.Network, g.Handle, g.Prize, g.Staff, g.Code}
+		row := []string{g.GivenAt, g.Network, g.Handle, g.Prize, g.Staff, g.Code, g.VerifiedBy,
+			strconv.FormatBool(g.AccountChecked)}
 		for i := range row {
 			row[i] = SpreadsheetSafe(row[i])
 		}

@@ -130,6 +130,10 @@ type Winner struct {
 	PrizeName string `json:"prize_name"`
 	Staff     string `json:"staff"`
 	Code      string `json:"code"`
+	// VerifiedBy is how the claim was proven: code, handle, oauth or staff.
+	VerifiedBy string `json:"verified_by"`
+	// AccountChecked: staff checked the account on the attendee's phone before the give.
+	AccountChecked bool `json:"account_checked"`
 }
 
 // StaffGiven is how many prizes one staff member handed out.

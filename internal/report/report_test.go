@@ -36,7 +36,7 @@ INSERT INTO prizes (campaign_id, key, name, stock, stock_left) VALUES
 
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, manual, verified_at, verified_by, created_at) VALUES
   (1, 'twitter',   'Alice',      'alice',     NULL, 'ALICE2', 'given',    false, '2016-08-14 08:05+09', 'handle', '2016-08-14 08:00+09'),
-  (1, 'twitter',   'bob',        'bob',       NULL, 'BOBBY3', 'given',    false, '2016-08-14 10:06+09', 'handle', '2016-08-14 10:00+09'),
+  (1, 'twitter',   'bob',        'bob',       NULL, 'BOBBY3', 'given',    false, '2016-08-14 10:06+09', 'code',   '2016-08-14 10:00+09'),
   (1, 'instagram', '@carol.kim', 'carol.kim', 'https://instagram.com/p/abc', 'CAROL4', 'given', true, '2016-08-14 13:01+09', 'staff', '2016-08-14 13:00+09'),
   (1, 'facebook',  'Dave Kim',   'dave kim',  'https://facebook.com/dave/posts/1', 'DAVEK5', 'given', true, '2016-08-14 23:51+09', 'staff', '2016-08-14 23:50+09'),
   (1, 'twitter',   'erin',       'erin',      NULL, 'ERINN6', 'given',    false, '2016-08-14 23:59+09', 'handle', '2016-08-14 23:58+09'),
@@ -45,15 +45,15 @@ INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, s
   (1, 'twitter',   'henry',      'henry',     NULL, 'HENRY9', 'given',    false, '2016-08-13 20:01+09', 'handle', '2016-08-13 20:00+09'),
   (2, 'twitter',   'zed',        'zed',       NULL, 'ZEDZED', 'given',    false, '2016-08-14 10:59+09', 'handle', '2016-08-14 11:00+09');
 
-INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_at, given_by_name, undone_at, undone_by_name) VALUES
-  (1, 1, 1, 'campaign', 1, '2016-08-14 08:30+09', 'Minji', NULL, NULL),
-  (1, 2, 2, 'campaign', 1, '2016-08-14 10:15+09', 'Jisoo', '2016-08-14 10:20+09', 'Jisoo'),
-  (1, 2, 3, 'campaign', 1, '2016-08-14 10:25+09', 'Jisoo', NULL, NULL),
-  (1, 3, 2, 'campaign', 1, '2016-08-14 13:05+09', 'Minji', NULL, NULL),
-  (1, 4, 1, 'campaign', 1, '2016-08-14 23:59:00+09', 'Minji', NULL, NULL),
-  (1, 5, 2, 'campaign', 1, '2016-08-15 00:01:00+09', 'Jisoo', NULL, NULL),
-  (1, 8, 3, 'campaign', 1, '2016-08-13 21:00+09', 'Minji', NULL, NULL),
-  (2, 9, 4, 'campaign', 1, '2016-08-14 11:00+09', 'Minji', NULL, NULL);
+INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_at, given_by_name, undone_at, undone_by_name, account_checked) VALUES
+  (1, 1, 1, 'campaign', 1, '2016-08-14 08:30+09', 'Minji', NULL, NULL, true),
+  (1, 2, 2, 'campaign', 1, '2016-08-14 10:15+09', 'Jisoo', '2016-08-14 10:20+09', 'Jisoo', false),
+  (1, 2, 3, 'campaign', 1, '2016-08-14 10:25+09', 'Jisoo', NULL, NULL, false),
+  (1, 3, 2, 'campaign', 1, '2016-08-14 13:05+09', 'Minji', NULL, NULL, false),
+  (1, 4, 1, 'campaign', 1, '2016-08-14 23:59:00+09', 'Minji', NULL, NULL, false),
+  (1, 5, 2, 'campaign', 1, '2016-08-15 00:01:00+09', 'Jisoo', NULL, NULL, false),
+  (1, 8, 3, 'campaign', 1, '2016-08-13 21:00+09', 'Minji', NULL, NULL, false),
+  (2, 9, 4, 'campaign', 1, '2016-08-14 11:00+09', 'Minji', NULL, NULL, false);
 
 INSERT INTO audit_log (at, campaign_id, claim_id, actor, action, details) VALUES
   ('2016-08-14 10:15+09', 1, 2, 'Jisoo', 'given', '{"prize": "sticker"}'),
@@ -185,10 +185,10 @@ func TestDayJSON(t *testing.T) {
     {"network": "twitter", "id": "103", "handle": "bob", "text": "#PyConAPAC #Elastic #스마트스터디 booth", "retweets": 2},
     {"network": "twitter", "id": "105", "handle": "yuna", "text": "#파이콘 #PyConAPAC 최고", "retweets": 1}],
   "winners": [
-    {"given_at": "2016-08-14T08:30:00+09:00", "network": "twitter", "handle": "Alice", "prize": "tshirt", "prize_name": "T-shirt 티셔츠", "staff": "Minji", "code": "ALICE2"},
-    {"given_at": "2016-08-14T10:25:00+09:00", "network": "twitter", "handle": "bob", "prize": "mug", "prize_name": "Elastic mug", "staff": "Jisoo", "code": "BOBBY3"},
-    {"given_at": "2016-08-14T13:05:00+09:00", "network": "instagram", "handle": "@carol.kim", "prize": "sticker", "prize_name": "Sticker pack", "staff": "Minji", "code": "CAROL4"},
-    {"given_at": "2016-08-14T23:59:00+09:00", "network": "facebook", "handle": "Dave Kim", "prize": "tshirt", "prize_name": "T-shirt 티셔츠", "staff": "Minji", "code": "DAVEK5"}],
+    {"given_at": "2016-08-14T08:30:00+09:00", "network": "twitter", "handle": "Alice", "prize": "tshirt", "prize_name": "T-shirt 티셔츠", "staff": "Minji", "code": "ALICE2", "verified_by": "handle", "account_checked": true},
+    {"given_at": "2016-08-14T10:25:00+09:00", "network": "twitter", "handle": "bob", "prize": "mug", "prize_name": "Elastic mug", "staff": "Jisoo", "code": "BOBBY3", "verified_by": "code", "account_checked": false},
+    {"given_at": "2016-08-14T13:05:00+09:00", "network": "instagram", "handle": "@carol.kim", "prize": "sticker", "prize_name": "Sticker pack", "staff": "Minji", "code": "CAROL4", "verified_by": "staff", "account_checked": false},
+    {"given_at": "2016-08-14T23:59:00+09:00", "network": "facebook", "handle": "Dave Kim", "prize": "tshirt", "prize_name": "T-shirt 티셔츠", "staff": "Minji", "code": "DAVEK5", "verified_by": "staff", "account_checked": false}],
   "by_staff": [{"staff": "Minji", "given": 3}, {"staff": "Jisoo", "given": 1}],
   "by_hour_prize": {"tshirt": ` + hourList(map[int]int64{8: 1, 23: 1}) + `, "sticker": ` + hourList(map[int]int64{13: 1}) + `,
                     "mug": ` + hourList(map[int]int64{10: 1}) + `},
@@ -226,7 +226,8 @@ func TestRangeAcrossMidnights(t *testing.T) {
 	// The 00:01 give of the 15th is the next Seoul day even though it is the 14th in UTC.
 	next := build(t, seeded(t), "2016-08-15", "2016-08-15")
 	sameJSON(t, next.Winners, `[{"given_at": "2016-08-15T00:01:00+09:00", "network": "twitter", "handle": "erin",
-	  "prize": "sticker", "prize_name": "Sticker pack", "staff": "Jisoo", "code": "ERINN6"}]`)
+	  "prize": "sticker", "prize_name": "Sticker pack", "staff": "Jisoo", "code": "ERINN6",
+	  "verified_by": "handle", "account_checked": false}]`)
 }
 
 func TestEmptyDay(t *testing.T) {
@@ -260,7 +261,7 @@ func TestEmptyDay(t *testing.T) {
 	if err := report.WriteCSV(&csvOut, r); err != nil {
 		t.Fatal(err)
 	}
-	if got := csvOut.String(); got != "given_at,network,handle,prize,staff,code\n" {
+	if got := csvOut.String(); got != "given_at,network,handle,prize,staff,code,verified_by,account_checked\n" {
 		t.Errorf("empty CSV = %q", got)
 	}
 	if err := report.WriteHTML(&htmlOut, r); err != nil {
@@ -287,12 +288,12 @@ func TestCSV(t *testing.T) {
 		t.Fatalf("standard CSV reader: %v", err)
 	}
 	want := [][]string{
-		{"given_at", "network", "handle", "prize", "staff", "code"},
-		{"2016-08-14T08:30:00+09:00", "twitter", "Alice", "tshirt", "Minji", "ALICE2"},
-		{"2016-08-14T10:25:00+09:00", "twitter", "bob", "mug", "Jisoo", "BOBBY3"},
+		{"given_at", "network", "handle", "prize", "staff", "code", "verified_by", "account_checked"},
+		{"2016-08-14T08:30:00+09:00", "twitter", "Alice", "tshirt", "Minji", "ALICE2", "handle", "true"},
+		{"2016-08-14T10:25:00+09:00", "twitter", "bob", "mug", "Jisoo", "BOBBY3", "code", "false"},
 		// An instagram handle typed with its @ would be a formula in a spreadsheet.
-		{"2016-08-14T13:05:00+09:00", "instagram", "'@carol.kim", "sticker", "Minji", "CAROL4"},
-		{"2016-08-14T23:59:00+09:00", "facebook", "Dave Kim", "tshirt", "Minji", "DAVEK5"},
+		{"2016-08-14T13:05:00+09:00", "instagram", "'@carol.kim", "sticker", "Minji", "CAROL4", "staff", "false"},
+		{"2016-08-14T23:59:00+09:00", "facebook", "Dave Kim", "tshirt", "Minji", "DAVEK5", "staff", "false"},
 	}
 	sameJSON(t, rows, mustJSON(want))
 }
@@ -364,11 +365,11 @@ func TestHTML(t *testing.T) {
 		},
 		"staff": {{"Staff", "Given"}, {"Minji", "3"}, {"Jisoo", "1"}},
 		"winners": {
-			{"Time", "Network", "Handle", "Prize", "Staff", "Code"},
-			{"08:30", "twitter", "Alice", "T-shirt 티셔츠", "Minji", "ALICE2"},
-			{"10:25", "twitter", "bob", "Elastic mug", "Jisoo", "BOBBY3"},
-			{"13:05", "instagram", "@carol.kim", "Sticker pack", "Minji", "CAROL4"},
-			{"23:59", "facebook", "Dave Kim", "T-shirt 티셔츠", "Minji", "DAVEK5"},
+			{"Time", "Network", "Handle", "Prize", "Staff", "Code", "Proven by", "Account checked"},
+			{"08:30", "twitter", "Alice", "T-shirt 티셔츠", "Minji", "ALICE2", "handle", "yes"},
+			{"10:25", "twitter", "bob", "Elastic mug", "Jisoo", "BOBBY3", "code", "no"},
+			{"13:05", "instagram", "@carol.kim", "Sticker pack", "Minji", "CAROL4", "staff", "no"},
+			{"23:59", "facebook", "Dave Kim", "T-shirt 티셔츠", "Minji", "DAVEK5", "staff", "no"},
 		},
 		"open-claims": {
 			{"Claimed", "Status", "Network", "Handle", "Code", "Post"},

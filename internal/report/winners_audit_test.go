@@ -88,7 +88,8 @@ func TestWinnersMatchAuditLog(t *testing.T) {
 		}
 		want := []report.Winner{}
 		rows, err := pool.Query(ctx, `
-			SELECT a.at, c.network, c.handle, p.key, p.name, a.actor, c.code
+			SELECT a.at, c.network, c.handle, p.key, p.name, a.actor, c.code, coalesce(c.verified_by, ''),
+			       coalesce((a.details ->> 'account_checked')::boolean, false)
 			FROM audit_log a
 			JOIN claims c ON c.id = a.claim_id
 			JOIN prizes p ON p.campaign_id = a.campaign_id AND p.key = a.details ->> 'prize'
@@ -103,7 +104,8 @@ func TestWinnersMatchAuditLog(t *testing.T) {
 		for rows.Next() {
 			var w report.Winner
 			var at time.Time
-			if err := rows.Scan(&at, &w.Network, &w.Handle, &w.Prize, &w.PrizeName, &w.Staff, &w.Code); err != nil {
+			if err := rows.Scan(&at, &w.Network, &w.Handle, &w.Prize, &w.PrizeName, &w.Staff, &w.Code,
+				&w.VerifiedBy, &w.AccountChecked); err != nil {
 				t.Fatal(err)
 			}
 			w.GivenAt = at.In(seoul).Format(time.RFC3339)

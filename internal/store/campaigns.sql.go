@@ -64,9 +64,9 @@ func (q *Queries) CampaignBySlug(ctx context.Context, slug string) (Campaign, er
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
-                       per_person_limit, limit_period, tweets_index)
+                       per_person_limit, limit_period, tweets_index, require_code)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10)
+        $8, $9, $10, $11)
 ON CONFLICT (slug) DO NOTHING
 RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
 `
@@ -82,6 +82,7 @@ type CreateCampaignParams struct {
 	PerPersonLimit   int32
 	LimitPeriod      string
 	TweetsIndex      string
+	RequireCode      bool
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -96,6 +97,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.PerPersonLimit,
 		arg.LimitPeriod,
 		arg.TweetsIndex,
+		arg.RequireCode,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -211,4 +213,37 @@ SELECT pg_notify('campaigns_changed', '')
 func (q *Queries) NotifyCampaignsChanged(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, notifyCampaignsChanged)
 	return err
+}
+
+const setCampaignRequireCode = `-- name: SetCampaignRequireCode :one
+UPDATE campaigns SET require_code = $1 WHERE slug = $2 AND purged_at IS NULL
+RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
+`
+
+type SetCampaignRequireCodeParams struct {
+	RequireCode bool
+	Slug        string
+}
+
+// Whether only posts with the claim's code verify; it applies to matches made from now on.
+func (q *Queries) SetCampaignRequireCode(ctx context.Context, arg SetCampaignRequireCodeParams) (Campaign, error) {
+	row := q.db.QueryRow(ctx, setCampaignRequireCode, arg.RequireCode, arg.Slug)
+	var i Campaign
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.RequiredHashtags,
+		&i.DisplayHashtags,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.TimeZone,
+		&i.PerPersonLimit,
+		&i.LimitPeriod,
+		&i.TweetsIndex,
+		&i.PurgedAt,
+		&i.CreatedAt,
+		&i.RequireCode,
+	)
+	return i, err
 }

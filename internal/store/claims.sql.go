@@ -149,7 +149,7 @@ WITH input AS (
            unnest($9::boolean[]) AS match_posts, unnest($10::bytea[]) AS held_hash,
            NULLIF(unnest($11::text[]), '')::inet AS client_addr
 ), camp AS (
-    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at FROM campaigns cp
+    SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at, cp.require_code FROM campaigns cp
     WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $12::timestamptz
 ), over AS (
     -- New claims from an address that already has its share of pending ones (the person's own
@@ -162,15 +162,20 @@ WITH input AS (
            AND pc.status = 'pending') >= $13::int
 ), fresh AS (
     SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
-           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id
+           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id, p.verified_by
     FROM input i
     JOIN camp ON camp.id = i.campaign_id
     LEFT JOIN LATERAL (
-        SELECT t.network, t.id FROM tweets t
-        WHERE i.match_posts AND t.network = i.network AND t.handle_norm = i.handle_norm
-          AND t.retweet_of IS NULL AND t.hashtags_norm @> camp.required_hashtags
-          AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at
-        ORDER BY t.created_at, t.id
+        -- The person's stored post: one carrying the claim's code (a whole word, any case: see
+        -- MatchPendingClaims) first, then the earliest; a handle-only one not where the campaign
+        -- requires the code. A person has few posts: reading them all through tweets_author is cheap.
+        SELECT t.network, t.id, CASE WHEN t.has_code THEN 'code' ELSE 'handle' END AS verified_by
+        FROM (SELECT t.network, t.id, t.created_at, t.text ~* ('\y' || i.code || '\y') AS has_code FROM tweets t
+              WHERE i.match_posts AND t.network = i.network AND t.handle_norm = i.handle_norm
+                AND t.retweet_of IS NULL AND t.hashtags_norm @> camp.required_hashtags
+                AND t.created_at >= camp.starts_at AND t.created_at < camp.ends_at) t
+        WHERE t.has_code OR NOT camp.require_code
+        ORDER BY t.has_code DESC, t.created_at, t.id
         LIMIT 1
     ) p ON true
     WHERE i.idx NOT IN (SELECT idx FROM over)
@@ -180,7 +185,7 @@ WITH input AS (
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
-           CASE WHEN post_id IS NULL THEN NULL ELSE 'handle' END, post_network, post_id, client_addr
+           verified_by, post_network, post_id, client_addr
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
@@ -188,7 +193,7 @@ WITH input AS (
 ), made AS (
     -- Each inserted claim back to its request, by the person (unique in a batch).
     SELECT f.idx, f.token_hash, ins.id, ins.campaign_id, ins.network, ins.post_url, ins.code, ins.status,
-           ins.handle, ins.tweet_network, ins.tweet_id, ins.verified_at, ins.created_at
+           ins.handle, ins.tweet_network, ins.tweet_id, ins.verified_at, ins.verified_by, ins.created_at
     FROM ins
     JOIN fresh f ON f.campaign_id = ins.campaign_id AND f.network = ins.network AND f.handle_norm = ins.handle_norm
 ), refused AS MATERIALIZED (
@@ -196,7 +201,8 @@ WITH input AS (
     WHERE NOT EXISTS (SELECT 1 FROM made m WHERE m.idx = f.idx)
 ), existing AS (
     -- The statement's snapshot predates the insert: these are claims made before it.
-    SELECT r.idx, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at, ex.created_at,
+    SELECT r.idx, ex.id, ex.code, ex.status, ex.handle, ex.post_url, ex.tweet_id, ex.verified_at, ex.verified_by,
+           ex.created_at,
            EXISTS (SELECT 1 FROM claim_tokens ct WHERE ct.token_hash = r.held_hash AND ct.claim_id = ex.id) AS owned
     FROM refused r
     JOIN claims ex ON ex.campaign_id = r.campaign_id AND ex.network = r.network AND ex.handle_norm = r.handle_norm
@@ -204,7 +210,7 @@ WITH input AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT m.campaign_id, m.id, 'attendee', 'claimed', jsonb_build_object('network', m.network) FROM made m
     UNION ALL
-    SELECT m.campaign_id, m.id, 'matcher', 'verified', jsonb_build_object('tweet_id', m.tweet_id)
+    SELECT m.campaign_id, m.id, 'matcher', 'verified', jsonb_build_object('tweet_id', m.tweet_id, 'verified_by', m.verified_by)
     FROM made m WHERE m.status = 'verified'
     RETURNING id, campaign_id, claim_id, action
 ), queued AS (
@@ -227,22 +233,23 @@ WITH input AS (
     WHERE e.action <> 'claimed' OR m.network NOT IN ('twitter', 'mastodon', 'bluesky') OR m.post_url IS NOT NULL
 )
 SELECT made.idx::int AS idx, made.id, made.code, made.status, made.handle, made.post_url, made.tweet_id, made.verified_at,
-       made.created_at, true AS created, true AS owned, false AS capped, (SELECT count(*) FROM notified) AS notified
+       made.verified_by, made.created_at, true AS created, true AS owned, false AS capped,
+       (SELECT count(*) FROM notified) AS notified
 FROM made
 UNION ALL
 SELECT existing.idx::int AS idx, existing.id, existing.code, existing.status, existing.handle, existing.post_url,
-       existing.tweet_id, existing.verified_at, existing.created_at, false AS created, true AS owned,
-       false AS capped, 0::bigint AS notified
+       existing.tweet_id, existing.verified_at, existing.verified_by, existing.created_at, false AS created,
+       true AS owned, false AS capped, 0::bigint AS notified
 FROM existing WHERE existing.owned
 UNION ALL
 SELECT existing.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
-       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, $12::timestamptz AS created_at, false AS created,
-       false AS owned, false AS capped, 0::bigint AS notified
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, NULL::text AS verified_by,
+       $12::timestamptz AS created_at, false AS created, false AS owned, false AS capped, 0::bigint AS notified
 FROM existing WHERE NOT existing.owned
 UNION ALL
 SELECT over.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
-       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, $12::timestamptz AS created_at, false AS created,
-       false AS owned, true AS capped, 0::bigint AS notified
+       NULL::text AS tweet_id, NULL::timestamptz AS verified_at, NULL::text AS verified_by,
+       $12::timestamptz AS created_at, false AS created, false AS owned, true AS capped, 0::bigint AS notified
 FROM over
 `
 
@@ -271,6 +278,7 @@ type CreateClaimsRow struct {
 	PostUrl    *string
 	TweetID    *string
 	VerifiedAt *time.Time
+	VerifiedBy *string
 	CreatedAt  time.Time
 	Created    bool
 	Owned      bool
@@ -324,6 +332,7 @@ func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]C
 			&i.PostUrl,
 			&i.TweetID,
 			&i.VerifiedAt,
+			&i.VerifiedBy,
 			&i.CreatedAt,
 			&i.Created,
 			&i.Owned,
@@ -526,29 +535,39 @@ func (q *Queries) LockPeople(ctx context.Context, people []string) error {
 
 const matchPendingClaims = `-- name: MatchPendingClaims :many
 WITH posts AS MATERIALIZED (
-    SELECT t.network, t.id, t.handle_norm, t.hashtags_norm, t.created_at
+    SELECT t.network, t.id, t.handle_norm, t.hashtags_norm, t.created_at, t.text
     FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
     -- LATERAL: one primary-key probe per post, whatever the statistics say.
     CROSS JOIN LATERAL (SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, received_at, updated_at FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
     WHERE t.retweet_of IS NULL
 ), cand AS (
-    SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id
+    SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id,
+           CASE WHEN cl.has_code THEN 'code' ELSE 'handle' END AS verified_by
     FROM posts p
-    -- OFFSET 0 keeps this a probe of the pending-claims index per post, not a scan of them all.
-    CROSS JOIN LATERAL (SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims cl
-                        WHERE cl.network = p.network AND cl.handle_norm = p.handle_norm AND cl.status = 'pending'
-                        OFFSET 0) cl
+    -- OFFSET 0 keeps each branch a probe of an index per post (the pending-claims index; the
+    -- person's claim for an upgrade), not a scan of them all. \y is a word boundary.
+    CROSS JOIN LATERAL (
+        SELECT cl.id, cl.campaign_id, p.text ~* ('\y' || cl.code || '\y') AS has_code
+        FROM claims cl
+        WHERE cl.network = p.network AND cl.handle_norm = p.handle_norm AND cl.status = 'pending'
+        UNION ALL
+        SELECT cl.id, cl.campaign_id, true
+        FROM claims cl
+        WHERE cl.network = p.network AND cl.handle_norm = p.handle_norm AND cl.status = 'verified'
+          AND cl.verified_by = 'handle' AND p.text ~* ('\y' || cl.code || '\y')
+        OFFSET 0) cl
     JOIN campaigns c ON c.id = cl.campaign_id
     WHERE p.hashtags_norm @> c.required_hashtags
       AND p.created_at >= c.starts_at AND p.created_at < c.ends_at
-    ORDER BY cl.id, p.created_at, p.id
+      AND (cl.has_code OR NOT c.require_code)
+    ORDER BY cl.id, cl.has_code DESC, p.created_at, p.id
 )
 UPDATE claims cl
-SET status = 'verified', verified_at = now(), verified_by = 'handle', tweet_network = cand.network,
-    tweet_id = cand.tweet_id, updated_at = now()
+SET status = 'verified', verified_at = CASE WHEN cl.status = 'verified' THEN cl.verified_at ELSE now() END,
+    verified_by = cand.verified_by, tweet_network = cand.network, tweet_id = cand.tweet_id, updated_at = now()
 FROM cand
-WHERE cl.id = cand.claim_id
-RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id
+WHERE cl.id = cand.claim_id AND (cl.status = 'pending' OR (cl.status = 'verified' AND cl.verified_by = 'handle'))
+RETURNING cl.id, cl.campaign_id, cl.tweet_network, cl.tweet_id, cl.verified_by
 `
 
 type MatchPendingClaimsParams struct {
@@ -561,10 +580,15 @@ type MatchPendingClaimsRow struct {
 	CampaignID   int64
 	TweetNetwork *string
 	TweetID      *string
+	VerifiedBy   *string
 }
 
-// The tweet side of matching: pending claims of the authors of these posts that one of the posts
-// verifies (every required hashtag, own post, inside the window). The earliest post wins.
+// The tweet side of matching: claims of the authors of these posts that one of the posts
+// verifies (every required hashtag, own post, inside the window). A post that carries the
+// claim's short code as a whole word (any case) proves the poster holds the claim: verified_by
+// 'code'; one without it proves only the handle, and verifies nothing where the campaign has
+// require_code. A code post wins over a handle-only one, then the earliest; a claim verified by
+// handle (not yet given) is upgraded to 'code' by a later post with its code.
 // The posts are looked up first (MATERIALIZED), so the planner cannot start from the claims and
 // pair every claim with every post of the same network.
 func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaimsParams) ([]MatchPendingClaimsRow, error) {
@@ -581,6 +605,7 @@ func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaims
 			&i.CampaignID,
 			&i.TweetNetwork,
 			&i.TweetID,
+			&i.VerifiedBy,
 		); err != nil {
 			return nil, err
 		}

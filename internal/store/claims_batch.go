@@ -35,7 +35,7 @@ func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg Cr
 	for rows.Next() {
 		var i CreateClaimsRow
 		if err := rows.Scan(&i.Idx, &i.ID, &i.Code, &i.Status, &i.Handle, &i.PostUrl, &i.TweetID, &i.VerifiedAt,
-			&i.CreatedAt, &i.Created, &i.Owned, &i.Capped, &i.Notified); err != nil {
+			&i.VerifiedBy, &i.CreatedAt, &i.Created, &i.Owned, &i.Capped, &i.Notified); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

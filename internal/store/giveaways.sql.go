@@ -19,7 +19,7 @@ WITH c AS (
                 ELSE 'campaign' END AS period
     FROM c JOIN campaigns camp ON camp.id = c.campaign_id
 )
-SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status,
+SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status, c.verified_by,
        camp.slug, camp.per_person_limit, camp.limit_period,
        per.period,
        p.id AS prize_id, p.name AS prize_name,
@@ -44,6 +44,7 @@ type GiveContextRow struct {
 	Handle         string
 	Code           string
 	Status         string
+	VerifiedBy     *string
 	Slug           string
 	PerPersonLimit int32
 	LimitPeriod    string
@@ -66,6 +67,7 @@ func (q *Queries) GiveContext(ctx context.Context, arg GiveContextParams) (GiveC
 		&i.Handle,
 		&i.Code,
 		&i.Status,
+		&i.VerifiedBy,
 		&i.Slug,
 		&i.PerPersonLimit,
 		&i.LimitPeriod,

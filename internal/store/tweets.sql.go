@@ -90,7 +90,7 @@ WHERE network = $1 AND handle_norm = $2
   AND retweet_of IS NULL
   AND hashtags_norm @> $3::text[]
   AND created_at >= $4 AND created_at < $5
-ORDER BY created_at, id
+ORDER BY text ~* ('\y' || $6::text || '\y') DESC, created_at, id
 LIMIT 1
 `
 
@@ -100,6 +100,7 @@ type EligibleTweetForParams struct {
 	RequiredHashtags []string
 	StartsAt         time.Time
 	EndsAt           time.Time
+	Code             string
 }
 
 type EligibleTweetForRow struct {
@@ -107,7 +108,8 @@ type EligibleTweetForRow struct {
 	ID      string
 }
 
-// The earliest post of this person that carries every required hashtag inside the window.
+// The post of this person that carries every required hashtag inside the window and would
+// verify the claim best: one with the claim's code first (see MatchPendingClaims), then the earliest.
 func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForParams) (EligibleTweetForRow, error) {
 	row := q.db.QueryRow(ctx, eligibleTweetFor,
 		arg.Network,
@@ -115,6 +117,7 @@ func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForPara
 		arg.RequiredHashtags,
 		arg.StartsAt,
 		arg.EndsAt,
+		arg.Code,
 	)
 	var i EligibleTweetForRow
 	err := row.Scan(&i.Network, &i.ID)

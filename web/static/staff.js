@@ -57,6 +57,9 @@
   function gate() {
     document.querySelectorAll('form.js-give').forEach(function (f) {
       if (!needsCheck(f) || f.querySelector('.check-account')) { return; }
+      // The tap stands in for the no-JS form's checkbox (a required one would stop the submit).
+      var box = f.querySelector('.account-check');
+      if (box) { box.remove(); }
       var b = document.createElement('button');
       b.type = 'button';
       b.className = 'button check-account';

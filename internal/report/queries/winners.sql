@@ -1,5 +1,7 @@
--- One row per prize given in [$2, $3) and not undone: the winners list and the CSV.
-SELECT g.given_at, c.network, c.handle, p.key, p.name, g.given_by_name, c.code
+-- One row per prize given in [$2, $3) and not undone: the winners list and the CSV, with how the
+-- claim was proven and whether staff checked the account on the attendee's phone.
+SELECT g.given_at, c.network, c.handle, p.key, p.name, g.given_by_name, c.code, coalesce(c.verified_by, ''),
+       g.account_checked
 FROM giveaways g
 JOIN claims c ON c.id = g.claim_id
 JOIN prizes p ON p.id = g.prize_id

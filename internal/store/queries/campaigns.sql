@@ -1,8 +1,8 @@
 -- name: CreateCampaign :one
 INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
-                       per_person_limit, limit_period, tweets_index)
+                       per_person_limit, limit_period, tweets_index, require_code)
 VALUES (@slug, @name, @required_hashtags, @display_hashtags, @starts_at, @ends_at, @time_zone,
-        @per_person_limit, @limit_period, @tweets_index)
+        @per_person_limit, @limit_period, @tweets_index, @require_code)
 ON CONFLICT (slug) DO NOTHING
 RETURNING *;
 
@@ -29,3 +29,8 @@ SELECT pg_notify('campaigns_changed', '');
 SELECT id, slug, display_hashtags, required_hashtags FROM campaigns
 WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
 ORDER BY slug;
+
+-- name: SetCampaignRequireCode :one
+-- Whether only posts with the claim's code verify; it applies to matches made from now on.
+UPDATE campaigns SET require_code = @require_code WHERE slug = @slug AND purged_at IS NULL
+RETURNING *;

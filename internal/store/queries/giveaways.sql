@@ -28,7 +28,7 @@ WITH c AS (
                 ELSE 'campaign' END AS period
     FROM c JOIN campaigns camp ON camp.id = c.campaign_id
 )
-SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status,
+SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status, c.verified_by,
        camp.slug, camp.per_person_limit, camp.limit_period,
        per.period,
        p.id AS prize_id, p.name AS prize_name,

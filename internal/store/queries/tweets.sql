@@ -79,13 +79,14 @@ WITH input AS (
 SELECT network, id, handle_norm FROM gone;
 
 -- name: EligibleTweetFor :one
--- The earliest post of this person that carries every required hashtag inside the window.
+-- The post of this person that carries every required hashtag inside the window and would
+-- verify the claim best: one with the claim's code first (see MatchPendingClaims), then the earliest.
 SELECT network, id FROM tweets
 WHERE network = @network AND handle_norm = @handle_norm
   AND retweet_of IS NULL
   AND hashtags_norm @> @required_hashtags::text[]
   AND created_at >= @starts_at AND created_at < @ends_at
-ORDER BY created_at, id
+ORDER BY text ~* ('\y' || @code::text || '\y') DESC, created_at, id
 LIMIT 1;
 
 -- name: AnonymiseTweets :one
