@@ -14,6 +14,7 @@ type statusData struct {
 	Claim    *giveaway.Claim
 	Campaign *giveaway.Campaign
 	Token    string
+	SignIn   *signInView // nil: no sign-in offered
 }
 
 // StaffScanURL is what a claim's QR code holds: the tablet's page for the claim's campaign and
@@ -35,7 +36,7 @@ func (p *Pages) claimStatus(c echo.Context) error {
 		return p.domainError(c, err)
 	}
 	return p.page(c, http.StatusOK, "status", camp.Name, "attendee",
-		statusData{Claim: claim, Campaign: camp, Token: c.Param("token")})
+		statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), SignIn: p.signInFor(claim)})
 }
 
 func (p *Pages) claimQR(c echo.Context) error {

@@ -194,3 +194,35 @@ UNION ALL
 SELECT existing.idx::int AS idx, existing.id, existing.code, existing.status, existing.handle, existing.post_url,
        existing.tweet_id, existing.verified_at, existing.created_at, false AS created, 0::bigint AS notified
 FROM existing;
+
+-- name: ProveClaimAccount :one
+-- Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
+-- by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it).
+UPDATE claims SET proven_account = true, updated_at = now() WHERE id = @id RETURNING *;
+
+-- name: VerifyProvenClaim :one
+-- A pending claim whose account sign-in proved is verified by the earliest stored eligible post of
+-- that account, as matching would; the post's document is queued again (it now names the claim).
+WITH post AS (
+    SELECT t.network, t.id
+    FROM claims cl
+    JOIN campaigns c ON c.id = cl.campaign_id
+    JOIN LATERAL (
+        SELECT t.network, t.id FROM tweets t
+        WHERE t.network = cl.network AND t.handle_norm = cl.handle_norm AND t.retweet_of IS NULL
+          AND t.hashtags_norm @> c.required_hashtags AND t.created_at >= c.starts_at AND t.created_at < c.ends_at
+        ORDER BY t.created_at, t.id
+        LIMIT 1
+    ) t ON true
+    WHERE cl.id = @id AND cl.status = 'pending'
+), up AS (
+    UPDATE claims cl
+    SET status = 'verified', verified_at = now(), verified_by = 'oauth', tweet_network = post.network,
+        tweet_id = post.id, updated_at = now()
+    FROM post
+    WHERE cl.id = @id
+    RETURNING cl.*
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', up.tweet_network, up.tweet_id FROM up
+)
+SELECT * FROM up;
