@@ -44,9 +44,11 @@ func (s *Service) ProveAccount(ctx context.Context, id int64, network, provider,
 				"you signed in as %s, but this claim is for %s", account, c.Handle)
 		}
 		before := c.VerifiedBy
-		if c, err = q.ProveClaimAccount(ctx, id); err != nil {
+		proven, err := q.ProveClaimAccount(ctx, id)
+		if err != nil {
 			return err
 		}
+		c = store.Claim(proven)
 		camp, err := q.CampaignByID(ctx, c.CampaignID)
 		if err != nil {
 			return err

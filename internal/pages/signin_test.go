@@ -142,12 +142,17 @@ func TestSignInXRaisesHandleProof(t *testing.T) {
 		t.Run("secret="+secret, func(t *testing.T) {
 			en, double := signInEnv(t, true, func(c *oauth.Config) { c.XClientSecret = secret })
 			double.XClientSecret = secret
-			en.tweet("carol_v", "At the booth #PyConAPAC #Elastic")
+			post := en.tweet("carol_v", "At the booth #PyConAPAC #Elastic")
 			phone := en.client()
 			token := en.claim(phone, "carol_v")
 			if r := en.claimRow(token); r.Status != "verified" || deref(r.VerifiedBy) != "handle" {
 				t.Fatalf("before sign-in: %+v", r)
 			}
+			queued := func() (n int) {
+				en.Pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE kind = 'tweet' AND ref_id = $1`, post).Scan(&n)
+				return n
+			}
+			before := queued()
 			_, page := en.get(phone, "/claims/"+token)
 			mustContain(t, page, "Sign in with X", `action="/claims/`+token+`/signin/x"`)
 			if strings.Contains(page, "Sign in with Mastodon") {
@@ -164,6 +169,9 @@ func TestSignInXRaisesHandleProof(t *testing.T) {
 			}
 			if r.Events[len(r.Events)-1] != "signed_in" {
 				t.Errorf("events %v: want signed_in last", r.Events)
+			}
+			if queued() != before+1 {
+				t.Error("the post's document was not queued again with its new proof")
 			}
 			_, page = en.get(phone, "/claims/"+token)
 			mustContain(t, page, "Signed in: this claim belongs to")

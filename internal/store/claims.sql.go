@@ -562,14 +562,44 @@ func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaims
 }
 
 const proveClaimAccount = `-- name: ProveClaimAccount :one
-UPDATE claims SET proven_account = true, updated_at = now() WHERE id = $1 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+WITH up AS (
+    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = $1 RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'tweet', up.tweet_network, up.tweet_id FROM up WHERE up.tweet_id IS NOT NULL
+)
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM up
 `
 
+type ProveClaimAccountRow struct {
+	ID            int64
+	CampaignID    int64
+	Network       string
+	Handle        string
+	HandleNorm    string
+	PostUrl       *string
+	Note          *string
+	Code          string
+	Status        string
+	Manual        bool
+	CreatedBy     *int64
+	VerifiedAt    *time.Time
+	DecidedBy     *int64
+	TweetNetwork  *string
+	TweetID       *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	VerifiedBy    *string
+	ClientAddr    *netip.Addr
+	ProvenAccount bool
+}
+
 // Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
-// by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it).
-func (q *Queries) ProveClaimAccount(ctx context.Context, id int64) (Claim, error) {
+// by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it); its
+// post's document is queued again, as it names how the claim was proven.
+func (q *Queries) ProveClaimAccount(ctx context.Context, id int64) (ProveClaimAccountRow, error) {
 	row := q.db.QueryRow(ctx, proveClaimAccount, id)
-	var i Claim
+	var i ProveClaimAccountRow
 	err := row.Scan(
 		&i.ID,
 		&i.CampaignID,

@@ -197,8 +197,15 @@ FROM existing;
 
 -- name: ProveClaimAccount :one
 -- Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
--- by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it).
-UPDATE claims SET proven_account = true, updated_at = now() WHERE id = @id RETURNING *;
+-- by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it); its
+-- post's document is queued again, as it names how the claim was proven.
+WITH up AS (
+    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = @id RETURNING cl.*
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'tweet', up.tweet_network, up.tweet_id FROM up WHERE up.tweet_id IS NOT NULL
+)
+SELECT * FROM up;
 
 -- name: VerifyProvenClaim :one
 -- A pending claim whose account sign-in proved is verified by the earliest stored eligible post of
