@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -235,14 +236,16 @@ func (s *Service) Finish(ctx context.Context, provider string, q url.Values, bro
 	var acct struct {
 		Acct string `json:"acct"`
 	}
-	if err := s.getJSON(ctx, s.cfg.MastodonURL(st.Instance)+"/api/v1/accounts/verify_credentials", tok, &acct); err != nil || acct.Acct == "" {
+	if err := s.getJSON(ctx, s.cfg.MastodonURL(st.Instance)+"/api/v1/accounts/verify_credentials", tok, &acct); err != nil {
 		return nil, s.failed("verify_credentials", err)
 	}
-	// The instance answers its own accounts without a domain; claims name user@instance.
-	res.Account = acct.Acct
-	if !strings.Contains(acct.Acct, "@") {
-		res.Account += "@" + st.Instance
+	// An instance answers for its own accounts only, and names them without a domain: the domain
+	// is the instance signed in on, never what it says. (Otherwise anyone running an instance
+	// could answer "jisu@mastodon.social".)
+	if !mastodonUser.MatchString(acct.Acct) {
+		return nil, s.failed("verify_credentials", fmt.Errorf("acct %q is not a local user name", acct.Acct))
 	}
+	res.Account = acct.Acct + "@" + st.Instance
 	return res, nil
 }
 
@@ -280,6 +283,10 @@ func (s *Service) xConfig() *oauth2.Config {
 		Endpoint:    oauth2.Endpoint{AuthURL: s.cfg.XAuthorizeURL, TokenURL: s.cfg.XTokenURL, AuthStyle: style},
 		RedirectURL: s.redirectURI(X), Scopes: []string{"users.read", "tweet.read"}}
 }
+
+// mastodonUser is a local account name as Mastodon allows it (letters, digits, _; dots and
+// dashes inside).
+var mastodonUser = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$`)
 
 // mastodonScope is all the sign-in needs: verify_credentials.
 const mastodonScope = "read:accounts"

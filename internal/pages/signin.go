@@ -56,6 +56,14 @@ func (p *Pages) signInStart(c echo.Context) error {
 	if !giveaway.SignInWanted(claim) {
 		return p.errorPageBack(c, http.StatusConflict, "err_signin_not_needed", back, "back_to_claim")
 	}
+	if claim.Network == "mastodon" {
+		// The account proven is user@<the instance signed in on>, so only the claim's own
+		// instance can match: any other is refused before the service calls anywhere.
+		_, own, _ := strings.Cut(claim.Handle, "@")
+		if inst, err := oauth.Instance(c.FormValue("instance")); err == nil && inst != strings.ToLower(own) {
+			return p.errorPageBack(c, http.StatusUnprocessableEntity, "err_instance_mismatch", back, "back_to_claim")
+		}
+	}
 	value := oauth.NewSecret() + "." + token
 	to, err := p.deps.OAuth.Start(ctx, claim.ID, provider, c.FormValue("instance"), oauth.HashBrowser(value))
 	if err != nil {

@@ -386,7 +386,7 @@ func TestSignInDeniedOrFailing(t *testing.T) {
 func TestSignInMastodonInstanceSSRF(t *testing.T) {
 	en, double := signInEnv(t, false, nil)
 	phone := en.client()
-	token := en.claimOn(phone, "mastodon", "jisu@mastodon.social")
+	token := en.claimOn(phone, "mastodon", "jisu@evil.example")
 	for _, name := range []string{"127.0.0.1", "localhost", "10.0.0.1", "[::1]", "::1", "169.254.169.254",
 		"https://mastodon.social", "mastodon.social:8080", "mastodon.social/path", "jisu@mastodon.social",
 		"2130706433", "0x7f.1", "mastodon.social.", ""} {
@@ -439,5 +439,49 @@ func TestSignInStartsAreRateLimited(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Fatalf("70 starts from one address: last %d", last)
+	}
+}
+
+// An instance vouches for its own accounts only: one answering with a full address on another
+// instance proves nothing, and another instance than the claim's is refused before any call.
+func TestSignInMastodonInstanceSpeaksForItselfOnly(t *testing.T) {
+	en, double := signInEnv(t, true, nil)
+	victim := en.client()
+	token := en.claimOn(victim, "mastodon", "jisu@mastodon.social")
+	res, body := en.startSignIn(victim, token, "mastodon", "evil.example")
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("another instance: %d %s", res.StatusCode, body)
+	}
+	mustContain(t, body, "the part after @")
+	if n := double.Requests.Load(); n != 0 {
+		t.Fatalf("%d requests to another instance", n)
+	}
+	// The claim's instance itself answering for a remote account.
+	double.Set(func(s *oauthtest.Server) { s.MastodonUser = "jisu@elsewhere.example" })
+	if res, _ := en.signIn(victim, token, "mastodon", "mastodon.social"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("remote acct: %d", res.StatusCode)
+	}
+	if r := en.claimRow(token); r.Proven {
+		t.Fatal("an instance proved an account that is not its own")
+	}
+}
+
+// A provider that stalls or answers without end is cut off: the sign-in fails, nothing changes.
+func TestSignInSlowOrHugeProviderCutOff(t *testing.T) {
+	en, double := signInEnv(t, true, func(c *oauth.Config) { c.Timeout = 300 * time.Millisecond })
+	phone := en.client()
+	token := en.claim(phone, "carol_v")
+	res, _ := en.startSignIn(phone, token, "x", "")
+	back := en.atProvider(res.Header.Get("Location"))
+	double.Set(func(s *oauthtest.Server) { s.Slow = 5 * time.Second })
+	if res, _ := en.callback(phone, back); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("stalled token endpoint: %d", res.StatusCode)
+	}
+	double.Set(func(s *oauthtest.Server) { s.Slow, s.Huge = 0, true })
+	if res, _ := en.signIn(phone, token, "x", ""); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("endless account answer: %d", res.StatusCode)
+	}
+	if r := en.claimRow(token); r.Proven {
+		t.Fatal("claim changed")
 	}
 }

@@ -36,6 +36,8 @@ type Server struct {
 	FailToken bool
 	// Slow delays every answer.
 	Slow time.Duration
+	// Huge makes the account endpoints pad their answer to 1 MiB.
+	Huge bool
 
 	codes  map[string]grant  // authorization code → grant, used once
 	tokens map[string]string // access token → user
@@ -224,7 +226,8 @@ func (s *Server) xMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"data": map[string]string{"id": "2244994945", "name": u, "username": u}})
+	json.NewEncoder(w).Encode(map[string]any{"data": map[string]string{"id": "2244994945", "name": u, "username": u},
+		"padding": s.padding()})
 }
 
 // mastodonApps registers a client as Mastodon's POST /api/v1/apps does (form or JSON body;
@@ -316,5 +319,14 @@ func (s *Server) mastodonMe(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"id": "109", "username": u, "acct": u, "display_name": u,
-		"url": "https://" + r.Host + "/@" + u})
+		"url": "https://" + r.Host + "/@" + u, "note": s.padding()})
+}
+
+func (s *Server) padding() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.Huge {
+		return ""
+	}
+	return strings.Repeat("x", 1<<20)
 }
