@@ -104,6 +104,28 @@ func (s *Service) Enabled(provider string) bool {
 	return false
 }
 
+// AuthorizeOrigin is the origin of the provider's authorize page (for Mastodon, the instance's),
+// which the claim page's Content-Security-Policy must let its sign-in form reach: browsers apply
+// form-action to every redirect that follows a form. Empty when there is none.
+func (s *Service) AuthorizeOrigin(provider, instance string) string {
+	if !s.Enabled(provider) {
+		return ""
+	}
+	raw := s.cfg.XAuthorizeURL
+	if provider == Mastodon {
+		inst, err := Instance(instance)
+		if err != nil {
+			return ""
+		}
+		raw = s.cfg.MastodonURL(inst)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // HashBrowser is what is stored of the sign-in cookie that binds a flow to its browser.
 func HashBrowser(cookie string) []byte {
 	h := sha256.Sum256([]byte("giveaway_signin:" + cookie))

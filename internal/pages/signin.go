@@ -38,6 +38,28 @@ func (p *Pages) signInFor(cl *giveaway.Claim) *signInView {
 	return v
 }
 
+// allowSignInForms widens the page's form-action to the providers its sign-in forms go to (the
+// start's redirect is part of the form's navigation); everything else stays as strict.
+func (p *Pages) allowSignInForms(c echo.Context, v *signInView) {
+	var origins []string
+	if v.X {
+		origins = append(origins, p.deps.OAuth.AuthorizeOrigin(oauth.X, ""))
+	}
+	if v.Mastodon {
+		origins = append(origins, p.deps.OAuth.AuthorizeOrigin(oauth.Mastodon, v.Instance))
+	}
+	extra := ""
+	for _, o := range origins {
+		if o != "" {
+			extra += " " + o
+		}
+	}
+	if extra != "" {
+		c.Response().Header().Set("Content-Security-Policy",
+			strings.Replace(csp, "form-action 'self'", "form-action 'self'"+extra, 1))
+	}
+}
+
 func claimPath(token string) string { return "/claims/" + url.PathEscape(token) }
 
 // signInStart begins "Sign in with X/Mastodon" for the claim whose page posted the form, and

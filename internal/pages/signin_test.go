@@ -153,13 +153,17 @@ func TestSignInXRaisesHandleProof(t *testing.T) {
 				return n
 			}
 			before := queued()
-			_, page := en.get(phone, "/claims/"+token)
+			res, page := en.get(phone, "/claims/"+token)
 			mustContain(t, page, "Sign in with X", `action="/claims/`+token+`/signin/x"`)
+			// Browsers apply form-action to the start's redirect: the page allows X, nothing more.
+			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+double.URL+";") {
+				t.Errorf("CSP does not let the sign-in form reach X: %s", csp)
+			}
 			if strings.Contains(page, "Sign in with Mastodon") {
 				t.Error("an X claim offers Mastodon")
 			}
 
-			res, _ := en.signIn(phone, token, "x", "")
+			res, _ = en.signIn(phone, token, "x", "")
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/claims/"+token {
 				t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
 			}
@@ -173,8 +177,11 @@ func TestSignInXRaisesHandleProof(t *testing.T) {
 			if queued() != before+1 {
 				t.Error("the post's document was not queued again with its new proof")
 			}
-			_, page = en.get(phone, "/claims/"+token)
+			res, page = en.get(phone, "/claims/"+token)
 			mustContain(t, page, "Signed in: this claim belongs to")
+			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+				t.Errorf("CSP still widened without a sign-in form: %s", csp)
+			}
 			if strings.Contains(page, "Sign in with X") {
 				t.Error("the page still offers the sign-in")
 			}

@@ -35,8 +35,11 @@ func (p *Pages) claimStatus(c echo.Context) error {
 	if err != nil {
 		return p.domainError(c, err)
 	}
-	return p.page(c, http.StatusOK, "status", camp.Name, "attendee",
-		statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), SignIn: p.signInFor(claim)})
+	d := statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), SignIn: p.signInFor(claim)}
+	if d.SignIn != nil {
+		p.allowSignInForms(c, d.SignIn)
+	}
+	return p.page(c, http.StatusOK, "status", camp.Name, "attendee", d)
 }
 
 func (p *Pages) claimQR(c echo.Context) error {
