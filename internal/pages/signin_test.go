@@ -213,8 +213,11 @@ func TestSignInMastodonVerifiesWithStoredPost(t *testing.T) {
 	en, double := signInEnv(t, true, nil)
 	phone := en.client()
 	token := en.claimOn(phone, "mastodon", "jisu@mastodon.social")
-	_, page := en.get(phone, "/claims/"+token)
+	res, page := en.get(phone, "/claims/"+token)
 	mustContain(t, page, "Sign in with Mastodon", `name="instance"`, `value="mastodon.social"`)
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+double.URL+";") {
+		t.Errorf("CSP does not let the sign-in form reach the instance: %s", csp)
+	}
 	// A post the matcher has not seen yet (as when a campaign asked for the code): stored only.
 	if _, err := en.Pool.Exec(context.Background(), `INSERT INTO tweets (network, id, version_id, handle, handle_norm,
 		created_at, text, hashtags, hashtags_norm)
