@@ -495,3 +495,73 @@ func TestSignInSlowOrHugeProviderCutOff(t *testing.T) {
 		t.Fatal("claim changed")
 	}
 }
+
+// Where the campaign requires the code, signing in does not verify with a post lacking it (as
+// matching would not); the account is still recorded as proven.
+func TestSignInHonoursRequireCode(t *testing.T) {
+	en, _ := signInEnv(t, true, nil)
+	ctx := context.Background()
+	if _, err := en.Pool.Exec(ctx, `UPDATE campaigns SET require_code = true`); err != nil {
+		t.Fatal(err)
+	}
+	phone := en.client()
+	token := en.claim(phone, "carol_v")
+	if _, err := en.Pool.Exec(ctx, `INSERT INTO tweets (network, id, version_id, handle, handle_norm, created_at, text,
+		hashtags, hashtags_norm) SELECT 'twitter', '1764800000000000001', 'v1', 'carol_v', 'carol_v', now(), 'no code',
+		required_hashtags, required_hashtags FROM campaigns`); err != nil {
+		t.Fatal(err)
+	}
+	if res, body := en.signIn(phone, token, "x", ""); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %d %s", res.StatusCode, body)
+	}
+	if r := en.claimRow(token); r.Status != "pending" || !r.Proven {
+		t.Fatalf("require_code campaign: %+v", r)
+	}
+}
+
+// A sign-in and the attendee's post arriving at the same moment: whichever commits first, the
+// claim ends verified by 'oauth' (the person's matching lock orders them; the trigger raises a
+// handle proof of a proven account), and neither waits on the other for good.
+func TestSignInRacesThePost(t *testing.T) {
+	en, _ := signInEnv(t, true, nil)
+	ctx := context.Background()
+	for i := range 8 {
+		handle := "racer_" + string(rune('a'+i))
+		token := en.claim(en.client(), handle)
+		cl, err := en.GA.ClaimByToken(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := en.GA.ProveAccount(ctx, cl.ID, "twitter", "x", handle)
+			done <- err
+		}()
+		en.tweet(handle, "Racing #PyConAPAC #Elastic")
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if r := en.claimRow(token); r.Status != "verified" || deref(r.VerifiedBy) != "oauth" {
+			t.Fatalf("%s: %+v", handle, r)
+		}
+	}
+}
+
+// Sign-in is refused where it adds nothing: a provider of another network, or a claim staff
+// already decided.
+func TestSignInRefusedWhereNotWanted(t *testing.T) {
+	en, _ := signInEnv(t, true, nil)
+	phone := en.client()
+	token := en.claim(phone, "carol_v")
+	if res, _ := en.startSignIn(phone, token, "mastodon", "mastodon.social"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("mastodon sign-in for an X claim: %d", res.StatusCode)
+	}
+	if _, err := en.Pool.Exec(context.Background(), `UPDATE claims SET status = 'rejected'`); err != nil {
+		t.Fatal(err)
+	}
+	res, body := en.startSignIn(phone, token, "x", "")
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("rejected claim: %d", res.StatusCode)
+	}
+	mustContain(t, body, "needs no sign-in")
+}

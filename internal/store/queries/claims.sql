@@ -221,7 +221,8 @@ WITH post AS (
         ORDER BY t.created_at, t.id
         LIMIT 1
     ) t ON true
-    WHERE cl.id = @id AND cl.status = 'pending'
+    -- Where the campaign requires the code, only a post carrying it verifies, as in matching.
+    WHERE cl.id = @id AND cl.status = 'pending' AND NOT c.require_code
 ), up AS (
     UPDATE claims cl
     SET status = 'verified', verified_at = now(), verified_by = 'oauth', tweet_network = post.network,
