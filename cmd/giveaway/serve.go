@@ -72,7 +72,7 @@ func serveCommand() *cli.Command {
 				Usage: "how long an idle keep-alive connection stays open"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
-		}, esFlags()...),
+		}, append(esFlags(), oauthFlags()...)...),
 		Action: serve,
 	}
 }
@@ -138,7 +138,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, Notices: notices,
 		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
-		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd)})
+		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd),
+		OAuth: oauthService(cmd, pool), SignInsPerMinute: int(cmd.Int("signins-per-minute"))})
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,9 @@ type Claim struct {
 	// VerifiedBy says how a verified claim was proven: one of the Proof* values.
 	VerifiedBy *string   `json:"verified_by,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	// ProvenAccount: the attendee signed in to the account (its post, when it comes, verifies
+	// the claim as 'oauth'). Shown on the claim's page only.
+	ProvenAccount bool `json:"-"`
 }
 
 // How a claim was proven, strongest first (claims.verified_by).
@@ -109,7 +112,7 @@ func HashToken(token string) []byte {
 func claimView(slug string, c store.Claim) *Claim {
 	return &Claim{ID: c.ID, Campaign: slug, Network: c.Network, Handle: c.Handle, PostURL: c.PostUrl,
 		Code: c.Code, Status: c.Status, Manual: c.Manual, TweetID: c.TweetID, VerifiedAt: c.VerifiedAt,
-		VerifiedBy: c.VerifiedBy, CreatedAt: c.CreatedAt}
+		VerifiedBy: c.VerifiedBy, CreatedAt: c.CreatedAt, ProvenAccount: c.ProvenAccount}
 }
 
 func details(kv ...any) []byte {

@@ -1,5 +1,5 @@
-// Package housekeeping removes what has outlived its use: expired staff sessions, and
-// idempotency keys old enough that no tablet will retry them.
+// Package housekeeping removes what has outlived its use: expired staff sessions, idempotency
+// keys old enough that no tablet will retry them, and sign-ins that never came back.
 package housekeeping
 
 import (
@@ -22,7 +22,11 @@ func Once(ctx context.Context, pool *pgxpool.Pool, now time.Time) (sessions, key
 	if sessions, err = q.DeleteExpiredSessions(ctx); err != nil {
 		return 0, 0, err
 	}
-	keys, err = q.DeleteOldIdempotencyKeys(ctx, now.Add(-KeyRetention))
+	if keys, err = q.DeleteOldIdempotencyKeys(ctx, now.Add(-KeyRetention)); err != nil {
+		return 0, 0, err
+	}
+	// An expired sign-in state is refused anyway; this keeps the table small.
+	_, err = q.DeleteExpiredOAuthStates(ctx, now)
 	return sessions, keys, err
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/notify"
+	"github.com/boothgiveaway/giveaway/internal/oauth"
 	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
 )
@@ -48,6 +49,12 @@ type Deps struct {
 	// StreamsPerAddress caps the public event streams (wall, claim status) one client address
 	// holds open at once (default 50: a venue NAT puts a crowd behind one address).
 	StreamsPerAddress int
+	// OAuth runs "Sign in with X/Mastodon" on the claim's page; nil or unconfigured providers
+	// offer nothing.
+	OAuth *oauth.Service
+	// SignInsPerMinute is the budget per client address of sign-in starts and callbacks together
+	// (default 60): each makes outbound requests to a provider.
+	SignInsPerMinute int
 	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
 	CSRFKey []byte
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
@@ -67,7 +74,7 @@ type Pages struct {
 	live  *live
 	// Budgets per client address. The login form has its own, so a crowd claiming behind the
 	// venue's NAT cannot lock staff out.
-	claimLimiter, loginLimiter, statusLimiter echo.MiddlewareFunc
+	claimLimiter, loginLimiter, statusLimiter, signInLimiter echo.MiddlewareFunc
 
 	siteMu sync.Mutex
 	ready  chan struct{}
@@ -91,6 +98,9 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.UndoWindow <= 0 {
 		deps.UndoWindow = 10 * time.Minute
 	}
+	if deps.SignInsPerMinute <= 0 {
+		deps.SignInsPerMinute = 60
+	}
 	if deps.StreamsPerAddress <= 0 {
 		deps.StreamsPerAddress = 50
 	}
@@ -105,6 +115,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)
 	p.loginLimiter = ratelimit.PerAddress(deps.LoginPerMinute)
 	p.statusLimiter = ratelimit.PerAddress(deps.StatusPerMinute)
+	p.signInLimiter = ratelimit.PerAddress(deps.SignInsPerMinute)
 	p.routes(e)
 	return p, nil
 }
@@ -138,6 +149,9 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/claims/:token", p.claimStatus, status...)
 	e.GET("/claims/:token/qr.png", p.claimQR, status...)
 	e.GET("/claims/:token/events", p.claimEvents, with(status, streams)...)
+	// Sign in with X or Mastodon (signin.go): each start and callback calls the provider.
+	e.POST("/claims/:token/signin/:provider", p.signInStart, with(page, p.signInLimiter)...)
+	e.GET("/oauth/callback/:provider", p.signInFinish, with(page, p.signInLimiter)...)
 
 	e.GET("/staff", p.staff, with(page, p.scope)...)
 	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)

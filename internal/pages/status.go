@@ -18,6 +18,7 @@ type statusData struct {
 	// claimant's (verified_by "code"); Intent is X's compose page pre-filled with it.
 	PostText string
 	Intent   string
+	SignIn   *signInView // nil: no sign-in offered
 }
 
 // StaffScanURL is what a claim's QR code holds: the tablet's page for the claim's campaign and
@@ -40,9 +41,13 @@ func (p *Pages) claimStatus(c echo.Context) error {
 	}
 	// Whoever opens the link holds the claim from now on (a re-issued link on a new phone too).
 	p.setClaimCookie(c, claim.Campaign, c.Param("token"))
-	d := statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), PostText: tagLine(camp) + " " + claim.Code}
+	d := statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), PostText: tagLine(camp) + " " + claim.Code,
+		SignIn: p.signInFor(claim)}
 	if claim.Network == "twitter" {
 		d.Intent = xIntent(d.PostText)
+	}
+	if d.SignIn != nil {
+		p.allowSignInForms(c, d.SignIn)
 	}
 	return p.page(c, http.StatusOK, "status", camp.Name, "attendee", d)
 }

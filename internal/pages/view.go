@@ -105,8 +105,9 @@ func (p *Pages) fragment(c echo.Context, tmpl, name string, data any) error {
 }
 
 type errorData struct {
-	Message string
-	Back    string // a link back, when there is a better place than the browser's back button
+	Message  string
+	Back     string // a link back, when there is a better place than the browser's back button
+	BackText string // the link's message key (default back_to_tablet)
 }
 
 // errorPage shows a message (a message key, or plain text) as an HTML page.
@@ -114,10 +115,10 @@ func (p *Pages) errorPage(c echo.Context, status int, msg string) error {
 	return p.errorPageBack(c, status, msg, "")
 }
 
-func (p *Pages) errorPageBack(c echo.Context, status int, msg, back string) error {
+func (p *Pages) errorPageBack(c echo.Context, status int, msg, back string, backText ...string) error {
 	// Set here too: static files and the router's errors do not pass the headers middleware.
 	securityHeaders(c.Response().Header())
-	err := p.page(c, status, "error", "err_title", "error", errorData{Message: msg, Back: back})
+	err := p.page(c, status, "error", "err_title", "error", errorData{Message: msg, Back: back, BackText: strings.Join(backText, "")})
 	if err == nil || c.Response().Committed {
 		return err
 	}

@@ -42,7 +42,7 @@ func (q *Queries) AnonymiseClaims(ctx context.Context, campaignID int64) (int64,
 }
 
 const claimByIDForUpdate = `-- name: ClaimByIDForUpdate :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims WHERE id = $1 FOR UPDATE
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM claims WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, error) {
@@ -68,12 +68,13 @@ func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, erro
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
 
 const claimByPerson = `-- name: ClaimByPerson :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
 `
 
 type ClaimByPersonParams struct {
@@ -105,12 +106,13 @@ func (q *Queries) ClaimByPerson(ctx context.Context, arg ClaimByPersonParams) (C
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
 
 const claimByTokenHash = `-- name: ClaimByTokenHash :one
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
 `
 
 func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim, error) {
@@ -136,6 +138,7 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
@@ -189,7 +192,7 @@ WITH input AS (
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
-    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
+    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 ), made AS (
     -- Each inserted claim back to its request, by the person (unique in a batch).
     SELECT f.idx, f.token_hash, ins.id, ins.campaign_id, ins.network, ins.post_url, ins.code, ins.status,
@@ -367,7 +370,7 @@ INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, c
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13)
 ON CONFLICT DO NOTHING
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 `
 
 type InsertClaimParams struct {
@@ -424,12 +427,13 @@ func (q *Queries) InsertClaim(ctx context.Context, arg InsertClaimParams) (Claim
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
 
 const listClaims = `-- name: ListClaims :many
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, t.text AS tweet_text, t.author_created_at
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account, t.text AS tweet_text, t.author_created_at
 FROM claims c
 LEFT JOIN tweets t ON t.network = c.tweet_network AND t.id = c.tweet_id
 WHERE c.campaign_id = $1
@@ -468,6 +472,7 @@ type ListClaimsRow struct {
 	UpdatedAt       time.Time
 	VerifiedBy      *string
 	ClientAddr      *netip.Addr
+	ProvenAccount   bool
 	TweetText       *string
 	AuthorCreatedAt *time.Time
 }
@@ -507,6 +512,7 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 			&i.UpdatedAt,
 			&i.VerifiedBy,
 			&i.ClientAddr,
+			&i.ProvenAccount,
 			&i.TweetText,
 			&i.AuthorCreatedAt,
 		); err != nil {
@@ -617,10 +623,74 @@ func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaims
 	return items, nil
 }
 
+const proveClaimAccount = `-- name: ProveClaimAccount :one
+WITH up AS (
+    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = $1 RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'tweet', up.tweet_network, up.tweet_id FROM up WHERE up.tweet_id IS NOT NULL
+)
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM up
+`
+
+type ProveClaimAccountRow struct {
+	ID            int64
+	CampaignID    int64
+	Network       string
+	Handle        string
+	HandleNorm    string
+	PostUrl       *string
+	Note          *string
+	Code          string
+	Status        string
+	Manual        bool
+	CreatedBy     *int64
+	VerifiedAt    *time.Time
+	DecidedBy     *int64
+	TweetNetwork  *string
+	TweetID       *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	VerifiedBy    *string
+	ClientAddr    *netip.Addr
+	ProvenAccount bool
+}
+
+// Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
+// by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it); its
+// post's document is queued again, as it names how the claim was proven.
+func (q *Queries) ProveClaimAccount(ctx context.Context, id int64) (ProveClaimAccountRow, error) {
+	row := q.db.QueryRow(ctx, proveClaimAccount, id)
+	var i ProveClaimAccountRow
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Network,
+		&i.Handle,
+		&i.HandleNorm,
+		&i.PostUrl,
+		&i.Note,
+		&i.Code,
+		&i.Status,
+		&i.Manual,
+		&i.CreatedBy,
+		&i.VerifiedAt,
+		&i.DecidedBy,
+		&i.TweetNetwork,
+		&i.TweetID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
+		&i.ProvenAccount,
+	)
+	return i, err
+}
+
 const rejectClaim = `-- name: RejectClaim :one
 UPDATE claims SET status = 'rejected', updated_at = now(), decided_by = $1
 WHERE id = $2 AND status IN ('pending', 'verified')
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 `
 
 type RejectClaimParams struct {
@@ -651,6 +721,7 @@ func (q *Queries) RejectClaim(ctx context.Context, arg RejectClaimParams) (Claim
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
@@ -669,7 +740,7 @@ func (q *Queries) RevokeClaimTokens(ctx context.Context, claimID int64) (int64, 
 }
 
 const setClaimStatus = `-- name: SetClaimStatus :one
-UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
+UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 `
 
 type SetClaimStatusParams struct {
@@ -700,6 +771,7 @@ func (q *Queries) SetClaimStatus(ctx context.Context, arg SetClaimStatusParams) 
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }
@@ -710,7 +782,7 @@ SET status = 'pending', verified_at = NULL, verified_by = NULL, tweet_network = 
     updated_at = now()
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
 WHERE cl.tweet_network = i.network AND cl.tweet_id = i.id AND cl.status = 'verified' AND NOT cl.manual
-RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr
+RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
 `
 
 type UnverifyClaimsOfTweetsParams struct {
@@ -748,6 +820,7 @@ func (q *Queries) UnverifyClaimsOfTweets(ctx context.Context, arg UnverifyClaims
 			&i.UpdatedAt,
 			&i.VerifiedBy,
 			&i.ClientAddr,
+			&i.ProvenAccount,
 		); err != nil {
 			return nil, err
 		}
@@ -764,7 +837,7 @@ UPDATE claims
 SET status = 'verified', verified_at = now(), decided_by = $1, verified_by = 'staff',
     tweet_network = $2, tweet_id = $3, updated_at = now()
 WHERE id = $4 AND status = 'pending'
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 `
 
 type VerifyClaimParams struct {
@@ -802,6 +875,87 @@ func (q *Queries) VerifyClaim(ctx context.Context, arg VerifyClaimParams) (Claim
 		&i.UpdatedAt,
 		&i.VerifiedBy,
 		&i.ClientAddr,
+		&i.ProvenAccount,
+	)
+	return i, err
+}
+
+const verifyProvenClaim = `-- name: VerifyProvenClaim :one
+WITH post AS (
+    SELECT t.network, t.id
+    FROM claims cl
+    JOIN campaigns c ON c.id = cl.campaign_id
+    JOIN LATERAL (
+        SELECT t.network, t.id FROM tweets t
+        WHERE t.network = cl.network AND t.handle_norm = cl.handle_norm AND t.retweet_of IS NULL
+          AND t.hashtags_norm @> c.required_hashtags AND t.created_at >= c.starts_at AND t.created_at < c.ends_at
+        ORDER BY t.created_at, t.id
+        LIMIT 1
+    ) t ON true
+    -- Where the campaign requires the code, only a post carrying it verifies, as in matching.
+    WHERE cl.id = $1 AND cl.status = 'pending' AND NOT c.require_code
+), up AS (
+    UPDATE claims cl
+    SET status = 'verified', verified_at = now(), verified_by = 'oauth', tweet_network = post.network,
+        tweet_id = post.id, updated_at = now()
+    FROM post
+    WHERE cl.id = $1
+    RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', up.tweet_network, up.tweet_id FROM up
+)
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM up
+`
+
+type VerifyProvenClaimRow struct {
+	ID            int64
+	CampaignID    int64
+	Network       string
+	Handle        string
+	HandleNorm    string
+	PostUrl       *string
+	Note          *string
+	Code          string
+	Status        string
+	Manual        bool
+	CreatedBy     *int64
+	VerifiedAt    *time.Time
+	DecidedBy     *int64
+	TweetNetwork  *string
+	TweetID       *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	VerifiedBy    *string
+	ClientAddr    *netip.Addr
+	ProvenAccount bool
+}
+
+// A pending claim whose account sign-in proved is verified by the earliest stored eligible post of
+// that account, as matching would; the post's document is queued again (it now names the claim).
+func (q *Queries) VerifyProvenClaim(ctx context.Context, id int64) (VerifyProvenClaimRow, error) {
+	row := q.db.QueryRow(ctx, verifyProvenClaim, id)
+	var i VerifyProvenClaimRow
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Network,
+		&i.Handle,
+		&i.HandleNorm,
+		&i.PostUrl,
+		&i.Note,
+		&i.Code,
+		&i.Status,
+		&i.Manual,
+		&i.CreatedBy,
+		&i.VerifiedAt,
+		&i.DecidedBy,
+		&i.TweetNetwork,
+		&i.TweetID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.VerifiedBy,
+		&i.ClientAddr,
+		&i.ProvenAccount,
 	)
 	return i, err
 }

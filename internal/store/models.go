@@ -51,25 +51,26 @@ type Campaign struct {
 }
 
 type Claim struct {
-	ID           int64
-	CampaignID   int64
-	Network      string
-	Handle       string
-	HandleNorm   string
-	PostUrl      *string
-	Note         *string
-	Code         string
-	Status       string
-	Manual       bool
-	CreatedBy    *int64
-	VerifiedAt   *time.Time
-	DecidedBy    *int64
-	TweetNetwork *string
-	TweetID      *string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	VerifiedBy   *string
-	ClientAddr   *netip.Addr
+	ID            int64
+	CampaignID    int64
+	Network       string
+	Handle        string
+	HandleNorm    string
+	PostUrl       *string
+	Note          *string
+	Code          string
+	Status        string
+	Manual        bool
+	CreatedBy     *int64
+	VerifiedAt    *time.Time
+	DecidedBy     *int64
+	TweetNetwork  *string
+	TweetID       *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	VerifiedBy    *string
+	ClientAddr    *netip.Addr
+	ProvenAccount bool
 }
 
 type ClaimToken struct {

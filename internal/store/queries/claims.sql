@@ -246,3 +246,43 @@ FROM over;
 -- name: RevokeClaimTokens :execrows
 -- Re-issue: every link the claim had stops working.
 DELETE FROM claim_tokens WHERE claim_id = $1;
+
+-- name: ProveClaimAccount :one
+-- Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
+-- by the handle alone is now verified by 'oauth' (claims_proven_account_proof raises it); its
+-- post's document is queued again, as it names how the claim was proven.
+WITH up AS (
+    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = @id RETURNING cl.*
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'tweet', up.tweet_network, up.tweet_id FROM up WHERE up.tweet_id IS NOT NULL
+)
+SELECT * FROM up;
+
+-- name: VerifyProvenClaim :one
+-- A pending claim whose account sign-in proved is verified by the earliest stored eligible post of
+-- that account, as matching would; the post's document is queued again (it now names the claim).
+WITH post AS (
+    SELECT t.network, t.id
+    FROM claims cl
+    JOIN campaigns c ON c.id = cl.campaign_id
+    JOIN LATERAL (
+        SELECT t.network, t.id FROM tweets t
+        WHERE t.network = cl.network AND t.handle_norm = cl.handle_norm AND t.retweet_of IS NULL
+          AND t.hashtags_norm @> c.required_hashtags AND t.created_at >= c.starts_at AND t.created_at < c.ends_at
+        ORDER BY t.created_at, t.id
+        LIMIT 1
+    ) t ON true
+    -- Where the campaign requires the code, only a post carrying it verifies, as in matching.
+    WHERE cl.id = @id AND cl.status = 'pending' AND NOT c.require_code
+), up AS (
+    UPDATE claims cl
+    SET status = 'verified', verified_at = now(), verified_by = 'oauth', tweet_network = post.network,
+        tweet_id = post.id, updated_at = now()
+    FROM post
+    WHERE cl.id = @id
+    RETURNING cl.*
+), queued AS (
+    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', up.tweet_network, up.tweet_id FROM up
+)
+SELECT * FROM up;
