@@ -49,7 +49,12 @@ func (en *env) claimOn(c *http.Client, network, handle string) string {
 // startSignIn presses the claim page's sign-in button and answers where the browser is sent.
 func (en *env) startSignIn(c *http.Client, token, provider, instance string) (*http.Response, string) {
 	en.t.Helper()
-	_, html := en.get(c, "/c/"+slug) // the status page has no form where no sign-in is offered
+	// A form's token from the claim's page, or where it offers no sign-in, from the staff login
+	// (the claim page sends a phone holding a claim back to that claim).
+	_, html := en.get(c, "/claims/"+token)
+	if !csrfField.MatchString(html) {
+		_, html = en.get(c, "/staff")
+	}
 	form := url.Values{"_csrf": {csrfOf(en.t, html)}}
 	if instance != "" {
 		form.Set("instance", instance)
