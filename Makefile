@@ -5,8 +5,12 @@ BIN       := bin/giveaway
 FUZZTIME  ?= 10s
 export ADMIN_TOKEN  ?= dev-admin-token
 export INGEST_TOKEN ?= dev-ingest-token
+# axe-core checks every page the browser tests show (npm pack: the package's files, no install).
+AXE_VERSION ?= 4.14.1
+AXE_DIR     := .cache/axe-core-$(AXE_VERSION)
+export AXE_JS ?= $(CURDIR)/$(AXE_DIR)/package/axe.min.js
 
-.PHONY: build run test fuzz bench vet generate db-stop clean
+.PHONY: build run test fuzz bench vet generate db-stop clean axe
 
 build:
 	$(GO) build -o $(BIN) ./cmd/giveaway
@@ -20,9 +24,16 @@ vet:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-test: vet
+test: vet axe
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz
+
+axe: $(AXE_JS)
+
+$(AXE_JS):
+	mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz
+	test -s $@
 
 fuzz:
 	$(GO) test ./internal/tweet -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

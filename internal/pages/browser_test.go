@@ -109,7 +109,8 @@ func (d *device) eval(js string) string {
 	return s
 }
 
-// shot saves a full-page screenshot under screenshots/ (git-ignored).
+// shot saves a full-page screenshot under screenshots/ (git-ignored) and checks the page's
+// accessibility with axe-core.
 func (d *device) shot(name string) {
 	d.t.Helper()
 	root, err := devdb.RepoRoot()
@@ -127,6 +128,8 @@ func (d *device) shot(name string) {
 	if err := os.WriteFile(filepath.Join(dir, "pages-"+name+".png"), png, 0o644); err != nil {
 		d.t.Fatal(err)
 	}
+	// Every state worth a screenshot is one an attendee or staff member sees: check it too.
+	d.axeCheck("html")
 }
 
 func (d *device) login(base, name string) {
