@@ -30,8 +30,10 @@ type GiveInput struct {
 	// AccountChecked records that staff checked the attendee's account on their phone (the
 	// tablet asks for it when a claim was proven by its handle only).
 	AccountChecked bool `json:"account_checked"`
-	// CheckRequired refuses the give of a claim proven by its handle only unless AccountChecked:
-	// the tablet's form asks for it; the JSON API leaves the flag optional for scripts.
+	// CheckRequired refuses the give of a claim not proven by staff unless AccountChecked: a
+	// handle-only proof could be anyone's, and a code or sign-in proof says who posted, not who
+	// stands at the booth (the code is public in the post). The tablet's form asks for the check;
+	// the JSON API leaves the flag optional for scripts.
 	CheckRequired bool `json:"-"`
 }
 
@@ -63,9 +65,9 @@ func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Acto
 			return apperr.New(apperr.Conflict, "not_verified", "claim is %s, not verified", c.Status).
 				With("status", c.Status)
 		}
-		if in.CheckRequired && !in.AccountChecked && c.Status == "verified" && c.VerifiedBy != nil && *c.VerifiedBy == ProofHandle {
+		if in.CheckRequired && !in.AccountChecked && c.Status == "verified" && c.VerifiedBy != nil && *c.VerifiedBy != ProofStaff {
 			return apperr.New(apperr.Unprocessable, "account_not_checked",
-				"this claim was proven by its handle only: check the account on the attendee's phone first").
+				"check on the attendee's phone that the claim is theirs first").
 				With("field", "account_checked")
 		}
 		if c.PrizeID == nil {

@@ -9,41 +9,54 @@ import (
 	"testing"
 )
 
-// The tablet's give form (without JavaScript) for a claim proven by its handle only asks staff to
-// tick "I checked their account on their phone"; the server refuses the give without it, says
-// why, and records the tick. A claim proven by its code needs no tick.
-func TestTheTabletFormRequiresTheAccountCheckForAHandleProvenClaim(t *testing.T) {
+// The tablet's give form (without JavaScript) asks staff to tick that they checked, on the
+// attendee's phone, that the claim is theirs: the account for a claim proven by its handle only,
+// the claim's live page for one proven by its code. The code is public in the post, so a stranger
+// who read it could otherwise collect the prize by typing it (or the handle) at the booth. The
+// server refuses the give without the tick, says why, and records it.
+func TestTheTabletFormRequiresThePhoneCheckUnlessStaffProvedTheClaim(t *testing.T) {
 	en := newEnv(t)
 	ctx := context.Background()
 	for _, h := range []string{"checked", "unchecked"} {
 		en.claim(en.client(), h)
 		en.tweet(h, "At the booth #PyConAPAC #Elastic")
 	}
-	en.claim(en.client(), "coded")
-	var code string
-	if err := en.Pool.QueryRow(ctx, `SELECT code FROM claims WHERE handle = 'coded'`).Scan(&code); err != nil {
-		t.Fatal(err)
+	codes := map[string]string{}
+	for _, h := range []string{"coded", "codedchecked"} {
+		en.claim(en.client(), h)
+		var code string
+		if err := en.Pool.QueryRow(ctx, `SELECT code FROM claims WHERE handle = $1`, h).Scan(&code); err != nil {
+			t.Fatal(err)
+		}
+		codes[h] = code
+		en.tweet(h, "#PyConAPAC #Elastic "+code)
 	}
-	en.tweet("coded", "#PyConAPAC #Elastic "+code)
 	c := en.client()
 	en.login(c, "Janis")
 	_, html := en.get(c, "/staff?c="+slug)
-	// Each claim says how it was proven; the handle-proven ones carry the checkbox and the
-	// attribute the tablet's script gates on.
+	// Each claim says how it was proven and what to check; every give form carries the checkbox
+	// and the attribute the tablet's script gates on.
 	if n := strings.Count(html, `data-verified-by="handle"`); n != 2 {
 		t.Errorf("%d give forms with data-verified-by=handle, want 2", n)
 	}
-	if n := strings.Count(html, `name="account_checked"`); n != 2 {
-		t.Errorf("%d account_checked boxes, want 2 (none for the code-proven claim)", n)
+	if n := strings.Count(html, `name="account_checked"`); n != 4 {
+		t.Errorf("%d account_checked boxes, want 4", n)
+	}
+	if n := strings.Count(html, `data-check="Check their account on their phone"`); n != 2 {
+		t.Errorf("%d handle-proven forms ask to check the account, want 2", n)
+	}
+	if !strings.Contains(html, `data-check="Check their phone shows this claim&#39;s page, code `+codes["coded"]+`"`) {
+		t.Errorf("the code-proven claim does not ask to see its page with its code")
 	}
 	if !strings.Contains(html, `data-verified-by="code"`) || !strings.Contains(html, ">by code<") ||
 		!strings.Contains(html, ">by handle — check phone<") {
 		t.Errorf("proof badges missing: %s", html)
 	}
 	for h, form := range map[string]url.Values{
-		"checked":   {"prize": {"tshirt"}, "account_checked": {"1"}},
-		"unchecked": {"prize": {"tshirt"}},
-		"coded":     {"prize": {"tshirt"}},
+		"checked":      {"prize": {"tshirt"}, "account_checked": {"1"}},
+		"unchecked":    {"prize": {"tshirt"}},
+		"coded":        {"prize": {"tshirt"}},
+		"codedchecked": {"prize": {"tshirt"}, "account_checked": {"1"}},
 	} {
 		var id int64
 		if err := en.Pool.QueryRow(ctx, `SELECT id FROM claims WHERE handle = $1`, h).Scan(&id); err != nil {
@@ -61,16 +74,16 @@ func TestTheTabletFormRequiresTheAccountCheckForAHandleProvenClaim(t *testing.T)
 			t.Fatalf("give to %s: %v", h, err)
 		}
 		switch h {
-		case "unchecked":
+		case "unchecked", "coded":
 			if n != 0 {
-				t.Errorf("a handle-proven claim was given without the account check")
+				t.Errorf("%s: given without the phone check", h)
 			}
 			// The tablet says what to do.
-			if _, page := en.get(c, "/staff?c="+slug); !strings.Contains(page, "check their account on their phone and tick the box") {
-				t.Errorf("no message for the refused give")
+			if _, page := en.get(c, "/staff?c="+slug); !strings.Contains(page, "Check on their phone that this claim is theirs and tick the box") {
+				t.Errorf("%s: no message for the refused give", h)
 			}
 		default:
-			if n != 1 || checked != (h == "checked") {
+			if n != 1 || !checked {
 				t.Errorf("give to %s: %d gives, account_checked %v", h, n, checked)
 			}
 		}

@@ -53,7 +53,7 @@ func TestBrowserActionsCarryKeysAndHandleClaimsAskForTheAccountCheck(t *testing.
 	tablet.until(`document.querySelector('.results .check-account') !== null && document.querySelector('.results .account-check') === null`)
 	prize := `.results form.js-give button[value="tshirt"]`
 	tablet.do(chromedp.Click(prize))
-	tablet.until(`document.getElementById('toast').textContent.includes('First check their account')`)
+	tablet.until(`document.getElementById('toast').textContent.includes('First check their phone')`)
 	if n := count(`SELECT count(*) FROM giveaways`); n != 0 {
 		t.Fatalf("given before the account was checked: %d gives", n)
 	}

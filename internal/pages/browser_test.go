@@ -182,9 +182,16 @@ func TestBrowserClaimVerifyGive(t *testing.T) {
 	tablet.login(en.URL, "Janis")
 	tablet.shot("tablet-queue")
 	tablet.do(chromedp.SendKeys("#q", code), chromedp.Submit("#q"), chromedp.WaitVisible(".results .claim"))
-	// Proven by code: the tablet says so and asks for no phone check.
-	tablet.until(`document.querySelector('.results .proof-code') !== null && document.querySelector('.results .check-account') === null`)
+	// Proven by code: the tablet says so, and still asks to see the claim's page on the phone
+	// (the code is public in the post); the prize buttons wait for that tap.
+	tablet.until(`document.querySelector('.results .proof-code') !== null && document.querySelector('.results .check-account') !== null`)
+	if got := tablet.eval(`document.querySelector('.results .check-account').textContent`); !strings.HasSuffix(got, code) {
+		t.Fatalf("the check says %q, want it to name the code %s", got, code)
+	}
+	tablet.until(`document.querySelector('.results button.prize').classList.contains('locked')`)
 	tablet.shot("tablet-found")
+	tablet.do(chromedp.Click(`.results .check-account`))
+	tablet.until(`!document.querySelector('.results button.prize').classList.contains('locked')`)
 	tablet.do(chromedp.Click(`.results form.js-give button[value="tshirt"]`))
 	tablet.until(`document.getElementById('toast').textContent.includes('Given: T-shirt to @alice_codes')`)
 	tablet.shot("tablet-given")
@@ -199,7 +206,8 @@ func TestBrowserClaimVerifyGive(t *testing.T) {
 	other.login(en.URL, "Minho")
 	button := `.results form.js-give button[value="stickers"]`
 	for _, d := range []*device{tablet, other} {
-		d.do(chromedp.Navigate(en.URL+"/staff?c="+slug+"&q="+bob.Code), chromedp.WaitVisible(button))
+		d.do(chromedp.Navigate(en.URL+"/staff?c="+slug+"&q="+bob.Code), chromedp.WaitVisible(button),
+			chromedp.Click(".results .check-account")) // both saw Bob's claim page on his phone
 	}
 	var wg sync.WaitGroup
 	for _, d := range []*device{tablet, other} {
@@ -246,7 +254,7 @@ func TestBrowserOfflineQueue(t *testing.T) {
 	en := newEnv(t)
 	token := en.claim(en.client(), "carol")
 	carol, _ := en.GA.ClaimByToken(context.Background(), token)
-	en.tweet("carol", "Queue test #PyConAPAC #Elastic "+carol.Code) // by code: no phone check
+	en.tweet("carol", "Queue test #PyConAPAC #Elastic "+carol.Code)
 
 	tablet := en.device(root, "tablet", 1024, 768, false)
 	tablet.login(en.URL, "Janis")
@@ -266,7 +274,7 @@ func TestBrowserOfflineQueue(t *testing.T) {
 		}))
 	}
 	block(true)
-	tablet.do(chromedp.Click(`.results form.js-give button[value="tshirt"]`))
+	tablet.do(chromedp.Click(".results .check-account"), chromedp.Click(`.results form.js-give button[value="tshirt"]`))
 	tablet.until(`document.getElementById('sync-count').textContent === '1 waiting to sync' && !document.getElementById('sync').hidden`)
 	tablet.shot("tablet-offline")
 	// The queue survives a reload, and logout is refused while it is not empty.

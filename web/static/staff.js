@@ -47,12 +47,14 @@
   }
   function text(name) { return sync ? sync.getAttribute('data-' + name) : ''; }
 
-  // A claim proven only by a post from its handle (verified_by "handle") could be anyone's
-  // claim to that handle: staff check the account on the attendee's phone and tap to say so
-  // before its give buttons work; the give then carries account_checked.
+  // Whoever stands at the booth must show the claim is theirs before its give buttons work: a
+  // claim proven by its handle only could be anyone's claim to that handle (staff check the
+  // account on the attendee's phone), and one proven by its code or a sign-in can still be found
+  // by anyone who read the public post (staff check that the phone shows the claim's live page).
+  // The form's data-check says what to check; the give then carries account_checked.
   // The tap is remembered per claim for this page, so a live refresh of the list keeps it.
   var checkedClaims = {};
-  function needsCheck(f) { return f.getAttribute('data-verified-by') === 'handle'; }
+  function needsCheck(f) { return f.hasAttribute('data-check'); }
   function confirmed(f) { return checkedClaims[f.getAttribute('data-claim')] === true; }
   function gate() {
     document.querySelectorAll('form.js-give').forEach(function (f) {
@@ -64,7 +66,7 @@
       b.type = 'button';
       b.className = 'button check-account';
       b.setAttribute('aria-pressed', 'false');
-      b.textContent = text('check-account') || 'Check their account on their phone';
+      b.textContent = f.getAttribute('data-check') || text('check-account');
       var show = function () {
         var ok = confirmed(f);
         b.setAttribute('aria-pressed', String(ok));
