@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/estest"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
@@ -551,7 +552,7 @@ func TestBackfillResendsCampaign(t *testing.T) {
 
 // Moderation reaches the index: a post staff hide, or every post of an author they block, is
 // re-sent with hidden = true in that campaign's index only; unblocking shows them again. The
-// statements are the pages' own.
+// changes go through internal/moderation, as the tablet's do.
 func TestModerationHidesDocuments(t *testing.T) {
 	pool := pgtest.New(t)
 	s := estest.New(t)
@@ -576,19 +577,17 @@ func TestModerationHidesDocuments(t *testing.T) {
 		json.Unmarshal(d.Source, &doc)
 		return doc.Hidden
 	}
-	pagesSQL := func(name string) string {
-		b, err := os.ReadFile("../pages/queries/" + name + ".sql")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	walls := moderation.New(pool)
 	drain()
 	if hiddenIn("twitter-a", 1) {
 		t.Fatal("a fresh post is hidden")
 	}
-	sqlExec(t, pool, pagesSQL("hide_post"), a, "twitter", tweetID(1), "staff:kim")
-	sqlExec(t, pool, pagesSQL("block_person"), a, "twitter", "user2", "staff:kim")
+	if err := walls.Hide(ctx, a, "twitter", tweetID(1), "staff:kim"); err != nil {
+		t.Fatal(err)
+	}
+	if err := walls.Block(ctx, a, "twitter", "user2", "staff:kim", true); err != nil {
+		t.Fatal(err)
+	}
 	drain()
 	if !hiddenIn("twitter-a", 1) || !hiddenIn("twitter-a", 2) || hiddenIn("twitter-a", 3) {
 		t.Errorf("campaign a: hidden 1=%v 2=%v 3=%v, want true true false",
@@ -597,7 +596,9 @@ func TestModerationHidesDocuments(t *testing.T) {
 	if hiddenIn("twitter-b", 1) || hiddenIn("twitter-b", 2) {
 		t.Error("moderation of campaign a hid posts in campaign b's index")
 	}
-	sqlExec(t, pool, pagesSQL("unblock_person"), a, "twitter", "user2")
+	if err := walls.Block(ctx, a, "twitter", "user2", "staff:kim", false); err != nil {
+		t.Fatal(err)
+	}
 	drain()
 	if hiddenIn("twitter-a", 2) {
 		t.Error("unblocked author's post still hidden")

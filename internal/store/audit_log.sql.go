@@ -103,6 +103,29 @@ func (q *Queries) AddEvents(ctx context.Context, arg AddEventsParams) ([]AddEven
 	return items, nil
 }
 
+const addModeration = `-- name: AddModeration :exec
+INSERT INTO audit_log (campaign_id, actor, action, details) VALUES ($1, $2, $3, $4)
+`
+
+type AddModerationParams struct {
+	CampaignID *int64
+	Actor      string
+	Action     string
+	Details    []byte
+}
+
+// Moderation goes into the audit log (the end-of-day report lists it) but is not a giveaway event
+// for the dashboards; the posts it hides are queued for the index by the moderation statements.
+func (q *Queries) AddModeration(ctx context.Context, arg AddModerationParams) error {
+	_, err := q.db.Exec(ctx, addModeration,
+		arg.CampaignID,
+		arg.Actor,
+		arg.Action,
+		arg.Details,
+	)
+	return err
+}
+
 const notifyOutbox = `-- name: NotifyOutbox :exec
 SELECT pg_notify('outbox', '')
 `

@@ -247,3 +247,36 @@ func (q *Queries) SetCampaignRequireCode(ctx context.Context, arg SetCampaignReq
 	)
 	return i, err
 }
+
+const tabletCampaigns = `-- name: TabletCampaigns :many
+SELECT slug, name FROM campaigns
+WHERE purged_at IS NULL
+ORDER BY (now() >= starts_at AND now() < ends_at) DESC, starts_at DESC
+LIMIT 50
+`
+
+type TabletCampaignsRow struct {
+	Slug string
+	Name string
+}
+
+// Campaigns the tablet can work on: running ones first, then the newest.
+func (q *Queries) TabletCampaigns(ctx context.Context) ([]TabletCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, tabletCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TabletCampaignsRow{}
+	for rows.Next() {
+		var i TabletCampaignsRow
+		if err := rows.Scan(&i.Slug, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -27,3 +27,8 @@ FROM a;
 
 -- name: NotifyOutbox :exec
 SELECT pg_notify('outbox', '');
+
+-- name: AddModeration :exec
+-- Moderation goes into the audit log (the end-of-day report lists it) but is not a giveaway event
+-- for the dashboards; the posts it hides are queued for the index by the moderation statements.
+INSERT INTO audit_log (campaign_id, actor, action, details) VALUES (@campaign_id, @actor, @action, @details);

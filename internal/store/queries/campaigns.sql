@@ -34,3 +34,10 @@ ORDER BY slug;
 -- Whether only posts with the claim's code verify; it applies to matches made from now on.
 UPDATE campaigns SET require_code = @require_code WHERE slug = @slug AND purged_at IS NULL
 RETURNING *;
+
+-- name: TabletCampaigns :many
+-- Campaigns the tablet can work on: running ones first, then the newest.
+SELECT slug, name FROM campaigns
+WHERE purged_at IS NULL
+ORDER BY (now() >= starts_at AND now() < ends_at) DESC, starts_at DESC
+LIMIT 50;
