@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/estest"
 	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
@@ -449,7 +451,7 @@ func TestPrune(t *testing.T) {
 }
 
 // The claim query walks the partial index of pending rows, never the whole table, even with a
-// large history of done rows (the LIMIT is a constant, so no generic plan can guess it).
+// large history of done rows (the statement is planned for its LIMIT, never a generic plan).
 func TestClaimPlanUsesPendingIndex(t *testing.T) {
 	pool := pgtest.New(t)
 	sqlExec(t, pool, `INSERT INTO outbox (kind, ref_network, ref_id, done_at)
@@ -461,7 +463,12 @@ func TestClaimPlanUsesPendingIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, "EXPLAIN "+claimSQL(5000))
+	rec := &recordSQL{DBTX: tx}
+	if _, err := claim(ctx, rec, 5000); err != nil || len(rec.sql) != 1 {
+		t.Fatalf("claim: %v, %d statements", err, len(rec.sql))
+	}
+	// Explained as the feeder runs it: unprepared, with the batch size as its argument.
+	rows, err := tx.Query(ctx, "EXPLAIN "+rec.sql[0], pgx.QueryExecModeExec, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,4 +610,15 @@ func TestModerationHidesDocuments(t *testing.T) {
 	if hiddenIn("twitter-a", 2) {
 		t.Error("unblocked author's post still hidden")
 	}
+}
+
+// recordSQL remembers the statements queried through it.
+type recordSQL struct {
+	store.DBTX
+	sql []string
+}
+
+func (r *recordSQL) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	r.sql = append(r.sql, sql)
+	return r.DBTX.Query(ctx, sql, args...)
 }

@@ -100,6 +100,51 @@ func (q *Queries) BlockedPeople(ctx context.Context, campaignID int64) ([]Blocke
 	return items, nil
 }
 
+const feedHiddenPosts = `-- name: FeedHiddenPosts :many
+SELECT h.campaign_id, h.network, h.post_id
+FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
+JOIN wall_hidden_posts h ON h.network = k.network AND h.post_id = k.id
+UNION
+SELECT b.campaign_id, t.network, t.id
+FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
+JOIN tweets t ON t.network = k.network AND t.id = k.id
+JOIN blocked_people b ON b.network = t.network AND b.handle_norm = t.handle_norm
+`
+
+type FeedHiddenPostsParams struct {
+	Networks []string
+	Ids      []string
+}
+
+type FeedHiddenPostsRow struct {
+	CampaignID int64
+	Network    string
+	PostID     string
+}
+
+// Of the named posts, those taken off a campaign's wall, by staff hiding them or blocking their
+// author: the document in that campaign's index carries hidden = true, which the dashboards' wall
+// panels filter on.
+func (q *Queries) FeedHiddenPosts(ctx context.Context, arg FeedHiddenPostsParams) ([]FeedHiddenPostsRow, error) {
+	rows, err := q.db.Query(ctx, feedHiddenPosts, arg.Networks, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FeedHiddenPostsRow{}
+	for rows.Next() {
+		var i FeedHiddenPostsRow
+		if err := rows.Scan(&i.CampaignID, &i.Network, &i.PostID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const hideWallPost = `-- name: HideWallPost :exec
 WITH hidden AS (
     INSERT INTO wall_hidden_posts (campaign_id, network, post_id, hidden_by) VALUES ($1, $2, $3, $4)

@@ -41,3 +41,8 @@ SELECT slug, name FROM campaigns
 WHERE purged_at IS NULL
 ORDER BY (now() >= starts_at AND now() < ends_at) DESC, starts_at DESC
 LIMIT 50;
+
+-- name: FeedCampaigns :many
+-- Every campaign as the Elasticsearch feeder routes posts to its indexes.
+SELECT id, slug, required_hashtags, starts_at, ends_at, tweets_index, (purged_at IS NOT NULL)::boolean AS purged
+FROM campaigns;

@@ -120,3 +120,16 @@ WHERE campaign_id = $1 ORDER BY blocked_at DESC LIMIT 200;
 -- name: NotifyWall :exec
 -- Tells every instance's open walls about a moderation change.
 SELECT pg_notify('giveaway_wall', @payload::text);
+
+-- name: FeedHiddenPosts :many
+-- Of the named posts, those taken off a campaign's wall, by staff hiding them or blocking their
+-- author: the document in that campaign's index carries hidden = true, which the dashboards' wall
+-- panels filter on.
+SELECT h.campaign_id, h.network, h.post_id
+FROM (SELECT unnest(@networks::text[]) AS network, unnest(@ids::text[]) AS id) AS k
+JOIN wall_hidden_posts h ON h.network = k.network AND h.post_id = k.id
+UNION
+SELECT b.campaign_id, t.network, t.id
+FROM (SELECT unnest(@networks::text[]) AS network, unnest(@ids::text[]) AS id) AS k
+JOIN tweets t ON t.network = k.network AND t.id = k.id
+JOIN blocked_people b ON b.network = t.network AND b.handle_norm = t.handle_norm;
