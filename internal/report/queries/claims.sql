@@ -1,5 +1,5 @@
 -- name: Claims :many
--- Claims created in [range_start, range_end) by current status, and the total row (status ''). The total is
+-- Claims created in the range by current status, and the total row (status ''). The total is
 -- also the number of participants: claims are UNIQUE (campaign_id, network, handle_norm), so
 -- each person has one.
 WITH s AS (

@@ -1,5 +1,5 @@
 -- name: Gives :many
--- Prizes given in [range_start, range_end) and not undone, counted several ways in one pass over the range.
+-- Prizes given in the range and not undone, counted several ways in one pass over the range.
 -- tz is the campaign's time zone; hours are local.
 SELECT kind, key, hour, n
 FROM (

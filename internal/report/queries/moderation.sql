@@ -1,5 +1,6 @@
 -- name: Moderation :many
--- Moderation actions (actions) recorded in [range_start, range_end), with the claim they touched; lim caps the list.
+-- Moderation actions (@actions) recorded in the range, with the claim they touched; @lim caps
+-- the list.
 SELECT a.at, a.actor, a.action, coalesce(c.network, '') AS network,
        coalesce(c.handle, a.details ->> 'handle', '') AS handle, a.details::text AS details
 FROM audit_log a

@@ -1,5 +1,5 @@
 -- name: MostRetweeted :many
--- The campaign's own posts of [range_start, range_end) with the most retweets, as the source last counted them.
+-- The campaign's own posts of the range with the most retweets, as the source last counted them.
 SELECT t.network, t.id, t.handle, t.text, t.retweet_count
 FROM tweets t
 WHERE t.created_at >= @range_start AND t.created_at < @range_end AND t.hashtags_norm && @tags::text[] AND t.retweet_of IS NULL

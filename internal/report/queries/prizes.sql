@@ -1,5 +1,5 @@
 -- name: Prizes :many
--- Every prize of the campaign with its stock now and what [range_start, range_end) gave of it.
+-- Every prize of the campaign with its stock now and what the range gave of it.
 SELECT p.key, p.name, p.stock, p.stock_left, count(g.id) AS given
 FROM prizes p
 LEFT JOIN giveaways g ON g.prize_id = p.id AND g.campaign_id = p.campaign_id

@@ -1,5 +1,5 @@
 -- name: TopTweeters :many
--- The authors with the most own posts (no plain retweets) for the campaign in [range_start, range_end); the
+-- The authors with the most own posts (no plain retweets) for the campaign in the range; the
 -- handle is shown as the author last wrote it.
 WITH top AS (
     SELECT t.network, t.handle_norm, count(*) AS n

@@ -1,5 +1,5 @@
 -- name: Tweets :many
--- The campaign's posts created in [range_start, range_end) per local hour (tz is the time zone), and the total
+-- The campaign's posts created in the range per local hour (tz is the time zone), and the total
 -- row (hour -1): captured carry any tracked hashtag (tags); eligible carry all of them, are no
 -- plain retweet, and fall inside the campaign window [starts, ends).
 -- Posts are binned by quarter hour exactly as the statistics tweets_quarter_hours say (see

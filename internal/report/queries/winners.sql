@@ -1,5 +1,5 @@
 -- name: Winners :many
--- One row per prize given in [range_start, range_end) and not undone: the winners list and the CSV, with how the
+-- One row per prize given in the range and not undone: the winners list and the CSV, with how the
 -- claim was proven and whether staff checked the account on the attendee's phone.
 SELECT g.given_at, c.network, c.handle, p.key, p.name, g.given_by_name, c.code, coalesce(c.verified_by, '') AS verified_by,
        g.account_checked

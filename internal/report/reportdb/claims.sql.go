@@ -33,7 +33,7 @@ type ClaimsRow struct {
 	N      int64
 }
 
-// Claims created in [range_start, range_end) by current status, and the total row (status ”). The total is
+// Claims created in the range by current status, and the total row (status ”). The total is
 // also the number of participants: claims are UNIQUE (campaign_id, network, handle_norm), so
 // each person has one.
 func (q *Queries) Claims(ctx context.Context, arg ClaimsParams) ([]ClaimsRow, error) {

@@ -47,7 +47,7 @@ type GivesRow struct {
 	N    int64
 }
 
-// Prizes given in [range_start, range_end) and not undone, counted several ways in one pass over the range.
+// Prizes given in the range and not undone, counted several ways in one pass over the range.
 // tz is the campaign's time zone; hours are local.
 func (q *Queries) Gives(ctx context.Context, arg GivesParams) ([]GivesRow, error) {
 	rows, err := q.db.Query(ctx, gives,

@@ -37,7 +37,8 @@ type ModerationRow struct {
 	Details string
 }
 
-// Moderation actions (actions) recorded in [range_start, range_end), with the claim they touched; lim caps the list.
+// Moderation actions (@actions) recorded in the range, with the claim they touched; @lim caps
+// the list.
 func (q *Queries) Moderation(ctx context.Context, arg ModerationParams) ([]ModerationRow, error) {
 	rows, err := q.db.Query(ctx, moderation,
 		arg.CampaignID,

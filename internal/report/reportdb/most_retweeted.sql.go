@@ -34,7 +34,7 @@ type MostRetweetedRow struct {
 	RetweetCount int64
 }
 
-// The campaign's own posts of [range_start, range_end) with the most retweets, as the source last counted them.
+// The campaign's own posts of the range with the most retweets, as the source last counted them.
 func (q *Queries) MostRetweeted(ctx context.Context, arg MostRetweetedParams) ([]MostRetweetedRow, error) {
 	rows, err := q.db.Query(ctx, mostRetweeted,
 		arg.RangeStart,

@@ -36,7 +36,7 @@ type OpenClaimsRow struct {
 	PostUrl   string
 }
 
-// Claims created in [range_start, range_end) that are still pending or were rejected; lim caps the list.
+// Claims created in the range that are still pending or were rejected; lim caps the list.
 func (q *Queries) OpenClaims(ctx context.Context, arg OpenClaimsParams) ([]OpenClaimsRow, error) {
 	rows, err := q.db.Query(ctx, openClaims,
 		arg.CampaignID,

@@ -34,7 +34,7 @@ type PrizesRow struct {
 	Given     int64
 }
 
-// Every prize of the campaign with its stock now and what [range_start, range_end) gave of it.
+// Every prize of the campaign with its stock now and what the range gave of it.
 func (q *Queries) Prizes(ctx context.Context, arg PrizesParams) ([]PrizesRow, error) {
 	rows, err := q.db.Query(ctx, prizes, arg.RangeStart, arg.RangeEnd, arg.CampaignID)
 	if err != nil {

@@ -36,7 +36,7 @@ type TopHashtagsRow struct {
 	N   int64
 }
 
-// The hashtags most used in the campaign's own posts of [range_start, range_end) (lim of them): a plain retweet
+// The hashtags most used in the campaign's own posts of the range (lim of them): a plain retweet
 // repeats its original's tags. Posts are counted per hashtag list first and only the distinct
 // lists are unnested (546 in the benchmark's million posts): hashing one list per post costs less
 // than making and hashing a row per tag.

@@ -44,7 +44,7 @@ type TopTweetersRow struct {
 	N       int64
 }
 
-// The authors with the most own posts (no plain retweets) for the campaign in [range_start, range_end); the
+// The authors with the most own posts (no plain retweets) for the campaign in the range; the
 // handle is shown as the author last wrote it.
 func (q *Queries) TopTweeters(ctx context.Context, arg TopTweetersParams) ([]TopTweetersRow, error) {
 	rows, err := q.db.Query(ctx, topTweeters,

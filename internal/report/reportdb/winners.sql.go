@@ -38,7 +38,7 @@ type WinnersRow struct {
 	AccountChecked bool
 }
 
-// One row per prize given in [range_start, range_end) and not undone: the winners list and the CSV, with how the
+// One row per prize given in the range and not undone: the winners list and the CSV, with how the
 // claim was proven and whether staff checked the account on the attendee's phone.
 func (q *Queries) Winners(ctx context.Context, arg WinnersParams) ([]WinnersRow, error) {
 	rows, err := q.db.Query(ctx, winners, arg.CampaignID, arg.RangeStart, arg.RangeEnd)
