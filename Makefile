@@ -42,7 +42,7 @@ fuzz:
 bench:
 	@$(GO) run ./cmd/bench
 
-# Regenerates internal/store from internal/store/queries/*.sql (needs sqlc:
+# Regenerates internal/store and internal/report/reportdb from the .sql files sqlc.yaml names (needs sqlc:
 # go install github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1).
 generate:
 	sqlc generate

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 
 	"github.com/boothgiveaway/giveaway/internal/devdb"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/migrations"
 )
 
@@ -41,9 +42,8 @@ func ResolveURL(ctx context.Context, url string) (string, error) {
 		return "", err
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
-		devdb.DatabaseName).Scan(&exists); err != nil {
+	exists, err := store.New(conn).DatabaseExists(ctx, devdb.DatabaseName)
+	if err != nil {
 		return "", err
 	}
 	if !exists {

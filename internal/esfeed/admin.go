@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 // Status is the feed's state as `giveaway es status` shows it.
@@ -27,20 +29,17 @@ type Status struct {
 
 // ReadStatus reads the outbox's state; it needs no Elasticsearch.
 func ReadStatus(ctx context.Context, pool *pgxpool.Pool) (Status, error) {
-	var st Status
-	var oldest *time.Time
-	var lastErr *string
-	err := pool.QueryRow(ctx, query("status")).Scan(&st.Pending, &oldest, &st.Retrying, &lastErr,
-		&st.DeadLetters, &st.Now)
+	r, err := store.New(pool).OutboxStatus(ctx)
 	if err != nil {
-		return st, err
+		return Status{}, err
 	}
-	if oldest != nil {
-		st.OldestPending = *oldest
-		st.Lag = max(st.Now.Sub(*oldest), 0)
+	st := Status{Pending: r.Pending, Retrying: r.Retrying, DeadLetters: r.DeadLetters, Now: r.Now}
+	if len(r.OldestPending) > 0 {
+		st.OldestPending = r.OldestPending[0]
+		st.Lag = max(st.Now.Sub(st.OldestPending), 0)
 	}
-	if lastErr != nil {
-		st.LastError = *lastErr
+	if len(r.LastError) > 0 {
+		st.LastError = r.LastError[0]
 	}
 	return st, nil
 }
@@ -70,15 +69,16 @@ type DeadLetter struct {
 
 // DeadLetters lists up to limit dead letters, oldest first.
 func DeadLetters(ctx context.Context, pool *pgxpool.Pool, limit int) ([]DeadLetter, error) {
-	rs, err := pool.Query(ctx, query("dead_letters"), limit)
+	rs, err := store.New(pool).DeadLetters(ctx, int32(limit))
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rs, func(r pgx.CollectableRow) (DeadLetter, error) {
-		var d DeadLetter
-		err := r.Scan(&d.OutboxID, &d.Kind, &d.Network, &d.Ref, &d.Index, &d.Reason, &d.FailedAt)
-		return d, err
-	})
+	dead := make([]DeadLetter, len(rs))
+	for i, r := range rs {
+		dead[i] = DeadLetter{OutboxID: r.OutboxID, Kind: r.Kind, Network: r.RefNetwork, Ref: r.RefID,
+			Index: r.IndexName, Reason: r.Reason, FailedAt: r.FailedAt}
+	}
+	return dead, nil
 }
 
 // RetryDead moves every dead letter back into the outbox as a new row (a new, higher version)
@@ -86,11 +86,13 @@ func DeadLetters(ctx context.Context, pool *pgxpool.Pool, limit int) ([]DeadLett
 func RetryDead(ctx context.Context, pool *pgxpool.Pool) (Enqueued, error) {
 	var e Enqueued
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, query("retry_dead")).Scan(&e.Rows, &e.FirstID, &e.Last); err != nil {
+		q := store.New(tx)
+		r, err := q.RetryDeadLetters(ctx)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, query("notify"))
-		return err
+		e = Enqueued{Rows: r.Rows, FirstID: r.FirstID, Last: r.LastID}
+		return q.NotifyOutbox(ctx)
 	})
 	return e, err
 }
@@ -110,28 +112,25 @@ type Enqueued struct {
 func Backfill(ctx context.Context, pool *pgxpool.Pool, slug string) (Enqueued, error) {
 	var e Enqueued
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM campaigns WHERE slug = $1)", slug).
-			Scan(&exists); err != nil {
-			return err
-		}
-		if !exists {
+		q := store.New(tx)
+		if _, err := q.CampaignIDBySlug(ctx, slug); errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: %q", ErrNoCampaign, slug)
-		}
-		if err := tx.QueryRow(ctx, query("backfill"), slug).Scan(&e.Rows, &e.FirstID, &e.Last); err != nil {
+		} else if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, query("notify"))
-		return err
+		r, err := q.BackfillOutbox(ctx, slug)
+		if err != nil {
+			return err
+		}
+		e = Enqueued{Rows: r.Rows, FirstID: r.FirstID, Last: r.LastID}
+		return q.NotifyOutbox(ctx)
 	})
 	return e, err
 }
 
 // Progress counts the rows of e that are done.
 func Progress(ctx context.Context, pool *pgxpool.Pool, e Enqueued) (int64, error) {
-	var n int64
-	err := pool.QueryRow(ctx, query("progress"), e.FirstID, e.Last).Scan(&n)
-	return n, err
+	return store.New(pool).OutboxProgress(ctx, store.OutboxProgressParams{FirstID: e.FirstID, LastID: e.Last})
 }
 
 // Prune deletes outbox rows done more than olderThan ago and returns how many. Dead letters stay
@@ -139,12 +138,12 @@ func Progress(ctx context.Context, pool *pgxpool.Pool, e Enqueued) (int64, error
 func Prune(ctx context.Context, pool *pgxpool.Pool, olderThan time.Duration) (int64, error) {
 	var total int64
 	for {
-		tag, err := pool.Exec(ctx, query("prune"), olderThan.Seconds())
+		n, err := store.New(pool).PruneOutbox(ctx, olderThan.Seconds())
 		if err != nil {
 			return total, err
 		}
-		total += tag.RowsAffected()
-		if tag.RowsAffected() < 10000 {
+		total += n
+		if n < 10000 {
 			return total, nil
 		}
 	}

@@ -3,11 +3,11 @@ package esfeed
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boothgiveaway/giveaway/internal/esdoc"
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 type tweetKey struct{ network, id string }
@@ -32,6 +32,7 @@ type campaignRow struct {
 
 // build reads the current state of everything the rows name and returns the bulk items.
 func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sendItem, error) {
+	q := store.New(tx)
 	tweets := map[tweetKey]*unit{}
 	var tweetOrder []tweetKey
 	events := map[int64]*unit{}
@@ -64,7 +65,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		}
 	}
 
-	campaigns, err := loadCampaigns(ctx, tx)
+	campaigns, err := loadCampaigns(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -74,32 +75,24 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 	// matched_claim may have changed with it.
 	evs := map[int64]*esdoc.Event{}
 	if len(eventOrder) > 0 {
-		rs, err := tx.Query(ctx, query("events"), eventOrder)
+		rs, err := q.FeedEvents(ctx, eventOrder)
 		if err != nil {
 			return nil, err
 		}
-		for rs.Next() {
-			var e esdoc.Event
-			var slug *string
-			var tweetNet string
-			if err := rs.Scan(&e.AuditID, &e.At, &e.Action, &e.Actor, &e.ClaimID, &slug, &e.ClaimCode,
-				&e.Network, &e.Handle, &tweetNet, &e.TweetID, &e.Prize, &e.PrizeName, &e.Staff, &e.VerifiedBy); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			if slug != nil {
-				e.Campaign = *slug
+		for _, r := range rs {
+			e := esdoc.Event{AuditID: r.ID, At: r.At, Action: r.Action, Actor: r.Actor, ClaimID: r.ClaimID,
+				ClaimCode: r.Code, Network: r.Network, Handle: r.Handle, TweetID: r.TweetID, Prize: r.Prize,
+				PrizeName: r.PrizeName, Staff: r.Staff, VerifiedBy: r.VerifiedBy}
+			if r.Slug != nil {
+				e.Campaign = *r.Slug
 			}
 			evs[e.AuditID] = &e
 			if e.TweetID != "" {
-				tu := tweetUnit(tweetKey{tweetNet, e.TweetID})
+				tu := tweetUnit(tweetKey{r.TweetNetwork, e.TweetID})
 				for _, i := range events[e.AuditID].rows {
 					tu.addRow(i, rows[i].id)
 				}
 			}
-		}
-		if err := rs.Err(); err != nil {
-			return nil, err
 		}
 	}
 	for _, id := range eventOrder {
@@ -129,62 +122,40 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		nets[i], ids[i] = k.network, k.id
 	}
 	found := make(map[tweetKey]*esdoc.Tweet, len(tweetOrder))
-	rs, err := tx.Query(ctx, query("tweets"), nets, ids)
+	keys := store.FeedTweetsParams{Networks: nets, Ids: ids}
+	ts, err := q.FeedTweets(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	for rs.Next() {
-		t := &esdoc.Tweet{}
-		if err := rs.Scan(&t.Network, &t.ID, &t.AuthorID, &t.Handle, &t.CreatedAt, &t.Text, &t.Lang,
-			&t.Hashtags, &t.HashtagsNorm, &t.RetweetOf, &t.RetweetOfHandle, &t.RetweetOfCount,
-			&t.QuoteOf, &t.ReplyTo, &t.RetweetCount); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		found[tweetKey{t.Network, t.ID}] = t
-	}
-	if err := rs.Err(); err != nil {
-		return nil, err
+	for _, r := range ts {
+		found[tweetKey{r.Network, r.ID}] = &esdoc.Tweet{Network: r.Network, ID: r.ID, AuthorID: r.AuthorID,
+			Handle: r.Handle, CreatedAt: r.CreatedAt, Text: r.Text, Lang: r.Lang, Hashtags: r.Hashtags,
+			HashtagsNorm: r.HashtagsNorm, RetweetOf: r.RetweetOf, RetweetOfHandle: r.RetweetOfHandle,
+			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount}
 	}
 	type claimKey struct {
 		campaign int64
 		tweet    tweetKey
 	}
 	matched := map[claimKey]*esdoc.Claim{}
-	rs, err = tx.Query(ctx, query("matched_claims"), nets, ids)
+	cs, err := q.FeedMatchedClaims(ctx, store.FeedMatchedClaimsParams(keys))
 	if err != nil {
 		return nil, err
 	}
-	for rs.Next() {
-		var k claimKey
-		var c esdoc.Claim
-		if err := rs.Scan(&k.campaign, &k.tweet.network, &k.tweet.id, &c.ID, &c.Code); err != nil {
-			rs.Close()
-			return nil, err
+	for _, r := range cs {
+		k := claimKey{r.CampaignID, tweetKey{r.TweetNetwork, r.TweetID}}
+		if prev := matched[k]; prev == nil || r.ID < prev.ID {
+			matched[k] = &esdoc.Claim{ID: r.ID, Code: r.Code}
 		}
-		if prev := matched[k]; prev == nil || c.ID < prev.ID {
-			matched[k] = &c
-		}
-	}
-	if err := rs.Err(); err != nil {
-		return nil, err
 	}
 
 	hidden := map[claimKey]bool{}
-	rs, err = tx.Query(ctx, query("hidden"), nets, ids)
+	hs, err := q.FeedHiddenPosts(ctx, store.FeedHiddenPostsParams(keys))
 	if err != nil {
 		return nil, err
 	}
-	for rs.Next() {
-		var k claimKey
-		if err := rs.Scan(&k.campaign, &k.tweet.network, &k.tweet.id); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		hidden[k] = true
-	}
-	if err := rs.Err(); err != nil {
-		return nil, err
+	for _, r := range hs {
+		hidden[claimKey{r.CampaignID, tweetKey{r.Network, r.PostID}}] = true
 	}
 
 	for _, k := range tweetOrder {
@@ -218,19 +189,18 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 	return items, nil
 }
 
-func loadCampaigns(ctx context.Context, tx pgx.Tx) ([]campaignRow, error) {
-	rs, err := tx.Query(ctx, query("campaigns"))
+func loadCampaigns(ctx context.Context, q *store.Queries) ([]campaignRow, error) {
+	rs, err := q.FeedCampaigns(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rs, func(r pgx.CollectableRow) (campaignRow, error) {
-		var c campaignRow
-		var starts, ends time.Time
-		err := r.Scan(&c.id, &c.c.Slug, &c.c.RequiredHashtags, &starts, &ends, &c.c.TweetsIndex, &c.purged)
-		c.c.StartsAt, c.c.EndsAt = starts, ends
-		if c.c.TweetsIndex == "" {
-			c.c.TweetsIndex = esdoc.DefaultTweetsIndex(c.c.Slug)
+	cs := make([]campaignRow, len(rs))
+	for i, r := range rs {
+		cs[i] = campaignRow{id: r.ID, purged: r.Purged, c: esdoc.Campaign{Slug: r.Slug,
+			RequiredHashtags: r.RequiredHashtags, StartsAt: r.StartsAt, EndsAt: r.EndsAt, TweetsIndex: r.TweetsIndex}}
+		if cs[i].c.TweetsIndex == "" {
+			cs[i].c.TweetsIndex = esdoc.DefaultTweetsIndex(r.Slug)
 		}
-		return c, err
-	})
+	}
+	return cs, nil
 }

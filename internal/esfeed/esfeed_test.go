@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/estest"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
@@ -448,7 +451,7 @@ func TestPrune(t *testing.T) {
 }
 
 // The claim query walks the partial index of pending rows, never the whole table, even with a
-// large history of done rows (the LIMIT is a constant, so no generic plan can guess it).
+// large history of done rows (the statement is planned for its LIMIT, never a generic plan).
 func TestClaimPlanUsesPendingIndex(t *testing.T) {
 	pool := pgtest.New(t)
 	sqlExec(t, pool, `INSERT INTO outbox (kind, ref_network, ref_id, done_at)
@@ -460,7 +463,12 @@ func TestClaimPlanUsesPendingIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, "EXPLAIN "+claimSQL(5000))
+	rec := &recordSQL{DBTX: tx}
+	if _, err := claim(ctx, rec, 5000); err != nil || len(rec.sql) != 1 {
+		t.Fatalf("claim: %v, %d statements", err, len(rec.sql))
+	}
+	// Explained as the feeder runs it: unprepared, with the batch size as its argument.
+	rows, err := tx.Query(ctx, "EXPLAIN "+rec.sql[0], pgx.QueryExecModeExec, 5000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +559,7 @@ func TestBackfillResendsCampaign(t *testing.T) {
 
 // Moderation reaches the index: a post staff hide, or every post of an author they block, is
 // re-sent with hidden = true in that campaign's index only; unblocking shows them again. The
-// statements are the pages' own.
+// changes go through internal/moderation, as the tablet's do.
 func TestModerationHidesDocuments(t *testing.T) {
 	pool := pgtest.New(t)
 	s := estest.New(t)
@@ -576,19 +584,17 @@ func TestModerationHidesDocuments(t *testing.T) {
 		json.Unmarshal(d.Source, &doc)
 		return doc.Hidden
 	}
-	pagesSQL := func(name string) string {
-		b, err := os.ReadFile("../pages/queries/" + name + ".sql")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	walls := moderation.New(pool)
 	drain()
 	if hiddenIn("twitter-a", 1) {
 		t.Fatal("a fresh post is hidden")
 	}
-	sqlExec(t, pool, pagesSQL("hide_post"), a, "twitter", tweetID(1), "staff:kim")
-	sqlExec(t, pool, pagesSQL("block_person"), a, "twitter", "user2", "staff:kim")
+	if err := walls.Hide(ctx, a, "twitter", tweetID(1), "staff:kim"); err != nil {
+		t.Fatal(err)
+	}
+	if err := walls.Block(ctx, a, "twitter", "user2", "staff:kim", true); err != nil {
+		t.Fatal(err)
+	}
 	drain()
 	if !hiddenIn("twitter-a", 1) || !hiddenIn("twitter-a", 2) || hiddenIn("twitter-a", 3) {
 		t.Errorf("campaign a: hidden 1=%v 2=%v 3=%v, want true true false",
@@ -597,9 +603,22 @@ func TestModerationHidesDocuments(t *testing.T) {
 	if hiddenIn("twitter-b", 1) || hiddenIn("twitter-b", 2) {
 		t.Error("moderation of campaign a hid posts in campaign b's index")
 	}
-	sqlExec(t, pool, pagesSQL("unblock_person"), a, "twitter", "user2")
+	if err := walls.Block(ctx, a, "twitter", "user2", "staff:kim", false); err != nil {
+		t.Fatal(err)
+	}
 	drain()
 	if hiddenIn("twitter-a", 2) {
 		t.Error("unblocked author's post still hidden")
 	}
+}
+
+// recordSQL remembers the statements queried through it.
+type recordSQL struct {
+	store.DBTX
+	sql []string
+}
+
+func (r *recordSQL) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	r.sql = append(r.sql, sql)
+	return r.DBTX.Query(ctx, sql, args...)
 }

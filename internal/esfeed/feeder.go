@@ -49,6 +49,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/esdoc"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 // Options tune the feeder; the zero value gives the defaults.
@@ -109,13 +110,12 @@ func (o *Options) defaults() {
 
 // Feeder drains the outbox into Elasticsearch.
 type Feeder struct {
-	pool     *pgxpool.Pool
-	es       *elasticsearch.Client
-	bi       esutil.BulkIndexer
-	opts     Options
-	log      *slog.Logger
-	claimSQL string
-	m        *metrics
+	pool *pgxpool.Pool
+	es   *elasticsearch.Client
+	bi   esutil.BulkIndexer
+	opts Options
+	log  *slog.Logger
+	m    *metrics
 
 	templates  atomic.Bool // installed by this process
 	tmplMu     sync.Mutex
@@ -135,7 +135,7 @@ func New(pool *pgxpool.Pool, es *elasticsearch.Client, opts Options) (*Feeder, e
 	opts.defaults()
 	f := &Feeder{
 		pool: pool, es: es, opts: opts, log: opts.Logger.With("component", "esfeed"),
-		claimSQL: claimSQL(opts.BatchSize), ensured: map[string]bool{}, listening: make(chan struct{}),
+		ensured: map[string]bool{}, listening: make(chan struct{}),
 	}
 	for _, t := range esdoc.Templates(opts.Analyzer) {
 		f.patterns = append(f.patterns, t.Patterns...)
@@ -377,7 +377,7 @@ func (f *Feeder) Round(ctx context.Context) (RoundStats, error) {
 	bg := context.WithoutCancel(ctx)
 	defer tx.Rollback(bg)
 
-	rows, err := claim(ctx, tx, f.claimSQL)
+	rows, err := claim(ctx, tx, f.opts.BatchSize)
 	if err != nil {
 		return st, fmt.Errorf("claim: %w", err)
 	}
@@ -448,12 +448,13 @@ func (f *Feeder) Round(ctx context.Context) (RoundStats, error) {
 	}
 	// Done rows were marked so by the claim; the commit below publishes them.
 	if len(retryIDs) > 0 {
-		if _, err := tx.Exec(bg, query("mark_retry"), retryIDs, retryReasons); err != nil {
+		if err := store.New(tx).MarkOutboxRetry(bg, store.MarkOutboxRetryParams{Ids: retryIDs, Reasons: retryReasons}); err != nil {
 			return st, fmt.Errorf("mark retry: %w", err)
 		}
 	}
 	if len(deadIDs) > 0 {
-		if _, err := tx.Exec(bg, query("mark_dead"), deadIDs, deadIndex, deadReasons); err != nil {
+		if err := store.New(tx).MarkOutboxDead(bg, store.MarkOutboxDeadParams{Ids: deadIDs, IndexNames: deadIndex,
+			Reasons: deadReasons}); err != nil {
 			return st, fmt.Errorf("mark dead: %w", err)
 		}
 	}
@@ -472,16 +473,25 @@ func (f *Feeder) Round(ctx context.Context) (RoundStats, error) {
 	return st, nil
 }
 
-func claim(ctx context.Context, tx pgx.Tx, sql string) ([]claimedRow, error) {
-	rs, err := tx.Query(ctx, sql)
+func claim(ctx context.Context, tx store.DBTX, batch int) ([]claimedRow, error) {
+	rs, err := store.New(customPlan{tx}).ClaimOutbox(ctx, int32(batch))
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rs, func(r pgx.CollectableRow) (claimedRow, error) {
-		var c claimedRow
-		err := r.Scan(&c.id, &c.kind, &c.network, &c.ref)
-		return c, err
-	})
+	rows := make([]claimedRow, len(rs))
+	for i, r := range rs {
+		rows[i] = claimedRow{id: r.ID, kind: r.Kind, network: r.RefNetwork, ref: r.RefID}
+	}
+	return rows, nil
+}
+
+// customPlan runs statements unprepared (an unnamed statement each time), so PostgreSQL plans
+// them for the arguments they carry: pgx's cached prepared statements may be switched to a
+// generic plan, which cannot know the claim's LIMIT and may scan the whole outbox.
+type customPlan struct{ store.DBTX }
+
+func (c customPlan) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return c.DBTX.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...)
 }
 
 // classify decides a row's fate from one item's answer.

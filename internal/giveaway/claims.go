@@ -165,7 +165,7 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 		r.postURL = *post
 	}
 	if r.matchPosts {
-		r.person = network + ":" + norm // the key the ingest path locks (ingest.PersonKey)
+		r.person = PersonKey(network, norm) // the key the ingest path locks
 	}
 	if in.HeldToken != "" && len(in.HeldToken) <= 100 {
 		r.heldHash = HashToken(in.HeldToken)

@@ -1,6 +1,6 @@
 // Package ingest is the one path every post takes into the giveaway, whichever source it came
 // from (the HTTP endpoint, the X stream, a file import): store it once, honour deletes, and match
-// it to waiting claims in the same transaction.
+// it to waiting claims in the same transaction (the claims change through internal/giveaway).
 package ingest
 
 import (
@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -115,7 +116,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 				if e, ok := eligibleKeys[r.Network+"\x00"+r.ID]; ok {
 					toMatch.Network = append(toMatch.Network, r.Network)
 					toMatch.ID = append(toMatch.ID, r.ID)
-					people = append(people, PersonKey(r.Network, strings.ToLower(e.post.Handle)))
+					people = append(people, giveaway.PersonKey(r.Network, strings.ToLower(e.post.Handle)))
 					if r.Inserted {
 						wall.add(e)
 					}
@@ -129,7 +130,7 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 			res.Duplicates += len(posts) - res.Stored
 			changed = len(up) > 0
 			if len(toMatch.ID) > 0 {
-				n, err := match(ctx, q, toMatch, people)
+				n, err := giveaway.VerifyByPosts(ctx, q, toMatch, people)
 				if err != nil {
 					return err
 				}
@@ -159,41 +160,6 @@ func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error
 	return res, nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// PersonKey names a person for the matching lock; giveaway takes the same key for a claim.
-func PersonKey(network, handleNorm string) string { return network + ":" + handleNorm }
-
-// match verifies the pending claims these eligible posts satisfy. The people's locks make a claim
-// committed at the same moment either visible here or able to see these posts.
-func match(ctx context.Context, q *store.Queries, p store.MatchPendingClaimsParams, people []string) (int, error) {
-	if err := q.LockPeople(ctx, people); err != nil {
-		return 0, err
-	}
-	verified, err := q.MatchPendingClaims(ctx, p)
-	if err != nil || len(verified) == 0 {
-		return 0, err
-	}
-	ev := store.AddEventsParams{Actor: "matcher", Action: "verified"}
-	for _, v := range verified {
-		ev.CampaignID = append(ev.CampaignID, v.CampaignID)
-		ev.ClaimID = append(ev.ClaimID, v.ID)
-		// verified_by: how the post proved the claim (a second event for the same claim is an
-		// upgrade from handle to code).
-		ev.Details = append(ev.Details, []byte(`{"tweet_id":"`+jsonEscape(*v.TweetID)+`","verified_by":"`+
-			jsonEscape(deref(v.VerifiedBy))+`"}`))
-	}
-	if _, err := q.AddEvents(ctx, ev); err != nil {
-		return 0, err
-	}
-	return len(verified), nil
-}
-
 // delete honours delete notices; a claim verified only by a deleted post goes back to pending
 // unless another stored post of the person still verifies it.
 func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.Delete) (int, error) {
@@ -206,46 +172,8 @@ func (s *Service) delete(ctx context.Context, q *store.Queries, deletes []tweet.
 	if err != nil || len(gone) == 0 {
 		return len(gone), err
 	}
-	var u store.UnverifyClaimsOfTweetsParams
-	var people []string
-	for _, g := range gone {
-		u.Network = append(u.Network, g.Network)
-		u.ID = append(u.ID, g.ID)
-		people = append(people, PersonKey(g.Network, g.HandleNorm))
-	}
-	if err := q.LockPeople(ctx, people); err != nil {
+	if err := giveaway.PostsDeleted(ctx, q, gone); err != nil {
 		return 0, err
-	}
-	reverted, err := q.UnverifyClaimsOfTweets(ctx, store.UnverifyClaimsOfTweetsParams(u))
-	if err != nil || len(reverted) == 0 {
-		return len(gone), err
-	}
-	ev := store.AddEventsParams{Actor: "matcher", Action: "unverified"}
-	for _, c := range reverted {
-		ev.CampaignID = append(ev.CampaignID, c.CampaignID)
-		ev.ClaimID = append(ev.ClaimID, c.ID)
-		ev.Details = append(ev.Details, []byte(`{"reason":"post deleted"}`))
-	}
-	if _, err := q.AddEvents(ctx, ev); err != nil {
-		return 0, err
-	}
-	for _, c := range reverted {
-		camp, err := q.CampaignByID(ctx, c.CampaignID)
-		if err != nil {
-			return 0, err
-		}
-		t, err := q.EligibleTweetFor(ctx, store.EligibleTweetForParams{Network: c.Network, HandleNorm: c.HandleNorm,
-			RequiredHashtags: camp.RequiredHashtags, StartsAt: camp.StartsAt, EndsAt: camp.EndsAt, Code: c.Code})
-		if err == pgx.ErrNoRows {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		if _, err := match(ctx, q, store.MatchPendingClaimsParams{Network: []string{t.Network}, ID: []string{t.ID}},
-			[]string{PersonKey(c.Network, c.HandleNorm)}); err != nil {
-			return 0, err
-		}
 	}
 	return len(gone), nil
 }
@@ -341,8 +269,4 @@ func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (st
 		}
 	}
 	return p, keys
-}
-
-func jsonEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }

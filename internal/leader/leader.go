@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 // pingTimeout bounds one liveness check of the lock's session.
@@ -73,8 +74,8 @@ func acquire(ctx context.Context, pool *pgxpool.Pool, name string) (*pgx.Conn, e
 		return nil, err
 	}
 	conn := pc.Hijack()
-	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext($2))", lockClass, name).Scan(&got); err != nil || !got {
+	got, err := store.New(conn).TryLeaderLock(ctx, store.TryLeaderLockParams{Class: lockClass, Name: name})
+	if err != nil || !got {
 		closeConn(conn)
 		return nil, err
 	}

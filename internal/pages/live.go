@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 )
 
@@ -18,12 +19,12 @@ func wallTopic(id int64) string  { return "wall:" + strconv.FormatInt(id, 10) }
 // with the notices, so anything that reads the database goes to the posts worker instead.
 type live struct {
 	hub    *Hub
-	walls  *wallStore
+	walls  *moderation.Walls
 	filter *filter
 	work   chan func(context.Context)
 }
 
-func newLive(hub *Hub, walls *wallStore, f *filter) *live {
+func newLive(hub *Hub, walls *moderation.Walls, f *filter) *live {
 	return &live{hub: hub, walls: walls, filter: f, work: make(chan func(context.Context), 1024)}
 }
 
@@ -112,7 +113,7 @@ func (l *live) newPosts(payload string) {
 // showPosts loads posts and puts those the wall may show on it. Staff approval (force) passes
 // the automatic filter, since a person looked at the post.
 func (l *live) showPosts(ctx context.Context, campaignID int64, refs [][2]string, force bool) {
-	st, err := l.walls.settings(ctx, campaignID)
+	st, err := l.walls.Settings(ctx, campaignID)
 	if err != nil {
 		slog.Error("pages: wall settings", "err", err)
 		return
@@ -121,7 +122,7 @@ func (l *live) showPosts(ctx context.Context, campaignID int64, refs [][2]string
 	for i, r := range refs {
 		networks[i], ids[i] = r[0], r[1]
 	}
-	posts, err := l.walls.postsByID(ctx, campaignID, networks, ids)
+	posts, err := l.walls.PostsByID(ctx, campaignID, networks, ids)
 	if err != nil {
 		slog.Error("pages: wall posts", "err", err)
 		return
@@ -141,7 +142,7 @@ func (l *live) showPosts(ctx context.Context, campaignID int64, refs [][2]string
 }
 
 // visible is the wall's rule for one post that is neither hidden nor by a blocked author.
-func (l *live) visible(st wallSettings, p WallPost, force bool) bool {
+func (l *live) visible(st moderation.Settings, p moderation.Post, force bool) bool {
 	switch {
 	case st.Killed:
 		return false
@@ -154,7 +155,7 @@ func (l *live) visible(st wallSettings, p WallPost, force bool) bool {
 }
 
 func (l *live) wallChange(payload string) {
-	var ch wallChange
+	var ch moderation.Change
 	if json.Unmarshal([]byte(payload), &ch) != nil || ch.CampaignID == 0 {
 		return
 	}

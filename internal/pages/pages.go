@@ -19,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
 	"github.com/boothgiveaway/giveaway/internal/ratelimit"
@@ -69,7 +70,7 @@ type Pages struct {
 	deps  Deps
 	embed *site
 	hub   *Hub
-	walls *wallStore
+	walls *moderation.Walls
 	keys  *idempotency.Keys // the tablet's re-issue form, done once per key
 	live  *live
 	// Budgets per client address. The login form has its own, so a crowd claiming behind the
@@ -109,7 +110,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)

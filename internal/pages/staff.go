@@ -6,10 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 type campaignRef struct {
@@ -36,9 +37,9 @@ type staffData struct {
 	Queue     []giveaway.StaffClaim // verified, waiting for a prize
 	Pending   []giveaway.StaffClaim // other networks, waiting for a look at the post
 	Recent    []recentGive          // given in the undo window
-	Wall      wallSettings
-	Posts     []WallPost // manual: waiting for approval; auto: on the wall now
-	Blocked   []blockedPerson
+	Wall      moderation.Settings
+	Posts     []moderation.Post // manual: waiting for approval; auto: on the wall now
+	Blocked   []moderation.Blocked
 	Flash     *flashView
 	Slug      string // the campaign asked for, on the login form
 	Networks  []string
@@ -70,11 +71,12 @@ func (p *Pages) campaignFor(c echo.Context, refs []campaignRef) string {
 }
 
 func (p *Pages) campaignRefs(ctx context.Context) ([]campaignRef, error) {
-	rows, err := p.deps.Pool.Query(ctx, qCampaigns)
-	if err != nil {
-		return nil, err
+	rows, err := store.New(p.deps.Pool).TabletCampaigns(ctx)
+	refs := make([]campaignRef, len(rows))
+	for i, r := range rows {
+		refs[i] = campaignRef{Slug: r.Slug, Name: r.Name}
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[campaignRef])
+	return refs, err
 }
 
 func (p *Pages) staffData(c echo.Context, a giveaway.Actor) (*staffData, error) {
@@ -119,24 +121,26 @@ func (p *Pages) staffData(c echo.Context, a giveaway.Actor) (*staffData, error) 
 			d.Pending = append(d.Pending, cl)
 		}
 	}
-	rows, err := p.deps.Pool.Query(ctx, qRecentGives, d.Campaign.ID, time.Now().Add(-p.deps.UndoWindow))
+	gives, err := store.New(p.deps.Pool).RecentGives(ctx, store.RecentGivesParams{CampaignID: d.Campaign.ID,
+		Since: time.Now().Add(-p.deps.UndoWindow)})
 	if err != nil {
 		return nil, err
 	}
-	if d.Recent, err = pgx.CollectRows(rows, pgx.RowToStructByPos[recentGive]); err != nil {
+	for _, g := range gives {
+		d.Recent = append(d.Recent, recentGive{ClaimID: g.ClaimID, Network: g.Network, Handle: g.Handle, Code: g.Code,
+			Prize: g.Name, GivenAt: g.GivenAt, GivenBy: g.GivenByName})
+	}
+	if d.Wall, err = p.walls.Settings(ctx, d.Campaign.ID); err != nil {
 		return nil, err
 	}
-	if d.Wall, err = p.walls.settings(ctx, d.Campaign.ID); err != nil {
-		return nil, err
-	}
-	which := "all"
+	which := moderation.All
 	if d.Wall.Mode == "manual" {
-		which = "unapproved"
+		which = moderation.Unapproved
 	}
-	if d.Posts, err = p.walls.latest(ctx, d.Campaign.ID, 20, which); err != nil {
+	if d.Posts, err = p.walls.Latest(ctx, d.Campaign.ID, 20, which); err != nil {
 		return nil, err
 	}
-	if d.Blocked, err = p.walls.blocked(ctx, d.Campaign.ID); err != nil {
+	if d.Blocked, err = p.walls.Blocked(ctx, d.Campaign.ID); err != nil {
 		return nil, err
 	}
 	return d, nil

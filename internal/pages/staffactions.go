@@ -13,6 +13,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 )
 
 // The tablet's forms: each calls the domain, leaves a flash and redirects back (POST-redirect-
@@ -172,7 +173,7 @@ func (p *Pages) staffBlock(c echo.Context) error {
 	if err != nil {
 		return p.refuse(c, err)
 	}
-	handle := normHandle(c.FormValue("handle"))
+	handle := moderation.NormHandle(c.FormValue("handle"))
 	if handle == "" {
 		return p.refuse(c, apperr.New(apperr.Invalid, "handle_required", "enter the handle of the person to block").
 			With("field", "handle"))
@@ -183,7 +184,7 @@ func (p *Pages) staffBlock(c echo.Context) error {
 	}
 	a, _ := p.actor(c)
 	on := c.FormValue("unblock") == ""
-	if err := p.walls.block(c.Request().Context(), id, network, handle, a.Name, on); err != nil {
+	if err := p.walls.Block(c.Request().Context(), id, network, handle, a.Name, on); err != nil {
 		return p.failed(c, err)
 	}
 	key := "flash_blocked"
@@ -201,11 +202,11 @@ func (p *Pages) staffWallSettings(c echo.Context) error {
 		return p.failed(c, err)
 	}
 	a, _ := p.actor(c)
-	s := wallSettings{Mode: c.FormValue("mode"), Killed: c.FormValue("killed") == "on"}
+	s := moderation.Settings{Mode: c.FormValue("mode"), Killed: c.FormValue("killed") == "on"}
 	if s.Mode != "manual" {
 		s.Mode = "auto"
 	}
-	if err := p.walls.setSettings(c.Request().Context(), id, s, a.Name); err != nil {
+	if err := p.walls.SetSettings(c.Request().Context(), id, s, a.Name); err != nil {
 		return p.failed(c, err)
 	}
 	key := "flash_wall_live"
@@ -217,11 +218,11 @@ func (p *Pages) staffWallSettings(c echo.Context) error {
 }
 
 func (p *Pages) staffHide(c echo.Context) error {
-	return p.postAction(c, p.walls.hide, "flash_hidden")
+	return p.postAction(c, p.walls.Hide, "flash_hidden")
 }
 
 func (p *Pages) staffApprovePost(c echo.Context) error {
-	return p.postAction(c, p.walls.approve, "flash_post_approved")
+	return p.postAction(c, p.walls.Approve, "flash_post_approved")
 }
 
 func (p *Pages) postAction(c echo.Context, act func(context.Context, int64, string, string, string) error, done string) error {

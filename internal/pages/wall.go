@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 )
 
 const wallSize = 20
@@ -14,11 +15,11 @@ const wallSize = 20
 // wallState is what a wall shows at one moment; the page renders it and the script fetches it
 // again when it cannot tell what it missed.
 type wallState struct {
-	Killed bool       `json:"killed"`
-	Posts  []WallPost `json:"posts"`
-	Counts wallCounts `json:"counts"`
-	Tags   []tagCount `json:"tags"`
-	Since  string     `json:"since"` // the event id the state is as of
+	Killed bool                  `json:"killed"`
+	Posts  []moderation.Post     `json:"posts"`
+	Counts moderation.Counts     `json:"counts"`
+	Tags   []moderation.TagCount `json:"tags"`
+	Since  string                `json:"since"` // the event id the state is as of
 }
 
 type wallData struct {
@@ -29,26 +30,26 @@ type wallData struct {
 
 func (p *Pages) wallState(ctx context.Context, campaignID int64) (wallState, error) {
 	// The event id first: anything after it reaches the wall through its stream.
-	st := wallState{Since: p.hub.LastID(wallTopic(campaignID)), Posts: []WallPost{}}
-	set, err := p.walls.settings(ctx, campaignID)
+	st := wallState{Since: p.hub.LastID(wallTopic(campaignID)), Posts: []moderation.Post{}}
+	set, err := p.walls.Settings(ctx, campaignID)
 	if err != nil {
 		return st, err
 	}
 	st.Killed = set.Killed
-	if st.Counts, err = p.walls.counts(ctx, campaignID); err != nil {
+	if st.Counts, err = p.walls.Counts(ctx, campaignID); err != nil {
 		return st, err
 	}
-	if st.Tags, err = p.walls.topHashtags(ctx, campaignID, 8); err != nil {
+	if st.Tags, err = p.walls.TopHashtags(ctx, campaignID, 8); err != nil {
 		return st, err
 	}
 	if set.Killed {
 		return st, nil
 	}
-	which := "all"
+	which := moderation.All
 	if set.Mode == "manual" {
-		which = "approved"
+		which = moderation.Approved
 	}
-	posts, err := p.walls.latest(ctx, campaignID, 2*wallSize, which)
+	posts, err := p.walls.Latest(ctx, campaignID, 2*wallSize, which)
 	if err != nil {
 		return st, err
 	}

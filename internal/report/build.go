@@ -2,40 +2,15 @@ package report
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/boothgiveaway/giveaway/internal/report/reportdb"
 )
-
-//go:embed queries/*.sql
-var queryFS embed.FS
-
-// The queries are read once at start, so a missing file fails at boot rather than mid-event.
-var (
-	qCampaign      = mustQuery("campaign")
-	qGives         = mustQuery("gives")
-	qWinners       = mustQuery("winners")
-	qPrizes        = mustQuery("prizes")
-	qClaims        = mustQuery("claims")
-	qOpenClaims    = mustQuery("open_claims")
-	qModeration    = mustQuery("moderation")
-	qTweets        = mustQuery("tweets")
-	qTopHashtags   = mustQuery("top_hashtags")
-	qTopTweeters   = mustQuery("top_tweeters")
-	qMostRetweeted = mustQuery("most_retweeted")
-)
-
-func mustQuery(name string) string {
-	b, err := queryFS.ReadFile("queries/" + name + ".sql")
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
 
 // DB is what Build needs: *pgxpool.Pool and *pgx.Conn both fit.
 type DB interface {
@@ -95,9 +70,9 @@ type campaign struct {
 }
 
 func loadCampaign(ctx context.Context, tx pgx.Tx, slug string) (*campaign, error) {
-	var c campaign
-	err := tx.QueryRow(ctx, qCampaign, slug).Scan(&c.id, &c.slug, &c.name, &c.tz, &c.tags, &c.display,
-		&c.starts, &c.ends)
+	r, err := reportdb.New(tx).Campaign(ctx, slug)
+	c := campaign{id: r.ID, slug: r.Slug, name: r.Name, tz: r.TimeZone, tags: r.RequiredHashtags,
+		display: r.DisplayHashtags, starts: r.StartsAt, ends: r.EndsAt}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, slug)
 	}
@@ -125,18 +100,15 @@ func Build(ctx context.Context, db DB, slug string, from, to Day, opts ...Option
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	// The aggregates hash up to one group per author; give them memory rather than temp files.
-	// JIT compiling costs more than it saves on these one-pass queries.
-	for _, set := range []string{"SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"} {
-		if _, err := tx.Exec(ctx, set); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
+	q := reportdb.New(tx)
+	if err := q.TuneSession(ctx); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	c, err := loadCampaign(ctx, tx, slug)
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{tx: tx, c: c, o: o,
+	b := &builder{q: q, c: c, o: o,
 		start: from.Start(c.loc), end: to.AddDays(1).Start(c.loc),
 		r: newReport(c, from, to, o.now())}
 	for _, step := range []func(context.Context) error{
@@ -181,7 +153,7 @@ func newReport(c *campaign, from, to Day, now time.Time) *Report {
 func localTime(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
 
 type builder struct {
-	tx         pgx.Tx
+	q          *reportdb.Queries
 	c          *campaign
 	o          options
 	start, end time.Time
@@ -189,15 +161,14 @@ type builder struct {
 }
 
 func (b *builder) gives(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qGives, b.c.id, b.start, b.end, b.c.tz)
+	rows, err := b.q.Gives(ctx, reportdb.GivesParams{CampaignID: b.c.id, RangeStart: b.start, RangeEnd: b.end,
+		Tz: b.c.tz})
 	if err != nil {
 		return err
 	}
-	var kind, key string
-	var hour int
-	var n int64
-	_, err = pgx.ForEachRow(rows, []any{&kind, &key, &hour, &n}, func() error {
-		switch kind {
+	for _, r := range rows {
+		key, hour, n := r.Key, r.Hour, r.N
+		switch r.Kind {
 		case "hour_prize":
 			if b.r.ByHourPrize[key] == nil {
 				b.r.ByHourPrize[key] = make([]int64, 24)
@@ -212,40 +183,31 @@ func (b *builder) gives(ctx context.Context) error {
 		case "total":
 			b.r.PrizesGiven = n
 		}
-		return nil
-	})
-	return err
+	}
+	return nil
 }
 
 func (b *builder) winners(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qWinners, b.c.id, b.start, b.end)
-	if err != nil {
-		return err
+	rows, err := b.q.Winners(ctx, reportdb.WinnersParams{CampaignID: b.c.id, RangeStart: b.start, RangeEnd: b.end})
+	for _, r := range rows {
+		b.r.Winners = append(b.r.Winners, Winner{GivenAt: localTime(r.GivenAt, b.c.loc), Network: r.Network,
+			Handle: r.Handle, Prize: r.Key, PrizeName: r.Name, Staff: r.GivenByName, Code: r.Code,
+			VerifiedBy: r.VerifiedBy, AccountChecked: r.AccountChecked})
 	}
-	var w Winner
-	var at time.Time
-	_, err = pgx.ForEachRow(rows, []any{&at, &w.Network, &w.Handle, &w.Prize, &w.PrizeName, &w.Staff, &w.Code,
-		&w.VerifiedBy, &w.AccountChecked},
-		func() error {
-			w.GivenAt = localTime(at, b.c.loc)
-			b.r.Winners = append(b.r.Winners, w)
-			return nil
-		})
 	return err
 }
 
 func (b *builder) prizes(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qPrizes, b.c.id, b.start, b.end)
+	rows, err := b.q.Prizes(ctx, reportdb.PrizesParams{CampaignID: b.c.id, RangeStart: b.start, RangeEnd: b.end})
 	if err != nil {
 		return err
 	}
 	days := float64(b.r.From.DaysUntil(b.r.To) + 1)
 	// "Tomorrow" is the day after the range; a warning about it only matters while the campaign runs.
 	runsTomorrow := b.r.To.AddDays(1).Start(b.c.loc).Before(b.c.ends)
-	var p Prize
-	_, err = pgx.ForEachRow(rows, []any{&p.Key, &p.Name, &p.Stock, &p.StockLeft, &p.Given}, func() error {
+	for _, r := range rows {
+		p := Prize{Key: r.Key, Name: r.Name, Stock: int64(r.Stock), StockLeft: int64(r.StockLeft), Given: r.Given}
 		p.PerDay = math.Round(float64(p.Given)/days*100) / 100
-		p.Warning = ""
 		switch {
 		case p.StockLeft == 0:
 			p.Warning = WarnOutOfStock
@@ -258,78 +220,54 @@ func (b *builder) prizes(ctx context.Context) error {
 			b.r.ByHourPrize[p.Key] = make([]int64, 24)
 		}
 		b.r.StockLeft[p.Key] = p.StockLeft
-		return nil
-	})
-	return err
+	}
+	return nil
 }
 
 func (b *builder) claims(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qClaims, b.c.id, b.start, b.end)
-	if err != nil {
-		return err
-	}
-	var status string
-	var n int64
-	_, err = pgx.ForEachRow(rows, []any{&status, &n}, func() error {
-		if status == "" {
-			b.r.Participants = n
+	rows, err := b.q.Claims(ctx, reportdb.ClaimsParams{CampaignID: b.c.id, RangeStart: b.start, RangeEnd: b.end})
+	for _, r := range rows {
+		if r.Status == "" {
+			b.r.Participants = r.N
 		} else {
-			b.r.Claims[status] = n
+			b.r.Claims[r.Status] = r.N
 		}
-		return nil
-	})
+	}
 	return err
 }
 
 func (b *builder) openClaims(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qOpenClaims, b.c.id, b.start, b.end, OpenClaimsLimit)
-	if err != nil {
-		return err
+	rows, err := b.q.OpenClaims(ctx, reportdb.OpenClaimsParams{CampaignID: b.c.id, RangeStart: b.start,
+		RangeEnd: b.end, Lim: OpenClaimsLimit})
+	for _, r := range rows {
+		b.r.OpenClaims = append(b.r.OpenClaims, OpenClaim{CreatedAt: localTime(r.CreatedAt, b.c.loc),
+			Network: r.Network, Handle: r.Handle, Status: r.Status, Code: r.Code, Manual: r.Manual, PostURL: r.PostUrl})
 	}
-	var c OpenClaim
-	var at time.Time
-	_, err = pgx.ForEachRow(rows, []any{&at, &c.Network, &c.Handle, &c.Status, &c.Code, &c.Manual, &c.PostURL},
-		func() error {
-			c.CreatedAt = localTime(at, b.c.loc)
-			b.r.OpenClaims = append(b.r.OpenClaims, c)
-			return nil
-		})
 	return err
 }
 
 func (b *builder) moderation(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qModeration, b.c.id, b.start, b.end, ModerationActions, ModerationLimit)
-	if err != nil {
-		return err
+	rows, err := b.q.Moderation(ctx, reportdb.ModerationParams{CampaignID: b.c.id, RangeStart: b.start,
+		RangeEnd: b.end, Actions: ModerationActions, Lim: ModerationLimit})
+	for _, r := range rows {
+		b.r.Moderation = append(b.r.Moderation, Moderation{At: localTime(r.At, b.c.loc), Actor: r.Actor,
+			Action: r.Action, Network: r.Network, Handle: r.Handle, Details: r.Details})
 	}
-	var m Moderation
-	var at time.Time
-	_, err = pgx.ForEachRow(rows, []any{&at, &m.Actor, &m.Action, &m.Network, &m.Handle, &m.Details},
-		func() error {
-			m.At = localTime(at, b.c.loc)
-			b.r.Moderation = append(b.r.Moderation, m)
-			return nil
-		})
 	return err
 }
 
 func (b *builder) tweets(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qTweets, b.start, b.end, b.c.tz, b.c.tags, b.c.starts, b.c.ends)
-	if err != nil {
-		return err
-	}
-	var hour int
-	var captured, eligible, xPosts int64
-	_, err = pgx.ForEachRow(rows, []any{&hour, &captured, &eligible, &xPosts}, func() error {
-		if hour < 0 {
-			b.r.Tweets = TweetCounts{Captured: captured, Eligible: eligible}
-			b.r.XAPI.Posts = xPosts
+	rows, err := b.q.Tweets(ctx, reportdb.TweetsParams{RangeStart: b.start, RangeEnd: b.end, Tz: b.c.tz,
+		Tags: b.c.tags, Starts: b.c.starts, Ends: b.c.ends})
+	for _, r := range rows {
+		if r.Hour < 0 {
+			b.r.Tweets = TweetCounts{Captured: r.Captured, Eligible: r.Eligible}
+			b.r.XAPI.Posts = r.XPosts
 		} else {
-			b.r.TweetsByHour[hour].Captured = captured
-			b.r.TweetsByHour[hour].Eligible = eligible
+			b.r.TweetsByHour[r.Hour].Captured = r.Captured
+			b.r.TweetsByHour[r.Hour].Eligible = r.Eligible
 		}
-		return nil
-	})
+	}
 	b.r.XAPI.PricePerPost = b.o.xPrice
 	// Rounded to a millionth of a dollar so 7 × 0.005 prints as 0.035, not 0.035000000000000003.
 	b.r.XAPI.EstimatedUSD = math.Round(float64(b.r.XAPI.Posts)*b.o.xPrice*1e6) / 1e6
@@ -337,40 +275,29 @@ func (b *builder) tweets(ctx context.Context) error {
 }
 
 func (b *builder) topHashtags(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qTopHashtags, b.start, b.end, b.c.tags, b.o.top)
-	if err != nil {
-		return err
+	rows, err := b.q.TopHashtags(ctx, reportdb.TopHashtagsParams{RangeStart: b.start, RangeEnd: b.end,
+		Tags: b.c.tags, Lim: int32(b.o.top)})
+	for _, r := range rows {
+		b.r.TopHashtags = append(b.r.TopHashtags, TagCount{Tag: r.Tag, Count: r.N})
 	}
-	var t TagCount
-	_, err = pgx.ForEachRow(rows, []any{&t.Tag, &t.Count}, func() error {
-		b.r.TopHashtags = append(b.r.TopHashtags, t)
-		return nil
-	})
 	return err
 }
 
 func (b *builder) topTweeters(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qTopTweeters, b.start, b.end, b.c.tags, b.o.top)
-	if err != nil {
-		return err
+	rows, err := b.q.TopTweeters(ctx, reportdb.TopTweetersParams{RangeStart: b.start, RangeEnd: b.end,
+		Tags: b.c.tags, Lim: int32(b.o.top)})
+	for _, r := range rows {
+		b.r.TopTweeters = append(b.r.TopTweeters, TweeterCount{Network: r.Network, Handle: r.Handle, Count: r.N})
 	}
-	var t TweeterCount
-	_, err = pgx.ForEachRow(rows, []any{&t.Network, &t.Handle, &t.Count}, func() error {
-		b.r.TopTweeters = append(b.r.TopTweeters, t)
-		return nil
-	})
 	return err
 }
 
 func (b *builder) mostRetweeted(ctx context.Context) error {
-	rows, err := b.tx.Query(ctx, qMostRetweeted, b.start, b.end, b.c.tags, b.o.top)
-	if err != nil {
-		return err
+	rows, err := b.q.MostRetweeted(ctx, reportdb.MostRetweetedParams{RangeStart: b.start, RangeEnd: b.end,
+		Tags: b.c.tags, Lim: int32(b.o.top)})
+	for _, r := range rows {
+		b.r.MostRetweeted = append(b.r.MostRetweeted, Retweeted{Network: r.Network, ID: r.ID, Handle: r.Handle,
+			Text: r.Text, Retweets: r.RetweetCount})
 	}
-	var t Retweeted
-	_, err = pgx.ForEachRow(rows, []any{&t.Network, &t.ID, &t.Handle, &t.Text, &t.Retweets}, func() error {
-		b.r.MostRetweeted = append(b.r.MostRetweeted, t)
-		return nil
-	})
 	return err
 }

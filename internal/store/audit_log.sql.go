@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"time"
 )
 
 const addEvent = `-- name: AddEvent :one
@@ -93,6 +94,101 @@ func (q *Queries) AddEvents(ctx context.Context, arg AddEventsParams) ([]AddEven
 	for rows.Next() {
 		var i AddEventsRow
 		if err := rows.Scan(&i.ID, &i.Notified); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const addModeration = `-- name: AddModeration :exec
+INSERT INTO audit_log (campaign_id, actor, action, details) VALUES ($1, $2, $3, $4)
+`
+
+type AddModerationParams struct {
+	CampaignID *int64
+	Actor      string
+	Action     string
+	Details    []byte
+}
+
+// Moderation goes into the audit log (the end-of-day report lists it) but is not a giveaway event
+// for the dashboards; the posts it hides are queued for the index by the moderation statements.
+func (q *Queries) AddModeration(ctx context.Context, arg AddModerationParams) error {
+	_, err := q.db.Exec(ctx, addModeration,
+		arg.CampaignID,
+		arg.Actor,
+		arg.Action,
+		arg.Details,
+	)
+	return err
+}
+
+const feedEvents = `-- name: FeedEvents :many
+SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0)::bigint AS claim_id, cp.slug,
+       coalesce(c.code, '')::text AS code, coalesce(c.network, '')::text AS network,
+       coalesce(c.handle, '')::text AS handle,
+       coalesce(c.tweet_network, '')::text AS tweet_network, coalesce(c.tweet_id, '')::text AS tweet_id,
+       coalesce(a.details->>'prize', '')::text AS prize, coalesce(p.name, '')::text AS prize_name,
+       coalesce(a.details->>'staff', a.actor)::text AS staff,
+       coalesce(a.details->>'verified_by', c.verified_by, '')::text AS verified_by
+FROM unnest($1::bigint[]) AS k(id)
+JOIN audit_log a ON a.id = k.id
+LEFT JOIN campaigns cp ON cp.id = a.campaign_id
+LEFT JOIN claims c ON c.id = a.claim_id
+LEFT JOIN prizes p ON p.campaign_id = a.campaign_id AND p.key = a.details->>'prize'
+`
+
+type FeedEventsRow struct {
+	ID           int64
+	At           time.Time
+	Action       string
+	Actor        string
+	ClaimID      int64
+	Slug         *string
+	Code         string
+	Network      string
+	Handle       string
+	TweetNetwork string
+	TweetID      string
+	Prize        string
+	PrizeName    string
+	Staff        string
+	VerifiedBy   string
+}
+
+// The named audit rows as giveaway events for the feeder. details keys read: prize (the prize
+// key), staff (falls back to the actor), verified_by (how a verification proved the claim; other
+// events carry the claim's).
+func (q *Queries) FeedEvents(ctx context.Context, ids []int64) ([]FeedEventsRow, error) {
+	rows, err := q.db.Query(ctx, feedEvents, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FeedEventsRow{}
+	for rows.Next() {
+		var i FeedEventsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Action,
+			&i.Actor,
+			&i.ClaimID,
+			&i.Slug,
+			&i.Code,
+			&i.Network,
+			&i.Handle,
+			&i.TweetNetwork,
+			&i.TweetID,
+			&i.Prize,
+			&i.PrizeName,
+			&i.Staff,
+			&i.VerifiedBy,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -119,6 +119,50 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 	return i, err
 }
 
+const feedCampaigns = `-- name: FeedCampaigns :many
+SELECT id, slug, required_hashtags, starts_at, ends_at, tweets_index, (purged_at IS NOT NULL)::boolean AS purged
+FROM campaigns
+`
+
+type FeedCampaignsRow struct {
+	ID               int64
+	Slug             string
+	RequiredHashtags []string
+	StartsAt         time.Time
+	EndsAt           time.Time
+	TweetsIndex      string
+	Purged           bool
+}
+
+// Every campaign as the Elasticsearch feeder routes posts to its indexes.
+func (q *Queries) FeedCampaigns(ctx context.Context) ([]FeedCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, feedCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FeedCampaignsRow{}
+	for rows.Next() {
+		var i FeedCampaignsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Slug,
+			&i.RequiredHashtags,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.TweetsIndex,
+			&i.Purged,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listeningCampaigns = `-- name: ListeningCampaigns :many
 SELECT id, slug, display_hashtags, required_hashtags FROM campaigns
 WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
@@ -246,4 +290,37 @@ func (q *Queries) SetCampaignRequireCode(ctx context.Context, arg SetCampaignReq
 		&i.RequireCode,
 	)
 	return i, err
+}
+
+const tabletCampaigns = `-- name: TabletCampaigns :many
+SELECT slug, name FROM campaigns
+WHERE purged_at IS NULL
+ORDER BY (now() >= starts_at AND now() < ends_at) DESC, starts_at DESC
+LIMIT 50
+`
+
+type TabletCampaignsRow struct {
+	Slug string
+	Name string
+}
+
+// Campaigns the tablet can work on: running ones first, then the newest.
+func (q *Queries) TabletCampaigns(ctx context.Context) ([]TabletCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, tabletCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TabletCampaignsRow{}
+	for rows.Next() {
+		var i TabletCampaignsRow
+		if err := rows.Scan(&i.Slug, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

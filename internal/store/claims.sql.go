@@ -364,6 +364,54 @@ func (q *Queries) DeleteClaimTokens(ctx context.Context, campaignID int64) (int6
 	return result.RowsAffected(), nil
 }
 
+const feedMatchedClaims = `-- name: FeedMatchedClaims :many
+SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code
+FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
+JOIN claims c ON c.tweet_network = k.network AND c.tweet_id = k.id
+WHERE c.status IN ('verified', 'given')
+`
+
+type FeedMatchedClaimsParams struct {
+	Networks []string
+	Ids      []string
+}
+
+type FeedMatchedClaimsRow struct {
+	CampaignID   int64
+	TweetNetwork string
+	TweetID      string
+	ID           int64
+	Code         string
+}
+
+// The claims the named posts verified, for the feeder: only claims that still stand mark a post
+// as matched.
+func (q *Queries) FeedMatchedClaims(ctx context.Context, arg FeedMatchedClaimsParams) ([]FeedMatchedClaimsRow, error) {
+	rows, err := q.db.Query(ctx, feedMatchedClaims, arg.Networks, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FeedMatchedClaimsRow{}
+	for rows.Next() {
+		var i FeedMatchedClaimsRow
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.TweetNetwork,
+			&i.TweetID,
+			&i.ID,
+			&i.Code,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertClaim = `-- name: InsertClaim :one
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
                     created_by, verified_at, decided_by, verified_by)

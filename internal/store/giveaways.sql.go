@@ -170,6 +170,60 @@ func (q *Queries) LatestActiveGive(ctx context.Context, claimID int64) (LatestAc
 	return i, err
 }
 
+const recentGives = `-- name: RecentGives :many
+SELECT g.claim_id, c.network, c.handle, c.code, p.name, g.given_at, g.given_by_name
+FROM giveaways g
+JOIN claims c ON c.id = g.claim_id
+JOIN prizes p ON p.id = g.prize_id
+WHERE g.campaign_id = $1 AND g.undone_at IS NULL AND g.given_at >= $2
+ORDER BY g.given_at DESC
+LIMIT 20
+`
+
+type RecentGivesParams struct {
+	CampaignID int64
+	Since      time.Time
+}
+
+type RecentGivesRow struct {
+	ClaimID     int64
+	Network     string
+	Handle      string
+	Code        string
+	Name        string
+	GivenAt     time.Time
+	GivenByName string
+}
+
+// Gives in a campaign since a time that are not undone, for the tablet's undo list.
+func (q *Queries) RecentGives(ctx context.Context, arg RecentGivesParams) ([]RecentGivesRow, error) {
+	rows, err := q.db.Query(ctx, recentGives, arg.CampaignID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RecentGivesRow{}
+	for rows.Next() {
+		var i RecentGivesRow
+		if err := rows.Scan(
+			&i.ClaimID,
+			&i.Network,
+			&i.Handle,
+			&i.Code,
+			&i.Name,
+			&i.GivenAt,
+			&i.GivenByName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recordGive = `-- name: RecordGive :one
 WITH g AS (
     INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name, account_checked)

@@ -124,6 +124,85 @@ func (q *Queries) EligibleTweetFor(ctx context.Context, arg EligibleTweetForPara
 	return i, err
 }
 
+const feedTweets = `-- name: FeedTweets :many
+SELECT t.network, t.id, coalesce(t.author_id, '')::text AS author_id, t.handle, t.created_at, t.text,
+       coalesce(t.lang, '')::text AS lang,
+       t.hashtags, t.hashtags_norm, coalesce(t.retweet_of, '')::text AS retweet_of,
+       coalesce(t.retweet_of_handle, '')::text AS retweet_of_handle,
+       (CASE WHEN t.retweet_of IS NULL THEN -1
+            ELSE coalesce((SELECT rt.retweet_count FROM tweets rt
+                           WHERE rt.network = t.network AND rt.id = t.retweet_of),
+                          (SELECT CASE WHEN r.raw #>> '{retweeted_status,retweet_count}' ~ '^[0-9]{1,18}$'
+                                       THEN (r.raw #>> '{retweeted_status,retweet_count}')::bigint END
+                           FROM tweet_raw r WHERE r.network = t.network AND r.id = t.id),
+                          -1)
+       END)::bigint AS retweet_of_count,
+       coalesce(t.quote_of, '')::text AS quote_of, coalesce(t.reply_to, '')::text AS reply_to, t.retweet_count
+FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
+JOIN tweets t ON t.network = k.network AND t.id = k.id
+`
+
+type FeedTweetsParams struct {
+	Networks []string
+	Ids      []string
+}
+
+type FeedTweetsRow struct {
+	Network         string
+	ID              string
+	AuthorID        string
+	Handle          string
+	CreatedAt       time.Time
+	Text            string
+	Lang            string
+	Hashtags        []string
+	HashtagsNorm    []string
+	RetweetOf       string
+	RetweetOfHandle string
+	RetweetOfCount  int64
+	QuoteOf         string
+	ReplyTo         string
+	RetweetCount    int64
+}
+
+// The named posts as the Elasticsearch feeder indexes them. The retweeted post's count comes from
+// its own row when stored, else from a v1.1 payload.
+func (q *Queries) FeedTweets(ctx context.Context, arg FeedTweetsParams) ([]FeedTweetsRow, error) {
+	rows, err := q.db.Query(ctx, feedTweets, arg.Networks, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []FeedTweetsRow{}
+	for rows.Next() {
+		var i FeedTweetsRow
+		if err := rows.Scan(
+			&i.Network,
+			&i.ID,
+			&i.AuthorID,
+			&i.Handle,
+			&i.CreatedAt,
+			&i.Text,
+			&i.Lang,
+			&i.Hashtags,
+			&i.HashtagsNorm,
+			&i.RetweetOf,
+			&i.RetweetOfHandle,
+			&i.RetweetOfCount,
+			&i.QuoteOf,
+			&i.ReplyTo,
+			&i.RetweetCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const mastodonPostsByLocalID = `-- name: MastodonPostsByLocalID :many
 SELECT id FROM tweet_raw WHERE network = 'mastodon' AND raw ->> 'id' = ANY($1::text[])
 `

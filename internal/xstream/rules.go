@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
 // TagPrefix marks the stream rules this service owns. Rules without it belong to someone else
@@ -63,25 +65,17 @@ func DesiredRules(campaigns []Campaign) []Rule {
 }
 
 // ActiveCampaigns lists the campaigns that need stream rules at now: not over, and starting
-// within a day, so the rules are in place before the doors open.
+// within a day, so the rules are in place before the doors open (the pulling sources' window).
 func ActiveCampaigns(ctx context.Context, pool *pgxpool.Pool, now time.Time) ([]Campaign, error) {
-	rows, err := pool.Query(ctx, `
-		SELECT slug, display_hashtags FROM campaigns
-		WHERE purged_at IS NULL AND ends_at > $1 AND starts_at < $1 + interval '1 day'
-		ORDER BY slug`, now)
+	rows, err := store.New(pool).ListeningCampaigns(ctx, now)
 	if err != nil {
 		return nil, fmt.Errorf("xstream: active campaigns: %w", err)
 	}
-	defer rows.Close()
-	var out []Campaign
-	for rows.Next() {
-		var c Campaign
-		if err := rows.Scan(&c.Slug, &c.Hashtags); err != nil {
-			return nil, fmt.Errorf("xstream: active campaigns: %w", err)
-		}
-		out = append(out, c)
+	out := make([]Campaign, len(rows))
+	for i, r := range rows {
+		out[i] = Campaign{Slug: r.Slug, Hashtags: r.DisplayHashtags}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RulesResult says what a reconcile did.

@@ -1,5 +1,6 @@
--- Prizes given in [$2, $3) and not undone, counted several ways in one pass over the range.
--- $4 is the campaign's time zone; hours are local.
+-- name: Gives :many
+-- Prizes given in the range and not undone, counted several ways in one pass over the range.
+-- tz is the campaign's time zone; hours are local.
 SELECT kind, key, hour, n
 FROM (
     SELECT CASE
@@ -15,8 +16,8 @@ FROM (
     FROM giveaways g
     JOIN claims c ON c.id = g.claim_id
     JOIN prizes p ON p.id = g.prize_id
-    CROSS JOIN LATERAL (SELECT extract(hour FROM g.given_at AT TIME ZONE $4)::int AS hour) h
-    WHERE g.campaign_id = $1 AND g.given_at >= $2 AND g.given_at < $3 AND g.undone_at IS NULL
+    CROSS JOIN LATERAL (SELECT extract(hour FROM g.given_at AT TIME ZONE @tz::text)::int AS hour) h
+    WHERE g.campaign_id = @campaign_id AND g.given_at >= @range_start AND g.given_at < @range_end AND g.undone_at IS NULL
     GROUP BY GROUPING SETS ((h.hour, p.key), (h.hour), (c.network), (g.given_by_name), ())
 ) s
 ORDER BY kind, n DESC, key COLLATE "C", hour;

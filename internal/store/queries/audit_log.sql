@@ -27,3 +27,25 @@ FROM a;
 
 -- name: NotifyOutbox :exec
 SELECT pg_notify('outbox', '');
+
+-- name: AddModeration :exec
+-- Moderation goes into the audit log (the end-of-day report lists it) but is not a giveaway event
+-- for the dashboards; the posts it hides are queued for the index by the moderation statements.
+INSERT INTO audit_log (campaign_id, actor, action, details) VALUES (@campaign_id, @actor, @action, @details);
+
+-- name: FeedEvents :many
+-- The named audit rows as giveaway events for the feeder. details keys read: prize (the prize
+-- key), staff (falls back to the actor), verified_by (how a verification proved the claim; other
+-- events carry the claim's).
+SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0)::bigint AS claim_id, cp.slug,
+       coalesce(c.code, '')::text AS code, coalesce(c.network, '')::text AS network,
+       coalesce(c.handle, '')::text AS handle,
+       coalesce(c.tweet_network, '')::text AS tweet_network, coalesce(c.tweet_id, '')::text AS tweet_id,
+       coalesce(a.details->>'prize', '')::text AS prize, coalesce(p.name, '')::text AS prize_name,
+       coalesce(a.details->>'staff', a.actor)::text AS staff,
+       coalesce(a.details->>'verified_by', c.verified_by, '')::text AS verified_by
+FROM unnest(@ids::bigint[]) AS k(id)
+JOIN audit_log a ON a.id = k.id
+LEFT JOIN campaigns cp ON cp.id = a.campaign_id
+LEFT JOIN claims c ON c.id = a.claim_id
+LEFT JOIN prizes p ON p.campaign_id = a.campaign_id AND p.key = a.details->>'prize';

@@ -34,3 +34,15 @@ ORDER BY slug;
 -- Whether only posts with the claim's code verify; it applies to matches made from now on.
 UPDATE campaigns SET require_code = @require_code WHERE slug = @slug AND purged_at IS NULL
 RETURNING *;
+
+-- name: TabletCampaigns :many
+-- Campaigns the tablet can work on: running ones first, then the newest.
+SELECT slug, name FROM campaigns
+WHERE purged_at IS NULL
+ORDER BY (now() >= starts_at AND now() < ends_at) DESC, starts_at DESC
+LIMIT 50;
+
+-- name: FeedCampaigns :many
+-- Every campaign as the Elasticsearch feeder routes posts to its indexes.
+SELECT id, slug, required_hashtags, starts_at, ends_at, tweets_index, (purged_at IS NOT NULL)::boolean AS purged
+FROM campaigns;

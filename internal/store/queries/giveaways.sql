@@ -70,3 +70,13 @@ SELECT g.id, g.given_at, COALESCE((SELECT stock_left FROM stock), -1)::int AS st
        pg_notify('giveaway_events', json_build_object('campaign_id', @campaign_id::bigint,
            'claim_id', @claim_id::bigint, 'action', 'given')::text)::text AS notified
 FROM g;
+
+-- name: RecentGives :many
+-- Gives in a campaign since a time that are not undone, for the tablet's undo list.
+SELECT g.claim_id, c.network, c.handle, c.code, p.name, g.given_at, g.given_by_name
+FROM giveaways g
+JOIN claims c ON c.id = g.claim_id
+JOIN prizes p ON p.id = g.prize_id
+WHERE g.campaign_id = @campaign_id AND g.undone_at IS NULL AND g.given_at >= @since
+ORDER BY g.given_at DESC
+LIMIT 20;

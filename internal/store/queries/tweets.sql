@@ -120,3 +120,22 @@ SELECT id FROM tweets WHERE network = @network AND id = ANY(@ids::text[]);
 -- their uri: the local id is in the stored status itself. Mastodon posts are few (one instance,
 -- the campaigns' hashtags), and the primary key's network prefix keeps this to them.
 SELECT id FROM tweet_raw WHERE network = 'mastodon' AND raw ->> 'id' = ANY(@local_ids::text[]);
+
+-- name: FeedTweets :many
+-- The named posts as the Elasticsearch feeder indexes them. The retweeted post's count comes from
+-- its own row when stored, else from a v1.1 payload.
+SELECT t.network, t.id, coalesce(t.author_id, '')::text AS author_id, t.handle, t.created_at, t.text,
+       coalesce(t.lang, '')::text AS lang,
+       t.hashtags, t.hashtags_norm, coalesce(t.retweet_of, '')::text AS retweet_of,
+       coalesce(t.retweet_of_handle, '')::text AS retweet_of_handle,
+       (CASE WHEN t.retweet_of IS NULL THEN -1
+            ELSE coalesce((SELECT rt.retweet_count FROM tweets rt
+                           WHERE rt.network = t.network AND rt.id = t.retweet_of),
+                          (SELECT CASE WHEN r.raw #>> '{retweeted_status,retweet_count}' ~ '^[0-9]{1,18}$'
+                                       THEN (r.raw #>> '{retweeted_status,retweet_count}')::bigint END
+                           FROM tweet_raw r WHERE r.network = t.network AND r.id = t.id),
+                          -1)
+       END)::bigint AS retweet_of_count,
+       coalesce(t.quote_of, '')::text AS quote_of, coalesce(t.reply_to, '')::text AS reply_to, t.retweet_count
+FROM (SELECT unnest(@networks::text[]) AS network, unnest(@ids::text[]) AS id) AS k
+JOIN tweets t ON t.network = k.network AND t.id = k.id;
