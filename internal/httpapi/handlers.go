@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/database"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 )
@@ -238,7 +238,8 @@ func (s *server) idempotent(c echo.Context, scope string, request []byte, act fu
 	}
 	hash := sha256.Sum256(append([]byte(scope+"\x00"), request...))
 	a, err := s.keys.Do(c.Request().Context(), scope, key, hash[:], func(ctx stdctx.Context) idempotency.Answer {
-		st, body := answer(act(ctx))
+		status, out, err := act(ctx)
+		st, body := answer(c, status, out, err)
 		return idempotency.Answer{Status: st, Body: body}
 	})
 	if err != nil {
@@ -260,9 +261,8 @@ func (s *server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setDeviceCookie(c, sess.Device)
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	s.edge.Cookies.SetDevice(c, sess.Device)
+	s.edge.Cookies.SetSession(c, sess.Token, sess.ExpiresAt)
 	return c.JSON(http.StatusOK, sess)
 }
 
@@ -272,14 +272,13 @@ func (s *server) logout(c echo.Context) error {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	s.edge.Cookies.ClearSession(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
 // session tells a cookie-authenticated client who it is and the CSRF token to send back.
 func (s *server) session(c echo.Context) error {
 	a := actor(c)
-	csrf, _ := c.Get("csrf").(string)
+	csrf, _ := c.Get(edge.CSRFContextKey).(string)
 	return c.JSON(http.StatusOK, map[string]any{"name": a.Name, "role": a.Role, "csrf_token": csrf})
 }

@@ -14,15 +14,12 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
-	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
-const (
-	sessionCookie = "giveaway_session"
-	actorKey      = "actor"
-)
+const actorKey = "actor"
 
 func bearer(c echo.Context) string {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -37,10 +34,7 @@ func token(c echo.Context) string {
 	if t := bearer(c); t != "" {
 		return t
 	}
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		return ck.Value
-	}
-	return ""
+	return edge.Value(c, edge.SessionCookie)
 }
 
 func (s *server) authenticate(c echo.Context) (giveaway.Actor, error) {
@@ -140,14 +134,14 @@ func (s *server) ingestOnly(next echo.HandlerFunc) echo.HandlerFunc {
 
 // csrf guards requests that a browser authenticates by cookie. A request with an Authorization
 // header or without the session cookie carries no ambient authority, so it needs no token. The
-// token is bound to the session (websec.CSRF), the same one the pages embed.
+// token is bound to the session (edge.CSRF), the same one the pages embed.
 func (s *server) csrf() echo.MiddlewareFunc {
-	return s.guard.Middleware(websec.Options{
+	return s.edge.CSRF.Middleware(edge.CSRFOptions{
 		Skip: func(c echo.Context) bool {
 			if bearer(c) != "" {
 				return true
 			}
-			_, err := c.Cookie(sessionCookie)
+			_, err := c.Cookie(edge.SessionCookie)
 			return err != nil && c.Request().Method != http.MethodGet
 		},
 		Fail: func(c echo.Context) error {

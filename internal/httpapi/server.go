@@ -16,13 +16,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/internal/textguard"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
-	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
 // Config is what the HTTP layer needs besides the services.
@@ -64,10 +63,10 @@ type Deps struct {
 }
 
 type server struct {
-	cfg   Config
-	deps  Deps
-	keys  *idempotency.Keys
-	guard *websec.CSRF // CSRF tokens, shared with the pages
+	cfg  Config
+	deps Deps
+	keys *idempotency.Keys
+	edge *edge.Edge
 }
 
 // New builds the Echo instance with every route.
@@ -81,10 +80,10 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	if cfg.SignatureWindow <= 0 {
 		cfg.SignatureWindow = webhook.DefaultWindow
 	}
-	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), guard: websec.NewCSRF(cfg.CSRFKey, cfg.SecureCookies)}
+	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), edge: edge.New(edge.Config{Secure: cfg.SecureCookies, CSRFKey: cfg.CSRFKey})}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
+	e.HTTPErrorHandler = edge.HandleError
 	extractor, err := ipExtractor(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -94,7 +93,7 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	e.Use(requestMetrics(deps.Registry))
 	e.Use(middleware.Recover())
 	if cfg.SecureCookies {
-		e.Use(websec.HTTPS)
+		e.Use(edge.HTTPS)
 	}
 	e.Use(cleanInput, noStoreAPI)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
@@ -113,14 +112,14 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
 
 	body := middleware.BodyLimit("64KiB")
-	public := []echo.MiddlewareFunc{body, ratelimit.PerAddress(s.cfg.ClaimsPerMinute)}
+	public := []echo.MiddlewareFunc{body, edge.PerAddress(s.cfg.ClaimsPerMinute)}
 	staff := []echo.MiddlewareFunc{body, s.csrf(), s.staffOnly}
 	admin := []echo.MiddlewareFunc{body, s.csrf(), s.adminOnly}
 
 	e.GET("/api/v1/campaigns/:slug", s.getCampaign)
 	e.POST("/api/v1/campaigns/:slug/claims", s.createClaim, public...)
 	e.GET("/api/v1/claims/:token", s.getClaim, public...)
-	e.POST("/api/v1/auth/login", s.login, body, ratelimit.PerAddress(120))
+	e.POST("/api/v1/auth/login", s.login, body, edge.PerAddress(120))
 	e.POST("/api/v1/auth/logout", s.logout, body, s.csrf())
 	e.GET("/api/v1/auth/session", s.session, staff...)
 
@@ -142,7 +141,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/c/:slug/report", s.reportPage, staff...)
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
-	e.GET("/api/v1/ingest/tweets", s.webhookCRC, ratelimit.PerAddress(60))
+	e.GET("/api/v1/ingest/tweets", s.webhookCRC, edge.PerAddress(60))
 }
 
 // cleanInput answers 400 invalid_input to a path or query holding a NUL or bytes that are not

@@ -17,11 +17,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
-	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
 )
 
@@ -67,6 +67,7 @@ type Deps struct {
 // Pages holds the running pages: call Run to feed them live updates.
 type Pages struct {
 	deps  Deps
+	edge  *edge.Edge
 	embed *site
 	hub   *Hub
 	walls *wallStore
@@ -109,13 +110,13 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	p := &Pages{deps: deps, edge: edge.New(edge.Config{Secure: deps.SecureCookies, CSRFKey: deps.CSRFKey}), embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
-	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)
-	p.loginLimiter = ratelimit.PerAddress(deps.LoginPerMinute)
-	p.statusLimiter = ratelimit.PerAddress(deps.StatusPerMinute)
-	p.signInLimiter = ratelimit.PerAddress(deps.SignInsPerMinute)
+	p.claimLimiter = edge.PerAddress(deps.ClaimsPerMinute)
+	p.loginLimiter = edge.PerAddress(deps.LoginPerMinute)
+	p.statusLimiter = edge.PerAddress(deps.StatusPerMinute)
+	p.signInLimiter = edge.PerAddress(deps.SignInsPerMinute)
 	p.routes(e)
 	return p, nil
 }
@@ -124,11 +125,11 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 // group: Echo routes every request that matches no route through a group's middleware (it adds
 // catch-all routes), which would change 404s and 405s for the whole server, /api/v1 included.
 func (p *Pages) routes(e *echo.Echo) {
-	// Outermost, errors are answered in the route's format, so the JSON API's handler never
-	// sees them; then the security headers, then CSRF.
+	// Outermost, errors are answered in the route's format (edge.Errors); then the security
+	// headers, then CSRF.
 	csrf := p.csrf()
-	page := []echo.MiddlewareFunc{p.htmlErrors, p.headers, csrf}
-	data := []echo.MiddlewareFunc{p.jsonErrors, p.headers, csrf}
+	page := []echo.MiddlewareFunc{edge.Errors(p.showError), p.headers, csrf}
+	data := []echo.MiddlewareFunc{edge.Errors(nil), p.headers, csrf}
 	with := func(base []echo.MiddlewareFunc, m ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
 		return slices.Concat(base, m)
 	}
@@ -136,7 +137,7 @@ func (p *Pages) routes(e *echo.Echo) {
 	streams := p.streamCap() // one count for all public streams
 	staff := with(page, p.staffOnly)
 
-	e.GET("/static/*", p.static, p.htmlErrors)
+	e.GET("/static/*", p.static, edge.Errors(p.showError))
 
 	e.GET("/c/:slug", p.claimPage, page...)
 	e.POST("/c/:slug", p.claimSubmit, with(page, p.claimLimiter)...)
