@@ -6,6 +6,8 @@
 // route that is not a page, the pages' HTML error page on pages.
 package edge
 
+import "github.com/boothgiveaway/giveaway/internal/auth"
+
 // Config is what the edge needs: the same on the JSON API and the pages.
 type Config struct {
 	// Secure marks cookies Secure and adds HSTS (PUBLIC_BASE_URL is https).
@@ -19,11 +21,11 @@ type Config struct {
 type Edge struct {
 	Cookies Cookies
 	CSRF    *CSRF
-	secure  bool
+	auth    *auth.Service // who the staff member of a request is
 }
 
-// New returns the edge of cfg.
-func New(cfg Config) *Edge {
+// New returns the edge of cfg; au identifies staff sessions and the admin token.
+func New(cfg Config, au *auth.Service) *Edge {
 	cookies := Cookies{Secure: cfg.Secure}
-	return &Edge{Cookies: cookies, CSRF: newCSRF(cfg.CSRFKey, cookies), secure: cfg.Secure}
+	return &Edge{Cookies: cookies, CSRF: newCSRF(cfg.CSRFKey, cookies), auth: au}
 }

@@ -34,7 +34,7 @@ func (s *server) updateStaff(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.UpdateStaff(c.Request().Context(), id, in, actor(c))
+	out, err := s.deps.Auth.UpdateStaff(c.Request().Context(), id, in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *server) endStaffSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.deps.Auth.EndSessions(c.Request().Context(), id, actor(c))
+	n, err := s.deps.Auth.EndSessions(c.Request().Context(), id, edge.Actor(c))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/edge"
@@ -57,6 +58,11 @@ type Deps struct {
 	SignInsPerMinute int
 	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
 	CSRFKey []byte
+	// Edge is the process's edge, shared with the JSON API (internal/server.Mount); nil: one of
+	// the pages' own from SecureCookies and CSRFKey.
+	Edge *edge.Edge
+	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
+	XPricePerPost float64
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -110,7 +116,10 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{deps: deps, edge: edge.New(edge.Config{Secure: deps.SecureCookies, CSRFKey: deps.CSRFKey}), embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
+	if deps.Edge == nil {
+		deps.Edge = edge.New(edge.Config{Secure: deps.SecureCookies, CSRFKey: deps.CSRFKey}, deps.Auth)
+	}
+	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = edge.PerAddress(deps.ClaimsPerMinute)
@@ -146,6 +155,9 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/c/:slug/wall", p.wall, page...)
 	e.GET("/c/:slug/wall/events", p.wallEvents, with(page, streams)...)
 	e.GET("/c/:slug/wall/posts", p.wallPosts, data...)
+	// The printable report is the JSON report's page: staff by session or bearer token, and the
+	// JSON API's errors, as when it was on the API's table.
+	e.GET("/c/:slug/report", p.reportPage, middleware.BodyLimit("64KiB"), p.edge.APICSRF(), p.edge.StaffOnly)
 
 	e.GET("/claims/:token", p.claimStatus, status...)
 	e.GET("/claims/:token/qr.png", p.claimQR, status...)

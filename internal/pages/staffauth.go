@@ -16,28 +16,12 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
-const identityKey = "pages.identity"
-
 func (p *Pages) actor(c echo.Context) (giveaway.Actor, bool) {
 	id, ok := p.identity(c)
 	return id.Actor, ok
 }
 
-func (p *Pages) identity(c echo.Context) (auth.Identity, bool) {
-	if id, ok := c.Get(identityKey).(auth.Identity); ok {
-		return id, true
-	}
-	token := edge.Value(c, edge.SessionCookie)
-	if token == "" {
-		return auth.Identity{}, false
-	}
-	id, err := p.deps.Auth.Identify(c.Request().Context(), token)
-	if err != nil || id.Role == "" {
-		return auth.Identity{}, false
-	}
-	c.Set(identityKey, id)
-	return id, true
-}
+func (p *Pages) identity(c echo.Context) (auth.Identity, bool) { return p.edge.SessionStaff(c) }
 
 // staffOnly sends a browser without a live session back to the login form; a script gets 401.
 // A member scoped to campaigns is refused the others' (see scope).
