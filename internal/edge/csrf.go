@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/boothgiveaway/giveaway/internal/apperr"
 )
 
 const (
@@ -53,9 +55,11 @@ func (g *CSRF) Token(kind, binding string) string {
 type CSRFOptions struct {
 	// Skip lets through requests that carry no ambient authority (a bearer token, no cookie).
 	Skip func(c echo.Context) bool
-	// Fail answers a missing or wrong token in the route's format.
-	Fail func(c echo.Context) error
 }
+
+// errCSRF refuses a missing or wrong token; the error renderer answers it in the route's format
+// (the pages say "this form has expired").
+var errCSRF = apperr.New(apperr.Forbidden, "csrf_failed", "missing or wrong CSRF token (X-CSRF-Token header)")
 
 // Middleware puts the request's token in the context (CSRFContextKey) and refuses an unsafe method
 // that a browser marks cross-site or whose X-CSRF-Token header or _csrf form field does not match
@@ -74,14 +78,14 @@ func (g *CSRF) Middleware(o CSRFOptions) echo.MiddlewareFunc {
 			}
 			// A browser says when a request comes from another site: never a form of ours.
 			if c.Request().Header.Get("Sec-Fetch-Site") == "cross-site" {
-				return o.Fail(c)
+				return errCSRF
 			}
 			sent := c.Request().Header.Get(CSRFHeader)
 			if sent == "" {
 				sent = c.FormValue(CSRFFormField)
 			}
 			if subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
-				return o.Fail(c)
+				return errCSRF
 			}
 			return next(c)
 		}

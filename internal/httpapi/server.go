@@ -66,22 +66,8 @@ type server struct {
 	edge *edge.Edge
 }
 
-// New is the API alone on an edge of its own, for tests and the bench that need no pages; serve
-// mounts the API and the pages on one edge (internal/server.Mount).
-func New(cfg Config, deps Deps) (*echo.Echo, error) {
-	var reg prometheus.Registerer
-	if deps.Registry != nil {
-		reg = deps.Registry
-	}
-	e, err := edge.NewEcho(edge.ServerConfig{Secure: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, Registry: reg})
-	if err != nil {
-		return nil, err
-	}
-	Register(e, edge.New(edge.Config{Secure: cfg.SecureCookies, CSRFKey: cfg.CSRFKey}, deps.Auth), cfg, deps)
-	return e, nil
-}
-
-// Register adds the API's routes to e, on the edge x.
+// Register adds the API's routes to e, on the edge x (internal/server.Mount mounts the API and
+// the pages on one edge).
 func Register(e *echo.Echo, x *edge.Edge, cfg Config, deps Deps) {
 	if cfg.ClaimsPerMinute <= 0 {
 		cfg.ClaimsPerMinute = 300

@@ -45,11 +45,7 @@ func securityHeaders(h http.Header) {
 // login, to a pre-session cookie) by the edge, the same guard the JSON API uses, so the token a
 // page embeds is also the one the tablet's fetches to /api/v1 send.
 func (p *Pages) csrf() echo.MiddlewareFunc {
-	return p.edge.CSRF.Middleware(edge.CSRFOptions{
-		Fail: func(c echo.Context) error {
-			return p.errorPage(c, http.StatusForbidden, "err_csrf")
-		},
-	})
+	return p.edge.CSRF.Middleware(edge.CSRFOptions{})
 }
 
 // static serves web/static. A URL carrying the file's content hash (as templates write it) may

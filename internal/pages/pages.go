@@ -6,6 +6,7 @@ package pages
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"slices"
@@ -58,8 +59,7 @@ type Deps struct {
 	SignInsPerMinute int
 	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
 	CSRFKey []byte
-	// Edge is the process's edge, shared with the JSON API (internal/server.Mount); nil: one of
-	// the pages' own from SecureCookies and CSRFKey.
+	// Edge is the process's edge, shared with the JSON API (set by internal/server.Mount).
 	Edge *edge.Edge
 	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
 	XPricePerPost float64
@@ -117,7 +117,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 		return nil, err
 	}
 	if deps.Edge == nil {
-		deps.Edge = edge.New(edge.Config{Secure: deps.SecureCookies, CSRFKey: deps.CSRFKey}, deps.Auth)
+		return nil, errors.New("pages: no edge; mount the pages with internal/server.Mount")
 	}
 	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: &wallStore{pool: deps.Pool}, ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
