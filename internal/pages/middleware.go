@@ -20,17 +20,14 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // headers sets the security headers of every page. The claim page's URL holds its secret token,
 // so no page sends a Referer anywhere, and no answer is cached unless its handler says so (a
-// login's redirect, a claim's, carry tokens). Behind https: HSTS and Secure on every cookie.
+// login's redirect, a claim's, carry tokens). Behind https, the edge adds HSTS and Secure on
+// every cookie to every answer.
 func (p *Pages) headers(next echo.HandlerFunc) echo.HandlerFunc {
-	h := func(c echo.Context) error {
+	return func(c echo.Context) error {
 		securityHeaders(c.Response().Header())
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)
 	}
-	if p.deps.SecureCookies {
-		return edge.HTTPS(h)
-	}
-	return h
 }
 
 func securityHeaders(h http.Header) {

@@ -37,7 +37,8 @@ type Deps struct {
 	Notices *notify.Listener
 	// PublicBaseURL is where attendees reach the service; QR codes point there.
 	PublicBaseURL string
-	// SecureCookies marks cookies Secure (PUBLIC_BASE_URL is https).
+	// SecureCookies and CSRFKey are the edge's: server.Mount sets them from httpapi.Config, which
+	// configures the edge of both.
 	SecureCookies bool
 	// ClaimsPerMinute is the claim form's budget per client address (default 300).
 	ClaimsPerMinute int
@@ -57,8 +58,7 @@ type Deps struct {
 	// SignInsPerMinute is the budget per client address of sign-in starts and callbacks together
 	// (default 60): each makes outbound requests to a provider.
 	SignInsPerMinute int
-	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
-	CSRFKey []byte
+	CSRFKey          []byte
 	// Edge is the process's edge, shared with the JSON API (set by internal/server.Mount).
 	Edge *edge.Edge
 	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.

@@ -60,7 +60,7 @@ func (p *Pages) newView(c echo.Context, title, body string, data any) (*view, *s
 		return nil, nil, err
 	}
 	l := p.lang(c)
-	csrf, _ := c.Get("csrf").(string)
+	csrf, _ := c.Get(edge.CSRFContextKey).(string)
 	v := &view{Lang: l, T: s.msgs[l], CSRF: csrf, Body: body, Data: data, LangURL: map[string]string{}}
 	v.Title = v.T[title]
 	if v.Title == "" {
