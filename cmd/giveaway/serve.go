@@ -25,6 +25,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 func serveCommand() *cli.Command {
@@ -103,7 +104,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	ga := giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window")), giveaway.WithMetrics(reg))
 	au := auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl"))
 	secure := strings.HasPrefix(cmd.String("public-base-url"), "https://")
-	e, err := httpapi.New(httpapi.Config{
+	apiCfg := httpapi.Config{
 		IngestToken:     cmd.String("ingest-token"),
 		IngestSecret:    cmd.String("ingest-signing-secret"),
 		XWebhookSecret:  cmd.String("x-webhook-secret"),
@@ -115,7 +116,8 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		SessionTTL:      cmd.Duration("session-ttl"),
 		XPricePerPost:   cmd.Float("x-price-per-post"),
 		CSRFKey:         csrfKey(cmd),
-	}, httpapi.Deps{
+	}
+	apiDeps := httpapi.Deps{
 		Pool:     pool,
 		Giveaway: ga,
 		Auth:     au,
@@ -128,14 +130,11 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 			}
 			return out
 		},
-	})
-	if err != nil {
-		return err
 	}
 	// The process's one LISTEN connection: live pages, the Elasticsearch feeder and the sources
 	// subscribe to it.
 	notices := notify.New(pool)
-	web, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, Notices: notices,
+	e, web, err := server.Mount(apiCfg, apiDeps, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, Notices: notices,
 		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
 		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
 		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd),

@@ -22,6 +22,8 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/server"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -56,10 +58,10 @@ func newService(ctx context.Context, env *Env) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := httpapi.New(httpapi.Config{IngestToken: benchIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
+	e, _, err := server.Mount(httpapi.Config{IngestToken: benchIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
 		Pool: pool, Giveaway: giveaway.New(pool), Auth: auth.New(pool, benchAdminToken, time.Hour),
 		Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
-	})
+	}, pages.Deps{})
 	if err != nil {
 		return nil, err
 	}

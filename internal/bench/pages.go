@@ -23,6 +23,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // The pages benchmark: how many live walls one instance feeds (a post must reach every open
@@ -56,17 +57,13 @@ func startPages(ctx context.Context, env *Env) (*pagesServer, error) {
 	}
 	ga := giveaway.New(pool)
 	au := auth.New(pool, "", time.Hour)
-	e, err := httpapi.New(httpapi.Config{IngestToken: pagesIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
-		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()})
-	if err != nil {
-		return nil, err
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: ga, Auth: au,
-		PublicBaseURL: "http://" + l.Addr().String(), ClaimsPerMinute: 1 << 30})
+	e, p, err := server.Mount(httpapi.Config{IngestToken: pagesIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
+		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()},
+		pages.Deps{PublicBaseURL: "http://" + l.Addr().String(), ClaimsPerMinute: 1 << 30})
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,9 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // door is a service whose PIN checks are counted and whose clock the test moves.
@@ -37,9 +39,9 @@ func newDoor(t *testing.T) *door {
 		auth.WithClock(func() time.Time { d.mu.Lock(); defer d.mu.Unlock(); return d.clock }))
 	// Behind a trusted proxy (the test's loopback), X-Forwarded-For names the client's address.
 	cfg := httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 6000, TrustedProxies: []string{"127.0.0.1/32", "::1/128"}}
-	e, err := httpapi.New(cfg, httpapi.Deps{
+	e, _, err := server.Mount(cfg, httpapi.Deps{
 		Pool: pool, Giveaway: giveaway.New(pool), Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
-	})
+	}, pages.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // TestContractDocumentIsValid loads api/openapi.yaml and validates it as OpenAPI (references
@@ -35,19 +36,15 @@ func TestContractRoutesMatchDocument(t *testing.T) {
 
 	pool := pgtest.New(t)
 	reg := prometheus.NewRegistry()
-	e, err := httpapi.New(httpapi.Config{IngestToken: "ingest-token"}, httpapi.Deps{
+	// The pages are served by the same Echo instance, so the contract covers them too.
+	e, _, err := server.Mount(httpapi.Config{IngestToken: "ingest-token"}, httpapi.Deps{
 		Pool:     pool,
 		Giveaway: giveaway.New(pool),
 		Auth:     auth.New(pool, "admin-token", time.Hour),
 		Ingest:   ingest.New(pool, reg),
 		Registry: reg,
-	})
+	}, pages.Deps{PublicBaseURL: "http://localhost:8080"})
 	if err != nil {
-		t.Fatal(err)
-	}
-	// The pages are served by the same Echo instance, so the contract covers them too.
-	if _, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: giveaway.New(pool),
-		Auth: auth.New(pool, "admin-token", time.Hour), PublicBaseURL: "http://localhost:8080"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -17,6 +17,8 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 func metrics(t *testing.T, e *env) string {
@@ -170,12 +172,12 @@ func TestReadyzNamesTheCheckNotTheError(t *testing.T) {
 		Connected bool   `json:"connected"`
 		LastError string `json:"last_error,omitempty"`
 	}
-	e, err := httpapi.New(httpapi.Config{}, httpapi.Deps{Pool: pool, Giveaway: giveaway.New(pool),
+	e, _, err := server.Mount(httpapi.Config{}, httpapi.Deps{Pool: pool, Giveaway: giveaway.New(pool),
 		Auth: auth.New(pool, adminToken, time.Hour), Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
 		Ready: func(context.Context) map[string]any {
 			return map[string]any{"x_stream": sourceStatus{LastError: "dial tcp secret-host.internal:443"},
 				"mastodon": map[string]any{"streams": []any{map[string]any{"last_error": "campaigns: user=secret_user"}}}}
-		}})
+		}}, pages.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

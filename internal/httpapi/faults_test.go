@@ -22,7 +22,9 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // Fault injection for the exactly-once tests: the service runs on a pool whose queries are traced,
@@ -183,10 +185,10 @@ func newFaultEnv(t *testing.T) (*env, *faults) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	e, err := httpapi.New(httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 6000}, httpapi.Deps{
+	e, _, err := server.Mount(httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 6000}, httpapi.Deps{
 		Pool: pool, Giveaway: giveaway.New(pool), Auth: auth.New(pool, adminToken, time.Hour),
 		Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
-	})
+	}, pages.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

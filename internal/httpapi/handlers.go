@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/database"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 )
@@ -87,7 +87,7 @@ func (s *server) updateCampaign(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Giveaway.UpdateCampaign(c.Request().Context(), c.Param("slug"), in, actor(c))
+	out, err := s.deps.Giveaway.UpdateCampaign(c.Request().Context(), c.Param("slug"), in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *server) createStaff(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.AddStaff(c.Request().Context(), in, actor(c))
+	out, err := s.deps.Auth.AddStaff(c.Request().Context(), in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *server) manualClaim(c echo.Context) error {
 		giveaway.ClaimInput
 	}{slug, in})
 	return s.idempotent(c, "manual_claim", request, func(ctx stdctx.Context) (int, any, error) {
-		out, created, err := s.deps.Giveaway.ManualClaim(ctx, slug, in, actor(c))
+		out, created, err := s.deps.Giveaway.ManualClaim(ctx, slug, in, edge.Actor(c))
 		if created {
 			return http.StatusCreated, out, err
 		}
@@ -191,7 +191,7 @@ func (s *server) give(c echo.Context) error {
 		request = append(request, "\x00account_checked"...)
 	}
 	return s.idempotent(c, "give", request, func(ctx stdctx.Context) (int, any, error) {
-		out, err := s.deps.Giveaway.Give(ctx, id, in, actor(c))
+		out, err := s.deps.Giveaway.Give(ctx, id, in, edge.Actor(c))
 		return http.StatusOK, out, err
 	})
 }
@@ -214,7 +214,7 @@ func (s *server) claimAction(c echo.Context, scope string, act func(ctx stdctx.C
 		return err
 	}
 	return s.idempotent(c, scope, strconv.AppendInt(nil, id, 10), func(ctx stdctx.Context) (int, any, error) {
-		out, err := act(ctx, id, actor(c))
+		out, err := act(ctx, id, edge.Actor(c))
 		return http.StatusOK, out, err
 	})
 }
@@ -238,7 +238,8 @@ func (s *server) idempotent(c echo.Context, scope string, request []byte, act fu
 	}
 	hash := sha256.Sum256(append([]byte(scope+"\x00"), request...))
 	a, err := s.keys.Do(c.Request().Context(), scope, key, hash[:], func(ctx stdctx.Context) idempotency.Answer {
-		st, body := answer(act(ctx))
+		status, out, err := act(ctx)
+		st, body := answer(c, status, out, err)
 		return idempotency.Answer{Status: st, Body: body}
 	})
 	if err != nil {
@@ -260,26 +261,24 @@ func (s *server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setDeviceCookie(c, sess.Device)
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	s.edge.Cookies.SetDevice(c, sess.Device)
+	s.edge.Cookies.SetSession(c, sess.Token, sess.ExpiresAt)
 	return c.JSON(http.StatusOK, sess)
 }
 
 func (s *server) logout(c echo.Context) error {
-	if t := token(c); t != "" {
+	if t := edge.Token(c); t != "" {
 		if err := s.deps.Auth.Logout(c.Request().Context(), t); err != nil {
 			return err
 		}
 	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	s.edge.Cookies.ClearSession(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
 // session tells a cookie-authenticated client who it is and the CSRF token to send back.
 func (s *server) session(c echo.Context) error {
-	a := actor(c)
-	csrf, _ := c.Get("csrf").(string)
+	a := edge.Actor(c)
+	csrf, _ := c.Get(edge.CSRFContextKey).(string)
 	return c.JSON(http.StatusOK, map[string]any{"name": a.Name, "role": a.Role, "csrf_token": csrf})
 }

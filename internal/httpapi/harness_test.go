@@ -19,7 +19,9 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 const (
@@ -45,13 +47,13 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg, &gopts)
 	}
-	e, err := httpapi.New(cfg, httpapi.Deps{
+	e, _, err := server.Mount(cfg, httpapi.Deps{
 		Pool:     pool,
 		Giveaway: giveaway.New(pool, gopts...),
 		Auth:     auth.New(pool, adminToken, time.Hour),
 		Ingest:   ingest.New(pool, nil),
 		Registry: prometheus.NewRegistry(),
-	})
+	}, pages.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}

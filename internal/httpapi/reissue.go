@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -48,7 +49,7 @@ func (s *server) reissue(c echo.Context) error {
 		base = c.Scheme() + "://" + c.Request().Host
 	}
 	return s.idempotent(c, "reissue", strconv.AppendInt(nil, id, 10), func(ctx stdctx.Context) (int, any, error) {
-		r, err := s.deps.Giveaway.Reissue(ctx, id, actor(c))
+		r, err := s.deps.Giveaway.Reissue(ctx, id, edge.Actor(c))
 		if err != nil {
 			return 0, nil, err
 		}

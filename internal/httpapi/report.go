@@ -37,22 +37,8 @@ func (s *server) report(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-// reportPage is the printable report: one HTML file with inline CSS and server-drawn SVG charts.
-func (s *server) reportPage(c echo.Context) error {
-	r, err := s.buildReport(c)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := report.WriteHTML(&buf, r); err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-	h.Set("Cache-Control", "no-store")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
-}
-
+// buildReport is the report a request asks for: the campaign of :slug, ?date= or ?from=&to=.
+// The printable page (internal/pages) asks the same way.
 func (s *server) buildReport(c echo.Context) (*report.Report, error) {
 	return report.BuildQuery(c.Request().Context(), s.deps.Pool, c.Param("slug"), c.QueryParam("date"),
 		c.QueryParam("from"), c.QueryParam("to"), time.Now(), report.WithXPricePerPost(s.cfg.XPricePerPost))

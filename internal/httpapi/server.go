@@ -1,12 +1,10 @@
-// Package httpapi is the HTTP face of the service: every route in one table (Routes), thin
-// handlers that decode, call the domain and encode, and one error handler that maps domain
-// errors to statuses.
+// Package httpapi is the JSON API: every /api route in one table (routes), thin handlers that
+// decode, call the domain and encode. Sessions, CSRF, staff, rate budgets and the error renderer
+// are the edge's (internal/edge).
 package httpapi
 
 import (
 	"context"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,13 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/ratelimit"
-	"github.com/boothgiveaway/giveaway/internal/textguard"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
-	"github.com/boothgiveaway/giveaway/internal/websec"
 )
 
 // Config is what the HTTP layer needs besides the services.
@@ -64,14 +60,15 @@ type Deps struct {
 }
 
 type server struct {
-	cfg   Config
-	deps  Deps
-	keys  *idempotency.Keys
-	guard *websec.CSRF // CSRF tokens, shared with the pages
+	cfg  Config
+	deps Deps
+	keys *idempotency.Keys
+	edge *edge.Edge
 }
 
-// New builds the Echo instance with every route.
-func New(cfg Config, deps Deps) (*echo.Echo, error) {
+// Register adds the API's routes to e, on the edge x (internal/server.Mount mounts the API and
+// the pages on one edge).
+func Register(e *echo.Echo, x *edge.Edge, cfg Config, deps Deps) {
 	if cfg.ClaimsPerMinute <= 0 {
 		cfg.ClaimsPerMinute = 300
 	}
@@ -81,28 +78,8 @@ func New(cfg Config, deps Deps) (*echo.Echo, error) {
 	if cfg.SignatureWindow <= 0 {
 		cfg.SignatureWindow = webhook.DefaultWindow
 	}
-	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), guard: websec.NewCSRF(cfg.CSRFKey, cfg.SecureCookies)}
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.handleError
-	extractor, err := ipExtractor(cfg.TrustedProxies)
-	if err != nil {
-		return nil, err
-	}
-	e.IPExtractor = extractor
-	// Outermost, the metrics see every answer as the client gets it, pages and panics included.
-	e.Use(requestMetrics(deps.Registry))
-	e.Use(middleware.Recover())
-	if cfg.SecureCookies {
-		e.Use(websec.HTTPS)
-	}
-	e.Use(cleanInput, noStoreAPI)
-	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
-		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
-		ReferrerPolicy: "same-origin",
-	}))
+	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), edge: x}
 	s.routes(e)
-	return e, nil
 }
 
 // routes is the table of contents of the HTTP API. Middleware is attached per route, not per
@@ -113,15 +90,15 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{})))
 
 	body := middleware.BodyLimit("64KiB")
-	public := []echo.MiddlewareFunc{body, ratelimit.PerAddress(s.cfg.ClaimsPerMinute)}
-	staff := []echo.MiddlewareFunc{body, s.csrf(), s.staffOnly}
-	admin := []echo.MiddlewareFunc{body, s.csrf(), s.adminOnly}
+	public := []echo.MiddlewareFunc{body, edge.PerAddress(s.cfg.ClaimsPerMinute)}
+	staff := []echo.MiddlewareFunc{body, s.edge.APICSRF(), s.edge.StaffOnly}
+	admin := []echo.MiddlewareFunc{body, s.edge.APICSRF(), s.edge.AdminOnly}
 
 	e.GET("/api/v1/campaigns/:slug", s.getCampaign)
 	e.POST("/api/v1/campaigns/:slug/claims", s.createClaim, public...)
 	e.GET("/api/v1/claims/:token", s.getClaim, public...)
-	e.POST("/api/v1/auth/login", s.login, body, ratelimit.PerAddress(120))
-	e.POST("/api/v1/auth/logout", s.logout, body, s.csrf())
+	e.POST("/api/v1/auth/login", s.login, body, edge.PerAddress(120))
+	e.POST("/api/v1/auth/logout", s.logout, body, s.edge.APICSRF())
 	e.GET("/api/v1/auth/session", s.session, staff...)
 
 	e.POST("/api/v1/campaigns", s.createCampaign, admin...)
@@ -139,56 +116,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/api/v1/claims/:id/reject", s.reject, staff...)
 	e.POST("/api/v1/claims/:id/reissue", s.reissue, staff...)
 	e.GET("/api/v1/campaigns/:slug/report", s.report, staff...)
-	e.GET("/c/:slug/report", s.reportPage, staff...)
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
-	e.GET("/api/v1/ingest/tweets", s.webhookCRC, ratelimit.PerAddress(60))
-}
-
-// cleanInput answers 400 invalid_input to a path or query holding a NUL or bytes that are not
-// UTF-8, before any handler passes them to PostgreSQL (which refuses them, a 500). It runs after
-// routing, for every route of the API and the pages.
-func cleanInput(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		bad := textguard.BadText(r.URL.Path) || textguard.BadText(r.URL.RawQuery)
-		for k, vs := range r.URL.Query() {
-			bad = bad || textguard.BadText(k)
-			for _, v := range vs {
-				bad = bad || textguard.BadText(v)
-			}
-		}
-		if bad {
-			return textguard.ErrInvalidInput()
-		}
-		return next(c)
-	}
-}
-
-// noStoreAPI keeps every API answer out of caches: logins, claims, claim status and sessions
-// carry tokens. A handler may still choose otherwise.
-func noStoreAPI(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-			c.Response().Header().Set("Cache-Control", "no-store")
-		}
-		return next(c)
-	}
-}
-
-func ipExtractor(cidrs []string) (echo.IPExtractor, error) {
-	if len(cidrs) == 0 {
-		// Echo would otherwise believe X-Forwarded-For from anyone.
-		return echo.ExtractIPDirect(), nil
-	}
-	var opts []echo.TrustOption
-	opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
-	for _, c := range cidrs {
-		_, n, err := net.ParseCIDR(c)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, echo.TrustIPRange(n))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...), nil
+	e.GET("/api/v1/ingest/tweets", s.webhookCRC, edge.PerAddress(60))
 }

@@ -3,33 +3,18 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 )
-
-// deviceCookie marks a device on which members logged in before (OWASP's device cookie): its
-// tokens, one per member, let a tablet log in while strangers' wrong PINs lock the name out.
-// The tablet's form login (internal/pages) sets the same cookie.
-const deviceCookie = "giveaway_device"
-
-// deviceMaxAge keeps a tablet trusted across an event season.
-const deviceMaxAge = 365 * 24 * time.Hour
 
 func (s *server) loginAttempt(c echo.Context, name, pin string) auth.Attempt {
 	a := auth.Attempt{Name: name, PIN: pin, Client: c.RealIP()}
-	if ck, err := c.Cookie(deviceCookie); err == nil {
-		a.Device = ck.Value
-	}
+	a.Device = edge.Value(c, edge.DeviceCookie) // edge.DeviceCookie: the tablet's device
 	return a
-}
-
-func (s *server) setDeviceCookie(c echo.Context, value string) {
-	c.SetCookie(&http.Cookie{Name: deviceCookie, Value: value, Path: "/", MaxAge: int(deviceMaxAge.Seconds()),
-		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
 }
 
 func (s *server) listStaff(c echo.Context) error {
@@ -49,7 +34,7 @@ func (s *server) updateStaff(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.UpdateStaff(c.Request().Context(), id, in, actor(c))
+	out, err := s.deps.Auth.UpdateStaff(c.Request().Context(), id, in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
@@ -61,7 +46,7 @@ func (s *server) endStaffSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.deps.Auth.EndSessions(c.Request().Context(), id, actor(c))
+	n, err := s.deps.Auth.EndSessions(c.Request().Context(), id, edge.Actor(c))
 	if err != nil {
 		return err
 	}

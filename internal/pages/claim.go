@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -57,7 +58,7 @@ func (p *Pages) claimPage(c echo.Context) error {
 	}
 	d, err := p.claimData(c)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	return p.page(c, http.StatusOK, "claim", d.Campaign.Name, "attendee", d)
 }
@@ -66,7 +67,7 @@ func (p *Pages) claimPage(c echo.Context) error {
 func (p *Pages) claimSubmit(c echo.Context) error {
 	d, err := p.claimData(c)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	d.Form = giveaway.ClaimInput{Network: c.FormValue("network"), Handle: c.FormValue("handle"),
 		PostURL: c.FormValue("post_url")}
@@ -76,7 +77,7 @@ func (p *Pages) claimSubmit(c echo.Context) error {
 	if err != nil {
 		e, ok := apperr.As(err)
 		if !ok || e.Kind == apperr.NotFound {
-			return p.domainError(c, err)
+			return err
 		}
 		// Show the form again, filled in, with what to fix.
 		d.Error = messageKey(e)
@@ -90,31 +91,13 @@ func (p *Pages) claimSubmit(c echo.Context) error {
 		}
 		return p.page(c, status, "claim", d.Campaign.Name, "attendee", d)
 	}
-	p.setClaimCookie(c, claim.Campaign, claim.Token)
+	p.edge.Cookies.SetClaim(c, claim.Campaign, claim.Token)
 	return redirect(c, "/claims/"+url.PathEscape(claim.Token), nil)
 }
 
-// claimCookie holds the token of the claim this browser made or was given in a campaign. Its path
-// is the campaign's claim page, so each campaign has its own and the status pages (whose URL has
-// the token) do not need it. HttpOnly: no script reads it; SameSite=Lax: a link from the booth's
-// QR or a chat still opens the claim page with it.
-const claimCookie = "giveaway_claim"
-
-func claimCookiePath(slug string) string { return "/c/" + slug }
-
-func (p *Pages) setClaimCookie(c echo.Context, slug, token string) {
-	c.SetCookie(&http.Cookie{Name: claimCookie, Value: token, Path: claimCookiePath(slug),
-		MaxAge: int((60 * 24 * time.Hour).Seconds()), HttpOnly: true, Secure: p.deps.SecureCookies,
-		SameSite: http.SameSiteLaxMode})
-}
-
-// heldClaimToken is the token of the claim this browser holds in the request's campaign, if any.
-func heldClaimToken(c echo.Context) string {
-	if ck, err := c.Cookie(claimCookie); err == nil {
-		return ck.Value
-	}
-	return ""
-}
+// heldClaimToken is the token of the claim this browser holds in the request's campaign, if any
+// (edge.ClaimCookie, whose path is the campaign's claim page).
+func heldClaimToken(c echo.Context) string { return edge.Value(c, edge.ClaimCookie) }
 
 // ownClaim is the claim this browser holds in the campaign, or nil (none, revoked, another's).
 func (p *Pages) ownClaim(c echo.Context, slug string) (*giveaway.Claim, string) {

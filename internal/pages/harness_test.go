@@ -25,6 +25,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 const (
@@ -58,16 +59,14 @@ func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
 	base := "http://" + l.Addr().String()
 	ga := giveaway.New(pool)
 	au := auth.New(pool, "test-admin-token", time.Hour)
-	e, err := httpapi.New(httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 100000}, httpapi.Deps{
-		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	deps := pages.Deps{Pool: pool, Giveaway: ga, Auth: au, PublicBaseURL: base, ClaimsPerMinute: 100000}
 	if tune != nil {
 		tune(&deps)
 	}
-	p, err := pages.Register(e, deps)
+	// The edge's settings are the API's: as serve passes them, the same to both.
+	e, p, err := server.Mount(httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 100000,
+		SecureCookies: deps.SecureCookies, CSRFKey: deps.CSRFKey}, httpapi.Deps{
+		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

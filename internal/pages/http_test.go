@@ -25,6 +25,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 func TestClaimForm(t *testing.T) {
@@ -457,12 +458,10 @@ func TestStaffLiveQueueManualAndApprove(t *testing.T) {
 // TestDevWebDir reads templates from disk, so a change shows on the next reload.
 func TestDevWebDir(t *testing.T) {
 	pool := pgtest.New(t)
-	e, err := httpapi.New(httpapi.Config{}, httpapi.Deps{Pool: pool, Giveaway: giveaway.New(pool),
-		Auth: auth.New(pool, "", time.Hour), Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()})
+	e, _, err := server.Mount(httpapi.Config{}, httpapi.Deps{Pool: pool, Giveaway: giveaway.New(pool),
+		Auth: auth.New(pool, "", time.Hour), Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()},
+		pages.Deps{WebDir: "../../web"})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pages.Register(e, pages.Deps{Pool: pool, Giveaway: giveaway.New(pool), WebDir: "../../web"}); err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()

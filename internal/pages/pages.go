@@ -6,6 +6,7 @@ package pages
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"slices"
@@ -15,14 +16,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
-	"github.com/boothgiveaway/giveaway/internal/ratelimit"
 	"github.com/boothgiveaway/giveaway/web"
 )
 
@@ -36,7 +38,8 @@ type Deps struct {
 	Notices *notify.Listener
 	// PublicBaseURL is where attendees reach the service; QR codes point there.
 	PublicBaseURL string
-	// SecureCookies marks cookies Secure (PUBLIC_BASE_URL is https).
+	// SecureCookies and CSRFKey are the edge's: server.Mount sets them from httpapi.Config, which
+	// configures the edge of both.
 	SecureCookies bool
 	// ClaimsPerMinute is the claim form's budget per client address (default 300).
 	ClaimsPerMinute int
@@ -56,8 +59,11 @@ type Deps struct {
 	// SignInsPerMinute is the budget per client address of sign-in starts and callbacks together
 	// (default 60): each makes outbound requests to a provider.
 	SignInsPerMinute int
-	// CSRFKey signs CSRF tokens; the JSON API must use the same key (httpapi.Config.CSRFKey).
-	CSRFKey []byte
+	CSRFKey          []byte
+	// Edge is the process's edge, shared with the JSON API (set by internal/server.Mount).
+	Edge *edge.Edge
+	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
+	XPricePerPost float64
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -68,6 +74,7 @@ type Deps struct {
 // Pages holds the running pages: call Run to feed them live updates.
 type Pages struct {
 	deps  Deps
+	edge  *edge.Edge
 	embed *site
 	hub   *Hub
 	walls *moderation.Walls
@@ -110,13 +117,16 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{deps: deps, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{}), stopping: make(chan struct{})}
+	if deps.Edge == nil {
+		return nil, errors.New("pages: no edge; mount the pages with internal/server.Mount")
+	}
+	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
-	p.claimLimiter = ratelimit.PerAddress(deps.ClaimsPerMinute)
-	p.loginLimiter = ratelimit.PerAddress(deps.LoginPerMinute)
-	p.statusLimiter = ratelimit.PerAddress(deps.StatusPerMinute)
-	p.signInLimiter = ratelimit.PerAddress(deps.SignInsPerMinute)
+	p.claimLimiter = edge.PerAddress(deps.ClaimsPerMinute)
+	p.loginLimiter = edge.PerAddress(deps.LoginPerMinute)
+	p.statusLimiter = edge.PerAddress(deps.StatusPerMinute)
+	p.signInLimiter = edge.PerAddress(deps.SignInsPerMinute)
 	p.routes(e)
 	return p, nil
 }
@@ -125,11 +135,11 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 // group: Echo routes every request that matches no route through a group's middleware (it adds
 // catch-all routes), which would change 404s and 405s for the whole server, /api/v1 included.
 func (p *Pages) routes(e *echo.Echo) {
-	// Outermost, errors are answered in the route's format, so the JSON API's handler never
-	// sees them; then the security headers, then CSRF.
+	// Outermost, errors are answered in the route's format (edge.Errors); then the security
+	// headers, then CSRF.
 	csrf := p.csrf()
-	page := []echo.MiddlewareFunc{p.htmlErrors, p.headers, csrf}
-	data := []echo.MiddlewareFunc{p.jsonErrors, p.headers, csrf}
+	page := []echo.MiddlewareFunc{edge.Errors(p.showError), p.headers, csrf}
+	data := []echo.MiddlewareFunc{edge.Errors(nil), p.headers, csrf}
 	with := func(base []echo.MiddlewareFunc, m ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
 		return slices.Concat(base, m)
 	}
@@ -137,7 +147,7 @@ func (p *Pages) routes(e *echo.Echo) {
 	streams := p.streamCap() // one count for all public streams
 	staff := with(page, p.staffOnly)
 
-	e.GET("/static/*", p.static, p.htmlErrors)
+	e.GET("/static/*", p.static, edge.Errors(p.showError))
 
 	e.GET("/c/:slug", p.claimPage, page...)
 	e.POST("/c/:slug", p.claimSubmit, with(page, p.claimLimiter)...)
@@ -146,6 +156,9 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/c/:slug/wall", p.wall, page...)
 	e.GET("/c/:slug/wall/events", p.wallEvents, with(page, streams)...)
 	e.GET("/c/:slug/wall/posts", p.wallPosts, data...)
+	// The printable report is the JSON report's page: staff by session or bearer token, and the
+	// JSON API's errors, as when it was on the API's table.
+	e.GET("/c/:slug/report", p.reportPage, middleware.BodyLimit("64KiB"), p.edge.APICSRF(), p.edge.StaffOnly)
 
 	e.GET("/claims/:token", p.claimStatus, status...)
 	e.GET("/claims/:token/qr.png", p.claimQR, status...)

@@ -23,7 +23,7 @@ func ClaimURL(base, slug string) string { return base + "/c/" + slug }
 func (p *Pages) poster(c echo.Context) error {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	s, err := p.site()
 	if err != nil {
@@ -37,7 +37,7 @@ func (p *Pages) poster(c echo.Context) error {
 func (p *Pages) posterQR(c echo.Context) error {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	return qrPNG(c, ClaimURL(p.deps.PublicBaseURL, camp.Slug), 1024)
 }

@@ -7,14 +7,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
 )
-
-// signInCookie binds a sign-in to the browser that started it: the callback is refused unless it
-// carries the cookie whose hash the flow's state keeps. Its value is a fresh secret and the
-// claim's token (where to go back to), so the hash covers both.
-const signInCookie = "giveaway_signin"
 
 // signInView is the status page's sign-in part.
 type signInView struct {
@@ -69,7 +65,7 @@ func (p *Pages) signInStart(c echo.Context) error {
 	token, provider := c.Param("token"), c.Param("provider")
 	claim, err := p.deps.Giveaway.ClaimByToken(ctx, token)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	back := claimPath(token)
 	if !p.deps.OAuth.Enabled(provider) || oauth.Network[provider] != claim.Network {
@@ -86,15 +82,15 @@ func (p *Pages) signInStart(c echo.Context) error {
 			return p.errorPageBack(c, http.StatusUnprocessableEntity, "err_instance_mismatch", back, "back_to_claim")
 		}
 	}
+	// The sign-in cookie (edge.SignInCookie) holds a fresh secret and the claim's token (where to
+	// go back to), so the hash the flow's state keeps covers both.
 	value := oauth.NewSecret() + "." + token
 	to, err := p.deps.OAuth.Start(ctx, claim.ID, provider, c.FormValue("instance"), oauth.HashBrowser(value))
 	if err != nil {
-		status, e := classify(c, err)
+		status, e := edge.Classify(c, err)
 		return p.errorPageBack(c, status, messageKey(e), back, "back_to_claim")
 	}
-	// Lax, so the provider's top-level redirect back brings it; only the callback needs it.
-	c.SetCookie(&http.Cookie{Name: signInCookie, Value: value, Path: "/oauth/", MaxAge: int(oauth.StateTTL.Seconds()),
-		HttpOnly: true, Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
+	p.edge.Cookies.SetSignIn(c, value, oauth.StateTTL)
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
@@ -105,9 +101,9 @@ func (p *Pages) signInFinish(c echo.Context) error {
 	ctx := c.Request().Context()
 	var browser []byte
 	back := ""
-	if ck, err := c.Cookie(signInCookie); err == nil && ck.Value != "" {
-		browser = oauth.HashBrowser(ck.Value)
-		if _, token, ok := strings.Cut(ck.Value, "."); ok {
+	if v := edge.Value(c, edge.SignInCookie); v != "" {
+		browser = oauth.HashBrowser(v)
+		if _, token, ok := strings.Cut(v, "."); ok {
 			back = claimPath(token)
 		}
 	}
@@ -116,13 +112,12 @@ func (p *Pages) signInFinish(c echo.Context) error {
 		_, err = p.deps.Giveaway.ProveAccount(ctx, res.ClaimID, oauth.Network[res.Provider], res.Provider, res.Account)
 	}
 	if err != nil {
-		status, e := classify(c, err)
+		status, e := edge.Classify(c, err)
 		if e.Code == "signin_other_browser" {
 			back = "" // the cookie, if any, is another flow's
 		}
 		return p.errorPageBack(c, status, messageKey(e), back, "back_to_claim")
 	}
-	c.SetCookie(&http.Cookie{Name: signInCookie, Path: "/oauth/", MaxAge: -1, HttpOnly: true,
-		Secure: p.deps.SecureCookies, SameSite: http.SameSiteLaxMode})
+	p.edge.Cookies.ClearSignIn(c)
 	return c.Redirect(http.StatusSeeOther, back) // Finish refused any cookie without a claim token
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/store"
@@ -46,8 +47,6 @@ type staffData struct {
 	UndoMins  int
 }
 
-const staffCampaignCookie = "giveaway_staff_campaign"
-
 // campaignFor picks the tablet's campaign: ?c=, the last one used, else the one running now.
 func (p *Pages) campaignFor(c echo.Context, refs []campaignRef) string {
 	slug := c.QueryParam("c")
@@ -55,9 +54,7 @@ func (p *Pages) campaignFor(c echo.Context, refs []campaignRef) string {
 		slug = c.FormValue("c")
 	}
 	if slug == "" {
-		if ck, err := c.Cookie(staffCampaignCookie); err == nil {
-			slug = ck.Value
-		}
+		slug = edge.Value(c, edge.StaffCampaignCookie)
 	}
 	for _, r := range refs {
 		if r.Slug == slug {
@@ -90,8 +87,7 @@ func (p *Pages) staffData(c echo.Context, a giveaway.Actor) (*staffData, error) 
 	if slug == "" {
 		return d, nil
 	}
-	c.SetCookie(&http.Cookie{Name: staffCampaignCookie, Value: slug, Path: "/staff", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: 7 * 24 * 3600})
+	p.edge.Cookies.SetStaffCampaign(c, slug)
 	if d.Campaign, err = p.deps.Giveaway.Campaign(ctx, slug); err != nil {
 		return nil, err
 	}
@@ -152,7 +148,7 @@ func (p *Pages) staff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := lang(c)
+	l := p.lang(c)
 	a, ok := p.actor(c)
 	if !ok {
 		// Keep what the tablet was asked to find (a scanned QR opens /staff?c=..&code=..).
@@ -161,13 +157,13 @@ func (p *Pages) staff(c echo.Context) error {
 			q = c.QueryParam("code")
 		}
 		return p.page(c, http.StatusOK, "login", "staff_login_title", "staff",
-			&staffData{Flash: takeFlash(c, s.msgs[l]), Q: q, Slug: c.QueryParam("c")})
+			&staffData{Flash: p.takeFlash(c, s.msgs[l]), Q: q, Slug: c.QueryParam("c")})
 	}
 	d, err := p.staffData(c, a)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
-	d.Flash = takeFlash(c, s.msgs[l])
+	d.Flash = p.takeFlash(c, s.msgs[l])
 	return p.page(c, http.StatusOK, "staff", "staff_title", "staff", d)
 }
 
@@ -176,7 +172,7 @@ func (p *Pages) staffLive(c echo.Context) error {
 	a, _ := p.actor(c)
 	d, err := p.staffData(c, a)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	return p.fragment(c, "staff", "live", d)
 }
@@ -191,7 +187,7 @@ func (p *Pages) staffEvents(c echo.Context) error {
 	}
 	camp, err := p.deps.Giveaway.Campaign(ctx, p.campaignFor(c, refs))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	sub, _, _ := p.hub.Subscribe(staffTopic(camp.ID), "")
 	defer p.hub.Unsubscribe(sub)

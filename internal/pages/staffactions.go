@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/moderation"
 )
@@ -48,7 +49,7 @@ func formID(c echo.Context) (int64, bool) {
 func (p *Pages) failed(c echo.Context, err error) error {
 	e, ok := apperr.As(err)
 	if !ok {
-		return p.domainError(c, err)
+		return err
 	}
 	args := map[string]string{}
 	if by, ok := e.Details["given_by"].(string); ok {
@@ -61,7 +62,7 @@ func (p *Pages) failed(c echo.Context, err error) error {
 		}
 		args["at"] = at.In(loc).Format("15:04")
 	}
-	setFlash(c, "err", messageKey(e), args)
+	p.setFlash(c, "err", messageKey(e), args)
 	return back(c)
 }
 
@@ -79,7 +80,7 @@ func (p *Pages) staffGive(c echo.Context) error {
 	if err != nil {
 		return p.failed(c, err)
 	}
-	setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
+	p.setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
 	return back(c)
 }
 
@@ -93,7 +94,7 @@ func (p *Pages) claimAction(c echo.Context, act func(context.Context, int64, giv
 	if err != nil {
 		return p.failed(c, err)
 	}
-	setFlash(c, "ok", done, map[string]string{"handle": cl.Handle})
+	p.setFlash(c, "ok", done, map[string]string{"handle": cl.Handle})
 	return back(c)
 }
 
@@ -125,10 +126,10 @@ func (p *Pages) staffManual(c echo.Context) error {
 		if err != nil {
 			return p.failed(c, err)
 		}
-		setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
+		p.setFlash(c, "ok", "flash_given", map[string]string{"handle": g.Handle, "prize": g.Prize})
 		return back(c)
 	}
-	setFlash(c, "ok", "flash_manual", map[string]string{"handle": cl.Handle})
+	p.setFlash(c, "ok", "flash_manual", map[string]string{"handle": cl.Handle})
 	return back(c)
 }
 
@@ -163,7 +164,7 @@ func (p *Pages) refuse(c echo.Context, err error) error {
 	if !ok || (e.Kind != apperr.Invalid && e.Kind != apperr.Unprocessable) {
 		return p.failed(c, err)
 	}
-	status, e := classify(c, err)
+	status, e := edge.Classify(c, err)
 	return p.errorPageBack(c, status, messageKey(e), backURL(c))
 }
 
@@ -191,7 +192,7 @@ func (p *Pages) staffBlock(c echo.Context) error {
 	if !on {
 		key = "flash_unblocked"
 	}
-	setFlash(c, "ok", key, map[string]string{"handle": handle})
+	p.setFlash(c, "ok", key, map[string]string{"handle": handle})
 	return back(c)
 }
 
@@ -213,7 +214,7 @@ func (p *Pages) staffWallSettings(c echo.Context) error {
 	if s.Killed {
 		key = "flash_wall_killed"
 	}
-	setFlash(c, "ok", key, nil)
+	p.setFlash(c, "ok", key, nil)
 	return back(c)
 }
 
@@ -243,6 +244,6 @@ func (p *Pages) postAction(c echo.Context, act func(context.Context, int64, stri
 	if err := act(c.Request().Context(), id, network, postID, a.Name); err != nil {
 		return p.refuse(c, err)
 	}
-	setFlash(c, "ok", done, nil)
+	p.setFlash(c, "ok", done, nil)
 	return back(c)
 }

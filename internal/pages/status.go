@@ -33,14 +33,14 @@ func (p *Pages) claimStatus(c echo.Context) error {
 	ctx := c.Request().Context()
 	claim, err := p.deps.Giveaway.ClaimByToken(ctx, c.Param("token"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	camp, err := p.deps.Giveaway.Campaign(ctx, claim.Campaign)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	// Whoever opens the link holds the claim from now on (a re-issued link on a new phone too).
-	p.setClaimCookie(c, claim.Campaign, c.Param("token"))
+	p.edge.Cookies.SetClaim(c, claim.Campaign, c.Param("token"))
 	d := statusData{Claim: claim, Campaign: camp, Token: c.Param("token"), PostText: tagLine(camp) + " " + claim.Code,
 		SignIn: p.signInFor(claim)}
 	if claim.Network == "twitter" {
@@ -55,7 +55,7 @@ func (p *Pages) claimStatus(c echo.Context) error {
 func (p *Pages) claimQR(c echo.Context) error {
 	claim, err := p.deps.Giveaway.ClaimByToken(c.Request().Context(), c.Param("token"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	return qrPNG(c, StaffScanURL(p.deps.PublicBaseURL, claim.Campaign, claim.Code), 320)
 }
@@ -67,7 +67,7 @@ func (p *Pages) claimEvents(c echo.Context) error {
 	token := c.Param("token")
 	claim, err := p.deps.Giveaway.ClaimByToken(ctx, token)
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	// Subscribe before reading the status, so a change in between is not lost.
 	sub, _, _ := p.hub.Subscribe(claimTopic(claim.ID), "")

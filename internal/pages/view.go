@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 )
 
 // view is what every template gets: the language and its messages, the CSRF token for forms,
@@ -25,17 +26,14 @@ type view struct {
 	Data    any
 }
 
-const langCookie = "giveaway_lang"
-
 // lang picks the language: ?lang= (remembered in a cookie), the cookie, then Accept-Language.
-func lang(c echo.Context) string {
+func (p *Pages) lang(c echo.Context) string {
 	if l := c.QueryParam("lang"); l == "en" || l == "ko" {
-		c.SetCookie(&http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		p.edge.Cookies.SetLang(c, l)
 		return l
 	}
-	if ck, err := c.Cookie(langCookie); err == nil && (ck.Value == "en" || ck.Value == "ko") {
-		return ck.Value
+	if l := edge.Value(c, edge.LangCookie); l == "en" || l == "ko" {
+		return l
 	}
 	return fromAcceptLanguage(c.Request().Header.Get("Accept-Language"))
 }
@@ -61,8 +59,8 @@ func (p *Pages) newView(c echo.Context, title, body string, data any) (*view, *s
 	if err != nil {
 		return nil, nil, err
 	}
-	l := lang(c)
-	csrf, _ := c.Get("csrf").(string)
+	l := p.lang(c)
+	csrf, _ := c.Get(edge.CSRFContextKey).(string)
 	v := &view{Lang: l, T: s.msgs[l], CSRF: csrf, Body: body, Data: data, LangURL: map[string]string{}}
 	v.Title = v.T[title]
 	if v.Title == "" {
@@ -135,11 +133,8 @@ const fallbackErrorPage = `<!doctype html>
 <p lang="ko">문제가 생겼습니다. 다시 시도해 주세요.</p></body></html>
 `
 
-// domainError renders any error as the error page in the reader's language, with the status the
-// JSON API would answer.
-func (p *Pages) domainError(c echo.Context, err error) error {
-	status, e := classify(c, err)
-	retryAfter(c, e)
+// showError is the pages' face of edge.HandleError: the error page in the reader's language.
+func (p *Pages) showError(c echo.Context, status int, e *apperr.Error) error {
 	return p.errorPage(c, status, messageKey(e))
 }
 

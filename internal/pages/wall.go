@@ -65,7 +65,7 @@ func (p *Pages) wallState(ctx context.Context, campaignID int64) (wallState, err
 func (p *Pages) wall(c echo.Context) error {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	st, err := p.wallState(c.Request().Context(), camp.ID)
 	if err != nil {
@@ -93,7 +93,7 @@ func (p *Pages) wallPosts(c echo.Context) error {
 func (p *Pages) wallEvents(c echo.Context) error {
 	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
 	if err != nil {
-		return p.domainError(c, err)
+		return err
 	}
 	sub, replay, caughtUp := p.hub.Subscribe(wallTopic(camp.ID), lastEventID(c))
 	defer p.hub.Unsubscribe(sub)
