@@ -54,8 +54,6 @@ func serveCommand() *cli.Command {
 				Usage: "how long a staff login lasts"},
 			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
 				Usage: "how long staff may undo a give (admins: always)"},
-			&cli.FloatFlag{Name: "x-price-per-post", Value: 0.005, Sources: cli.EnvVars("X_PRICE_PER_POST"),
-				Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
 			&cli.StringFlag{Name: "web-dir", Sources: cli.EnvVars("WEB_DIR"),
 				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
 			&cli.IntFlag{Name: "streams-per-address", Value: 50, Sources: cli.EnvVars("STREAMS_PER_ADDRESS"),
@@ -72,7 +70,7 @@ func serveCommand() *cli.Command {
 				Usage: "how long an idle keep-alive connection stays open"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
-		}, esFlags()...),
+		}, append(sourceFlags(), esFlags()...)...),
 		Action: serve,
 	}
 }
@@ -96,7 +94,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		}
 	}
 	ing := ingest.New(pool, reg)
-	sources, err := pullingSources(pool, ing, reg)
+	sources, err := pullingSources(sourceConfigFrom(cmd), pool, ing, reg)
 	if err != nil {
 		return err
 	}
