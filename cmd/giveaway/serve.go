@@ -25,6 +25,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 func serveCommand() *cli.Command {
@@ -122,7 +123,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		Ready: func(ctx context.Context) map[string]any {
 			out := map[string]any{}
 			for _, s := range sources {
-				out[s.name] = s.status()
+				out[s.Name()] = s.Status()
 			}
 			return out
 		},
@@ -152,7 +153,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	// Live updates for every open phone, tablet and wall.
 	go func() { defer background.Done(); web.Run(ctx) }()
 	background.Add(1)
-	go func() { defer background.Done(); runSources(ctx, notices, sources) }()
+	go func() { defer background.Done(); source.RunAll(ctx, notices, sources) }()
 	feedDone, err := startESFeed(ctx, cmd, pool, notices, reg)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,17 +16,9 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/notify"
-	"github.com/boothgiveaway/giveaway/internal/tweet"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 )
-
-// source is one network the service pulls posts from; every one feeds the ingest path.
-type source struct {
-	name    string // its key in /readyz
-	run     func(ctx context.Context) error
-	status  func() any
-	changed func() // re-read the campaigns now (a no-op on an instance that is not the reader)
-}
 
 // sourceFlags are the sources' settings, read by serve and stream alike.
 func sourceFlags() []cli.Flag {
@@ -72,75 +63,36 @@ func sourceConfigFrom(cmd *cli.Command) sourceConfig {
 // pullingSources makes the sources cfg turns on: the X filtered stream (X_BEARER_TOKEN),
 // Mastodon (MASTODON_URL and MASTODON_TOKEN), Bluesky (BLUESKY_JETSTREAM_URL). Each elects one
 // reader among the instances through PostgreSQL, so every instance may run them.
-func pullingSources(cfg sourceConfig, pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Registerer) ([]source, error) {
-	var out []source
+func pullingSources(cfg sourceConfig, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) ([]source.Source, error) {
+	var out []source.Source
 	if on, err := cfg.X.Enabled(); err != nil {
 		return nil, err
 	} else if on {
-		xs, err := xstream.New(cfg.X, pool, func(ctx context.Context, items []tweet.Item) (int, int, error) {
-			r, err := svc.Ingest(ctx, items)
-			return r.Stored, r.Duplicates, err
-		}, reg)
+		xs, err := xstream.New(cfg.X, pool, sink, reg)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }, xs.RulesChanged})
+		out = append(out, xs)
 	}
 	if on, err := cfg.Mastodon.Enabled(); err != nil {
 		return nil, err
 	} else if on {
-		m, err := mastodon.New(cfg.Mastodon, pool, svc, reg)
+		m, err := mastodon.New(cfg.Mastodon, pool, sink, reg)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"mastodon", m.Run, func() any { return m.Status() }, m.CampaignsChanged})
+		out = append(out, m)
 	}
 	if on, err := cfg.Bluesky.Enabled(); err != nil {
 		return nil, err
 	} else if on {
-		b, err := bluesky.New(cfg.Bluesky, pool, svc, reg)
+		b, err := bluesky.New(cfg.Bluesky, pool, sink, reg)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, source{"bluesky", b.Run, func() any { return b.Status() }, b.CampaignsChanged})
+		out = append(out, b)
 	}
 	return out, nil
-}
-
-// runSources runs every source until ctx ends, and tells them when a campaign changes: notices
-// come from the process's LISTEN connection, and a Resync (notices lost while it reconnected)
-// makes them re-read the campaigns too. They also re-read them every minute.
-func runSources(ctx context.Context, notices *notify.Listener, sources []source) {
-	if len(sources) == 0 {
-		return
-	}
-	var wg sync.WaitGroup
-	sub := notices.Subscribe(1, notify.CampaignsChanged)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sub.C():
-				for _, s := range sources {
-					s.changed()
-				}
-			}
-		}
-	}()
-	for _, s := range sources {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.run(ctx); err != nil && ctx.Err() == nil {
-				slog.Error("source stopped", "source", s.name, "err", err)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // streamCommand reads the configured sources without the HTTP service, for running them as their
@@ -182,7 +134,7 @@ func streamCommand() *cli.Command {
 			notices := notify.New(pool)
 			done := make(chan struct{})
 			go func() { defer close(done); notices.Run(ctx) }()
-			runSources(ctx, notices, sources)
+			source.RunAll(ctx, notices, sources)
 			<-done
 			return nil
 		},

@@ -20,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -27,16 +28,11 @@ import (
 // cursorSource names the saved position in source_cursors.
 const cursorSource = "bluesky:jetstream"
 
-// Sink is the single ingest path (*ingest.Service): it stores posts once and honours deletes.
-type Sink interface {
-	Ingest(ctx context.Context, items []tweet.Item) (ingest.Result, error)
-}
-
 // Client reads Jetstream. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -73,7 +69,7 @@ type metrics struct {
 }
 
 // New makes a client. reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -118,41 +114,35 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 	return c, nil
 }
 
+var _ source.Source = (*Client)(nil)
+
+// Name is the reader's key in /readyz.
+func (c *Client) Name() string { return "bluesky" }
+
 // Status is the reader's state for /readyz and the admin.
-func (c *Client) Status() map[string]any {
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
 	st := c.st
 	c.mu.Unlock()
-	out := map[string]any{
-		"leader":       st.leader,
-		"connected":    st.connected,
-		"reconnects":   st.reconnects,
+	d := map[string]any{
 		"events":       st.events,
 		"posts_kept":   st.postsKept,
 		"bad_messages": st.badMessages,
-		"pending":      st.pending,
 	}
 	if cs := c.camps.Load(); cs != nil {
-		out["campaigns"] = len(cs.required)
-	}
-	if !st.connectedSince.IsZero() {
-		out["connected_since"] = st.connectedSince
+		d["campaigns"] = len(cs.required)
 	}
 	if !st.lastEvent.IsZero() {
-		out["last_event"] = st.lastEvent
+		d["last_event"] = st.lastEvent
 	}
 	if cur := c.committed.Load(); cur > 0 && st.leader {
 		t := time.UnixMicro(cur).UTC()
-		out["cursor"] = t
-		out["cursor_lag_seconds"] = c.cfg.Now().Sub(t).Seconds()
+		d["cursor"] = t
+		d["cursor_lag_seconds"] = c.cfg.Now().Sub(t).Seconds()
 	}
-	if st.lastError != "" {
-		out["last_error"] = st.lastError
-	}
-	if !st.nextAttempt.IsZero() {
-		out["next_attempt"] = st.nextAttempt
-	}
-	return out
+	return source.Status{Leader: st.leader, Connected: st.connected, ConnectedSince: st.connectedSince,
+		Reconnects: st.reconnects, Pending: st.pending, LastError: st.lastError, NextAttempt: st.nextAttempt,
+		Detail: d}
 }
 
 func (c *Client) update(f func(*state)) {

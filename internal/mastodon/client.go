@@ -20,21 +20,16 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
-	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
-
-// Sink is the single ingest path (*ingest.Service): it stores posts once and matches them.
-type Sink interface {
-	Ingest(ctx context.Context, items []tweet.Item) (ingest.Result, error)
-}
 
 // Client follows the instance's hashtag streams. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	host string // the instance's host, naming its cursors (status ids are per instance)
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -71,7 +66,7 @@ type metrics struct {
 }
 
 // New makes a client for cfg; reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -106,8 +101,14 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 	return c, nil
 }
 
-// Status is the reader's state for /readyz and the admin.
-func (c *Client) Status() map[string]any {
+var _ source.Source = (*Client)(nil)
+
+// Name is the reader's key in /readyz.
+func (c *Client) Name() string { return "mastodon" }
+
+// Status is the reader's state for /readyz and the admin: connected while any hashtag stream is
+// open, and each stream in Detail.
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	streams := map[string]any{}
@@ -126,29 +127,25 @@ func (c *Client) Status() map[string]any {
 		}
 		streams[tag] = m
 	}
-	out := map[string]any{
-		"instance":       c.cfg.BaseURL,
-		"leader":         c.st.leader,
-		"streams":        streams,
-		"connected":      connected,
-		"live":           live,
-		"reconnects":     c.st.reconnects,
-		"posts_received": c.st.postsReceived,
+	d := map[string]any{
+		"instance":          c.cfg.BaseURL,
+		"streams":           streams,
+		"streams_connected": connected,
+		"live":              live,
+		"posts_received":    c.st.postsReceived,
 	}
 	if !c.st.lastPost.IsZero() {
-		out["last_post"] = c.st.lastPost
+		d["last_post"] = c.st.lastPost
 	}
 	if !c.st.lastEvent.IsZero() {
-		out["last_event"] = c.st.lastEvent
-	}
-	if c.st.lastError != "" {
-		out["last_error"] = c.st.lastError
+		d["last_event"] = c.st.lastEvent
 	}
 	if c.st.inst.Domain != "" {
-		out["domain"] = c.st.inst.Domain
-		out["streaming_url"] = c.st.inst.Streaming
+		d["domain"] = c.st.inst.Domain
+		d["streaming_url"] = c.st.inst.Streaming
 	}
-	return out
+	return source.Status{Leader: c.st.leader, Connected: connected > 0, Reconnects: c.st.reconnects,
+		LastError: c.st.lastError, Detail: d}
 }
 
 // CampaignsChanged asks the reader, if this instance holds it, to read the campaigns now rather

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // Config says which instance to read and how patient to be. Zero fields take the defaults.
@@ -81,7 +81,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.HealthyAfter, 30*time.Second)
 	def(&cfg.LeaderRetry, 15*time.Second)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = pull.StreamClient()
+		cfg.HTTPClient = source.StreamClient()
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = retry.Sleep

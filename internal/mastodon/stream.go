@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -435,7 +435,7 @@ func (s *stream) read(ctx context.Context, body io.Reader, events chan<- sseEven
 		broken  bool // a line of this event was too long: the event is dropped whole
 	)
 	for {
-		line, tooLong, err := pull.ReadLine(br, maxLine)
+		line, tooLong, err := source.ReadLine(br, maxLine)
 		if len(line) > 0 || err == nil {
 			now := s.c.cfg.Now()
 			lastRead.Store(time.Now().UnixNano())

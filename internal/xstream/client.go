@@ -15,36 +15,33 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
-// Sink is the single ingest path: it stores the items (idempotently: a post seen before counts
-// as a duplicate) and reports how many were new.
-type Sink func(ctx context.Context, items []tweet.Item) (stored, duplicates int, err error)
-
-// Status is the stream's state for /readyz and the admin.
-type Status struct {
-	Leader            bool      `json:"leader"`    // this instance holds the stream lock
-	Connected         bool      `json:"connected"` // the stream answered 200 and is open
-	ConnectedSince    time.Time `json:"connected_since,omitzero"`
-	LastData          time.Time `json:"last_data,omitzero"` // last byte received, keep-alives included
-	LastPost          time.Time `json:"last_post,omitzero"`
-	Reconnects        int64     `json:"reconnects"`
-	PostsReceived     int64     `json:"posts_received"`
-	EstimatedSpendUSD float64   `json:"estimated_spend_usd"`
-	Rules             int       `json:"rules"` // our rules in place after the last reconcile
-	RulesReconciledAt time.Time `json:"rules_reconciled_at,omitzero"`
-	Pending           int       `json:"pending"` // items read but not yet accepted by the sink
-	LastError         string    `json:"last_error,omitempty"`
-	NextAttempt       time.Time `json:"next_attempt,omitzero"`
+// state is the stream's state, reported by Status.
+type state struct {
+	Leader            bool // this instance holds the stream lock
+	Connected         bool // the stream answered 200 and is open
+	ConnectedSince    time.Time
+	LastData          time.Time // last byte received, keep-alives included
+	LastPost          time.Time
+	Reconnects        int64
+	PostsReceived     int64
+	EstimatedSpendUSD float64
+	Rules             int // our rules in place after the last reconcile
+	RulesReconciledAt time.Time
+	LastError         string
+	NextAttempt       time.Time
 }
 
 // Client runs the X stream. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -52,8 +49,10 @@ type Client struct {
 	pending   atomic.Int64
 
 	mu sync.Mutex
-	st Status
+	st state
 }
+
+var _ source.Source = (*Client)(nil)
 
 type metrics struct {
 	connected, leader, lastData prometheus.Gauge
@@ -62,7 +61,7 @@ type metrics struct {
 }
 
 // New makes a client. reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -95,18 +94,33 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 	return c, nil
 }
 
+// Name is the stream's key in /readyz.
+func (c *Client) Name() string { return "x_stream" }
+
 // Status returns a snapshot of the stream's state.
-func (c *Client) Status() Status {
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	st := c.st
-	st.Pending = int(c.pending.Load())
-	return st
+	c.mu.Unlock()
+	d := map[string]any{
+		"posts_received":      st.PostsReceived,
+		"estimated_spend_usd": st.EstimatedSpendUSD,
+		"rules":               st.Rules,
+	}
+	for k, t := range map[string]time.Time{"last_data": st.LastData, "last_post": st.LastPost,
+		"rules_reconciled_at": st.RulesReconciledAt} {
+		if !t.IsZero() {
+			d[k] = t
+		}
+	}
+	return source.Status{Leader: st.Leader, Connected: st.Connected, ConnectedSince: st.ConnectedSince,
+		Reconnects: st.Reconnects, Pending: int(c.pending.Load()), LastError: st.LastError,
+		NextAttempt: st.NextAttempt, Detail: d}
 }
 
-// RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. The binary
-// calls it for every notice on notify.CampaignsChanged, which reaches every instance.
-func (c *Client) RulesChanged() {
+// CampaignsChanged asks this instance, if it holds the stream, to reconcile the rules soon. The
+// binary calls it for every notice on notify.CampaignsChanged, which reaches every instance.
+func (c *Client) CampaignsChanged() {
 	select {
 	case c.reconcile <- struct{}{}:
 	default:
@@ -141,10 +155,10 @@ const leaderName = "x-stream"
 // lead runs the rules and the stream until ctx ends, which it does when the lock is lost.
 func (c *Client) lead(ctx context.Context, items chan<- tweet.Item) {
 	c.log.Info("holding the X stream lock")
-	c.update(func(s *Status) { s.Leader = true })
+	c.update(func(s *state) { s.Leader = true })
 	c.m.leader.Set(1)
 	defer func() {
-		c.update(func(s *Status) { s.Leader = false })
+		c.update(func(s *state) { s.Leader = false })
 		c.m.leader.Set(0)
 	}()
 	ctx, cancel := context.WithCancel(ctx)
@@ -183,7 +197,7 @@ func (c *Client) rulesLoop(ctx context.Context) {
 }
 
 func (c *Client) setRules(n int, err error) {
-	c.update(func(s *Status) {
+	c.update(func(s *state) {
 		if err != nil {
 			s.LastError = "rules: " + err.Error()
 			return
@@ -193,7 +207,7 @@ func (c *Client) setRules(n int, err error) {
 	})
 }
 
-func (c *Client) update(f func(*Status)) {
+func (c *Client) update(f func(*state)) {
 	c.mu.Lock()
 	f(&c.st)
 	c.mu.Unlock()
@@ -225,7 +239,7 @@ func (c *Client) ingest(ctx context.Context, in <-chan tweet.Item) {
 		}
 		for len(batch) > 0 {
 			n := min(len(batch), c.cfg.BatchSize)
-			stored, dups, err := c.sink(ctx, batch[:n])
+			r, err := c.sink.Ingest(ctx, batch[:n])
 			if err != nil {
 				pause = min(max(2*pause, time.Second), 30*time.Second)
 				retryAt = time.Now().Add(pause)
@@ -239,7 +253,7 @@ func (c *Client) ingest(ctx context.Context, in <-chan tweet.Item) {
 				return
 			}
 			pause = 0
-			c.log.Debug("ingested", "items", n, "stored", stored, "duplicates", dups)
+			c.log.Debug("ingested", "items", n, "stored", r.Stored, "duplicates", r.Duplicates)
 			batch = batch[n:]
 		}
 		batch = nil

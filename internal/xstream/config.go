@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // Config says how to reach X and how patient to be. Zero fields take the defaults below.
@@ -91,7 +91,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.BatchSize = 500
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = pull.StreamClient()
+		cfg.HTTPClient = source.StreamClient()
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = retry.Sleep
