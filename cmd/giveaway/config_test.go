@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/boothgiveaway/giveaway/internal/app"
 )
 
 // The README's configuration table is the operator's contract: every variable in it has a flag of
@@ -49,7 +51,7 @@ func TestEveryConfigVariableHasItsFlag(t *testing.T) {
 // A source's setting given as a flag reaches the source: the flags, not the sources, read the
 // environment.
 func TestSourceFlagsReachTheSources(t *testing.T) {
-	var got sourceConfig
+	var got app.Sources
 	cmd := &cli.Command{Name: "t", Flags: sourceFlags(), Action: func(_ context.Context, cmd *cli.Command) error {
 		got = sourceConfigFrom(cmd)
 		return nil

@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v3"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/bluesky"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
@@ -42,15 +42,9 @@ func sourceFlags() []cli.Flag {
 	}
 }
 
-// sourceConfig is what turns each source on, built from the flags (and so the environment).
-type sourceConfig struct {
-	X        xstream.Config
-	Mastodon mastodon.Config
-	Bluesky  bluesky.Config
-}
-
-func sourceConfigFrom(cmd *cli.Command) sourceConfig {
-	return sourceConfig{
+// sourceConfigFrom is the sources' configuration from the flags (and so the environment).
+func sourceConfigFrom(cmd *cli.Command) app.Sources {
+	return app.Sources{
 		X: xstream.Config{BearerToken: strings.TrimSpace(cmd.String("x-bearer-token")), BaseURL: cmd.String("x-api-url"),
 			BackfillMinutes: int(cmd.Int("x-backfill-minutes")), PricePerPost: cmd.Float("x-price-per-post")},
 		Mastodon: mastodon.Config{BaseURL: strings.TrimSpace(cmd.String("mastodon-url")),
@@ -58,41 +52,6 @@ func sourceConfigFrom(cmd *cli.Command) sourceConfig {
 		Bluesky: bluesky.Config{JetstreamURL: strings.TrimSpace(cmd.String("bluesky-jetstream-url")),
 			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url"))},
 	}
-}
-
-// pullingSources makes the sources cfg turns on: the X filtered stream (X_BEARER_TOKEN),
-// Mastodon (MASTODON_URL and MASTODON_TOKEN), Bluesky (BLUESKY_JETSTREAM_URL). Each elects one
-// reader among the instances through PostgreSQL, so every instance may run them.
-func pullingSources(cfg sourceConfig, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) ([]source.Source, error) {
-	var out []source.Source
-	if on, err := cfg.X.Enabled(); err != nil {
-		return nil, err
-	} else if on {
-		xs, err := xstream.New(cfg.X, pool, sink, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, xs)
-	}
-	if on, err := cfg.Mastodon.Enabled(); err != nil {
-		return nil, err
-	} else if on {
-		m, err := mastodon.New(cfg.Mastodon, pool, sink, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if on, err := cfg.Bluesky.Enabled(); err != nil {
-		return nil, err
-	} else if on {
-		b, err := bluesky.New(cfg.Bluesky, pool, sink, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
 }
 
 // streamCommand reads the configured sources without the HTTP service, for running them as their
@@ -114,7 +73,7 @@ func streamCommand() *cli.Command {
 			}
 			defer pool.Close()
 			reg := prometheus.NewRegistry()
-			sources, err := pullingSources(sourceConfigFrom(cmd), pool, ingest.New(pool, reg), reg)
+			sources, err := app.NewSources(sourceConfigFrom(cmd), pool, ingest.New(pool, reg), reg)
 			if err != nil {
 				return err
 			}
