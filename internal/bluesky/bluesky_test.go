@@ -548,7 +548,7 @@ func TestStallIsADrop(t *testing.T) {
 	cfg.StallTimeout = 100 * time.Millisecond
 	r := h.start(t, cfg)
 	h.connected(t, 2) // nothing arrives, so the client gives up on the first connection
-	if n := metric(t, r.reg, "giveaway_bluesky_reconnects_total"); n < 1 {
+	if n := metric(t, r.reg, "giveaway_source_reconnects_total"); n < 1 {
 		t.Errorf("reconnects %v", n)
 	}
 }

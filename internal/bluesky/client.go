@@ -61,9 +61,8 @@ type state struct {
 }
 
 type metrics struct {
-	connected, leader           prometheus.Gauge
+	source.Metrics              // leader, connected, reconnects by cause
 	events                      *prometheus.CounterVec
-	reconnects                  *prometheus.CounterVec
 	kept, bad, dropped          prometheus.Counter
 	appViewErrors, ingestErrors prometheus.Counter
 }
@@ -76,15 +75,14 @@ func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Regist
 	}
 	c := &Client{cfg: cfg, pool: pool, sink: sink, log: cfg.Logger,
 		refreshNow: make(chan struct{}, 1), replay: make(chan struct{}, 1)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_bluesky_connected",
-			Help: "1 while this instance has the Jetstream websocket open."}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_bluesky_leader",
-			Help: "1 while this instance is the one reading Bluesky."}),
+		Metrics: shared,
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_bluesky_events_total",
 			Help: "Jetstream messages read, by kind (commit, identity, account, other)."}, []string{"kind"}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_bluesky_reconnects_total",
-			Help: "Jetstream reconnects by cause: network, handshake, stall, closed, replay."}, []string{"cause"}),
 		kept: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_bluesky_posts_kept_total",
 			Help: "Posts that carried a listening campaign's hashtags and went to the ingest path."}),
 		bad: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_bluesky_bad_messages_total",
@@ -103,13 +101,9 @@ func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Regist
 		}
 		return 0
 	})
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.connected, c.m.leader, c.m.events, c.m.reconnects,
-			c.m.kept, c.m.bad, c.m.dropped, c.m.appViewErrors, c.m.ingestErrors, lag} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.events, c.m.kept, c.m.bad, c.m.dropped, c.m.appViewErrors,
+		c.m.ingestErrors, lag); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -173,10 +167,10 @@ func (c *Client) Run(ctx context.Context) error {
 // lead is the reader while this instance holds the lock.
 func (c *Client) lead(ctx context.Context) error {
 	c.update(func(s *state) { s.leader = true })
-	c.m.leader.Set(1)
+	c.m.Leader.Set(1)
 	defer func() {
 		c.update(func(s *state) { s.leader = false })
-		c.m.leader.Set(0)
+		c.m.Leader.Set(0)
 	}()
 	if err := c.retry(ctx, "load the saved cursor", c.loadCursor); err != nil {
 		return err

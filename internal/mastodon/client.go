@@ -59,10 +59,10 @@ type streamState struct {
 }
 
 type metrics struct {
-	leader, connected, lastEvent prometheus.Gauge
-	reconnects                   *prometheus.CounterVec
-	statuses                     *prometheus.CounterVec
-	filled                       prometheus.Counter
+	source.Metrics // leader, connected (one per hashtag stream), reconnects by cause
+	lastEvent      prometheus.Gauge
+	statuses       *prometheus.CounterVec
+	filled         prometheus.Counter
 }
 
 // New makes a client for cfg; reg may be nil (no metrics registered).
@@ -74,29 +74,22 @@ func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Regist
 	u, _ := url.Parse(cfg.BaseURL)
 	c := &Client{cfg: cfg, host: strings.ToLower(u.Host), pool: pool, sink: sink, log: cfg.Logger,
 		changed: make(chan struct{}, 1), known: newKnown(50_000)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_leader",
-			Help: "1 while this instance holds the Mastodon reader lock (only one instance reads)."}),
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_streams_connected",
-			Help: "Hashtag streams open now."}),
+		Metrics: shared,
 		lastEvent: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_last_event_timestamp_seconds",
 			Help: "Unix time of the last byte (event or heartbeat) read from a hashtag stream."}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_mastodon_reconnects_total",
-			Help: "Hashtag stream reconnects by cause: network, http, auth, rate_limited, stall, closed, gap_fill, ingest, database."},
-			[]string{"cause"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_mastodon_statuses_total",
 			Help: "Statuses read (stream and gap fill) by outcome: kept, missing_tags, boost, bad."},
 			[]string{"outcome"}),
 		filled: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_mastodon_gap_fill_statuses_total",
 			Help: "Statuses read from the hashtag timeline to fill gaps after a (re)connect."}),
 	}
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.leader, c.m.connected, c.m.lastEvent, c.m.reconnects,
-			c.m.statuses, c.m.filled} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.lastEvent, c.m.statuses, c.m.filled); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -172,10 +165,10 @@ func (c *Client) update(f func(*state)) {
 // lead learns about the instance, then keeps one stream per wanted hashtag until ctx ends.
 func (c *Client) lead(ctx context.Context) error {
 	c.update(func(s *state) { s.leader = true })
-	c.m.leader.Set(1)
+	c.m.Leader.Set(1)
 	defer func() {
 		c.update(func(s *state) { s.leader, s.streams = false, nil })
-		c.m.leader.Set(0)
+		c.m.Leader.Set(0)
 	}()
 	inst, err := c.instanceWithRetry(ctx)
 	if err != nil {

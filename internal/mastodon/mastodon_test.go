@@ -403,7 +403,7 @@ func TestDroppedStreamReconnectsAndFillsTheGapFromTheCursor(t *testing.T) {
 	if !slices.Equal(seq, want) {
 		t.Errorf("requests\n %q\nwant\n %q", seq, want)
 	}
-	if got := r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "network"); got != 1 {
+	if got := r.metric(t, "giveaway_source_reconnects_total", "cause", "network"); got != 1 {
 		t.Errorf("network reconnects %v, want 1", got)
 	}
 	if got := r.metric(t, "giveaway_mastodon_statuses_total", "outcome", "bad"); got != 0 {
@@ -499,7 +499,7 @@ func TestWrongTokenBacksOffAndRecovers(t *testing.T) {
 	if r.logs.count("MASTODON_TOKEN") == 0 {
 		t.Errorf("the log does not point the operator at MASTODON_TOKEN")
 	}
-	if got := r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "auth"); got < 3 {
+	if got := r.metric(t, "giveaway_source_reconnects_total", "cause", "auth"); got < 3 {
 		t.Errorf("auth reconnects %v, want at least 3", got)
 	}
 
@@ -516,7 +516,7 @@ func TestSilentStreamIsAStall(t *testing.T) {
 	h := setup(t, mastodontest.WithHeartbeat(0))
 	r := h.start(func(c *mastodon.Config) { c.StallTimeout = 300 * time.Millisecond })
 	testkit.Eventually(t, "a reconnect after the stall", func() bool {
-		return r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "stall") >= 1 &&
+		return r.metric(t, "giveaway_source_reconnects_total", "cause", "stall") >= 1 &&
 			len(h.srv.Requests("/api/v1/streaming/")) >= 2
 	})
 	if got := r.sleeps.got(); len(got) == 0 || got[0] != time.Second {

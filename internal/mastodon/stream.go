@@ -102,7 +102,7 @@ func (s *stream) run(ctx context.Context) {
 		} else {
 			wait = b.next(kind, floor)
 		}
-		s.c.m.reconnects.WithLabelValues(cause).Inc()
+		s.c.m.Reconnects.WithLabelValues(cause).Inc()
 		s.c.update(func(st *state) {
 			st.reconnects++
 			st.lastError = res.err.Error()
@@ -164,12 +164,12 @@ func (s *stream) connect(ctx context.Context) (res connResult) {
 
 	res.established = true
 	started := time.Now()
-	s.c.m.connected.Inc()
+	s.c.m.Connected.Inc()
 	s.setState(func(ss *streamState) { ss.connected, ss.since = true, s.c.cfg.Now() })
 	s.c.log.Info("Mastodon stream connected", "tag", s.tag)
 	defer func() {
 		res.lived = time.Since(started)
-		s.c.m.connected.Dec()
+		s.c.m.Connected.Dec()
 		s.setState(func(ss *streamState) { ss.connected, ss.live = false, false })
 	}()
 

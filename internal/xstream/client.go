@@ -55,9 +55,9 @@ type Client struct {
 var _ source.Source = (*Client)(nil)
 
 type metrics struct {
-	connected, leader, lastData prometheus.Gauge
-	reconnects                  *prometheus.CounterVec
-	posts, spend, badLines      prometheus.Counter
+	source.Metrics         // leader, connected, reconnects by cause
+	lastData               prometheus.Gauge
+	posts, spend, badLines prometheus.Counter
 }
 
 // New makes a client. reg may be nil (no metrics registered).
@@ -67,15 +67,14 @@ func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Regist
 		return nil, err
 	}
 	c := &Client{cfg: cfg, pool: pool, sink: sink, log: cfg.Logger, reconcile: make(chan struct{}, 1)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_connected",
-			Help: "1 while this instance has the X filtered stream open."}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_leader",
-			Help: "1 while this instance holds the stream lock (only one instance may stream)."}),
+		Metrics: shared,
 		lastData: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_last_data_timestamp_seconds",
 			Help: "Unix time of the last byte (post or keep-alive) read from the stream."}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_xstream_reconnects_total",
-			Help: "Stream reconnects by cause: network, http, rate_limited, stall, stream_error, closed."}, []string{"cause"}),
 		posts: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_posts_received_total",
 			Help: "Posts read from the stream (X bills each)."}),
 		spend: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_estimated_spend_usd_total",
@@ -83,13 +82,8 @@ func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Regist
 		badLines: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_bad_lines_total",
 			Help: "Stream lines that were not a post, delete or keep-alive, skipped."}),
 	}
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.connected, c.m.leader, c.m.lastData, c.m.reconnects,
-			c.m.posts, c.m.spend, c.m.badLines} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.lastData, c.m.posts, c.m.spend, c.m.badLines); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -156,10 +150,10 @@ const leaderName = "x-stream"
 func (c *Client) lead(ctx context.Context, items chan<- tweet.Item) {
 	c.log.Info("holding the X stream lock")
 	c.update(func(s *state) { s.Leader = true })
-	c.m.leader.Set(1)
+	c.m.Leader.Set(1)
 	defer func() {
 		c.update(func(s *state) { s.Leader = false })
-		c.m.leader.Set(0)
+		c.m.Leader.Set(0)
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

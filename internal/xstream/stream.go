@@ -82,7 +82,7 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 		default:
 			wait = b.next(failNetwork)
 		}
-		c.m.reconnects.WithLabelValues(cause).Inc()
+		c.m.Reconnects.WithLabelValues(cause).Inc()
 		next := c.cfg.Now().Add(wait)
 		c.update(func(s *state) {
 			s.Reconnects++
@@ -141,12 +141,12 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 
 	res.established = true
 	started := time.Now()
-	c.m.connected.Set(1)
+	c.m.Connected.Set(1)
 	c.update(func(s *state) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
 	c.log.Info("X stream connected")
 	defer func() {
 		res.lived = time.Since(started)
-		c.m.connected.Set(0)
+		c.m.Connected.Set(0)
 		c.update(func(s *state) { s.Connected, s.ConnectedSince = false, time.Time{} })
 	}()
 

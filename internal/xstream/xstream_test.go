@@ -259,7 +259,7 @@ func TestStreamStallAfterKeepAlivesReconnects(t *testing.T) {
 	if got := h.sleeps.got(); !slices.Equal(got, []time.Duration{250 * time.Millisecond}) {
 		t.Errorf("waits %v, want [250ms] (a short, empty connection counts as a network error)", got)
 	}
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "stall"); got != 1 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "stall"); got != 1 {
 		t.Errorf("stall reconnects %v, want 1", got)
 	}
 }
@@ -280,7 +280,7 @@ func TestStreamInBandErrorReconnects(t *testing.T) {
 	)
 	h := run(t, pool, testConfig(srv.URL), 0)
 	testkit.Eventually(t, "the post after the disconnect", func() bool { return len(h.rec.got()) == 1 })
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "stream_error"); got != 1 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "stream_error"); got != 1 {
 		t.Errorf("stream_error reconnects %v, want 1", got)
 	}
 	if bad := metric(t, h.reg, "giveaway_xstream_bad_lines_total", ""); bad != 0 {
@@ -306,7 +306,7 @@ func TestStreamHTTPErrorsBackOffExponentially(t *testing.T) {
 	if got := h.sleeps.got(); !slices.Equal(got, want) {
 		t.Errorf("waits %v, want %v", got, want)
 	}
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "http"); got != 3 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "http"); got != 3 {
 		t.Errorf("http reconnects %v, want 3", got)
 	}
 }
