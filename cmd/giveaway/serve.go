@@ -103,6 +103,9 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if a.Feeder == nil {
+		slog.Info("ELASTICSEARCH_URL unset: the Elasticsearch feed is off; the outbox keeps every change for `giveaway es backfill`")
+	}
 
 	// Background workers stop when serve returns and finish their last batch before the pool
 	// closes: the wait is deferred before the cancel, so it runs after it.

@@ -170,7 +170,6 @@ func (a *App) Run(ctx context.Context) {
 		func() { source.RunAll(ctx, a.Notices, a.Sources) },
 		func() {
 			if a.Feeder == nil {
-				slog.Info("ELASTICSEARCH_URL unset: the Elasticsearch feed is off; the outbox keeps every change for `giveaway es backfill`")
 				return
 			}
 			if err := a.Feeder.Run(ctx); err != nil {
