@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/mattn/go-isatty"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/esfeed"
-	"github.com/boothgiveaway/giveaway/internal/notify"
 )
 
 // esFlags configure the Elasticsearch feed; serve takes them too (append esFlags() to its Flags).
@@ -37,46 +35,17 @@ func esFlags() []cli.Flag {
 	}
 }
 
-// newESFeeder builds the feeder from the flags; it returns (nil, nil) when no Elasticsearch is
-// configured. notices (the process's LISTEN connection) and reg may be nil.
-func newESFeeder(cmd *cli.Command, pool *pgxpool.Pool, notices *notify.Listener, reg prometheus.Registerer) (*esfeed.Feeder, error) {
-	url := cmd.String("elasticsearch-url")
-	if url == "" {
-		return nil, nil
-	}
-	es, err := esfeed.NewClient(esfeed.ClientConfig{URL: url, Username: cmd.String("es-username"),
-		Password: cmd.String("es-password"), APIKey: cmd.String("es-api-key")})
-	if err != nil {
-		return nil, err
-	}
-	return esfeed.New(pool, es, esfeed.Options{
-		BatchSize:  int(cmd.Int("es-batch-size")),
-		Retention:  cmd.Duration("es-outbox-retention"),
-		Analyzer:   cmd.String("es-text-analyzer"),
-		Registerer: reg,
-		Notices:    notices,
-	})
+// esConfigFrom is the feed's configuration from the flags.
+func esConfigFrom(cmd *cli.Command) app.Elasticsearch {
+	return app.Elasticsearch{URL: cmd.String("elasticsearch-url"), Username: cmd.String("es-username"),
+		Password: cmd.String("es-password"), APIKey: cmd.String("es-api-key"), Analyzer: cmd.String("es-text-analyzer"),
+		Retention: cmd.Duration("es-outbox-retention"), BatchSize: int(cmd.Int("es-batch-size"))}
 }
 
-// startESFeed runs the feeder in the background for serve; the returned wait blocks until it
-// stopped after ctx ended. With no Elasticsearch configured it logs so and does nothing.
-func startESFeed(ctx context.Context, cmd *cli.Command, pool *pgxpool.Pool, notices *notify.Listener, reg prometheus.Registerer) (wait func(), err error) {
-	f, err := newESFeeder(cmd, pool, notices, reg)
-	if err != nil {
-		return nil, err
-	}
-	if f == nil {
-		slog.Info("ELASTICSEARCH_URL unset: the Elasticsearch feed is off; the outbox keeps every change for `giveaway es backfill`")
-		return func() {}, nil
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := f.Run(ctx); err != nil {
-			slog.Error("elasticsearch feed stopped", "error", err)
-		}
-	}()
-	return func() { <-done }, nil
+// newESFeeder builds the feeder from the flags for the es commands; it returns (nil, nil) when
+// no Elasticsearch is configured.
+func newESFeeder(cmd *cli.Command, pool *pgxpool.Pool) (*esfeed.Feeder, error) {
+	return app.NewFeeder(esConfigFrom(cmd), pool, nil, nil)
 }
 
 func esCommand() *cli.Command {
@@ -121,7 +90,7 @@ func esStatus(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	f, err := newESFeeder(cmd, pool, nil, nil)
+	f, err := newESFeeder(cmd, pool)
 	if err != nil {
 		return err
 	}
@@ -197,7 +166,7 @@ func sendNow(ctx context.Context, cmd *cli.Command, pool *pgxpool.Pool, e esfeed
 	if cmd.Bool("enqueue-only") || e.Rows == 0 {
 		return nil
 	}
-	f, err := newESFeeder(cmd, pool, nil, nil)
+	f, err := newESFeeder(cmd, pool)
 	if err != nil {
 		return err
 	}

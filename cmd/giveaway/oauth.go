@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/oauth"
@@ -27,10 +24,11 @@ func oauthFlags() []cli.Flag {
 	}
 }
 
-// oauthService is the sign-in configured by the flags.
-func oauthService(cmd *cli.Command, pool *pgxpool.Pool) *oauth.Service {
-	return oauth.New(pool, oauth.Config{PublicBaseURL: cmd.String("public-base-url"),
+// oauthConfig is the sign-in configured by the flags; the account is read from the X API the
+// stream uses (--x-api-url).
+func oauthConfig(cmd *cli.Command) oauth.Config {
+	return oauth.Config{PublicBaseURL: cmd.String("public-base-url"),
 		XClientID: cmd.String("x-client-id"), XClientSecret: cmd.String("x-client-secret"),
 		XAuthorizeURL: cmd.String("x-authorize-url"), XTokenURL: cmd.String("x-token-url"),
-		XAPIURL: os.Getenv("X_API_URL"), Mastodon: cmd.Bool("mastodon-oauth")})
+		XAPIURL: cmd.String("x-api-url"), Mastodon: cmd.Bool("mastodon-oauth")}
 }

@@ -11,21 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v3"
 
-	"github.com/boothgiveaway/giveaway/internal/auth"
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/housekeeping"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
-	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/notify"
-	"github.com/boothgiveaway/giveaway/internal/pages"
-	"github.com/boothgiveaway/giveaway/internal/server"
+	"github.com/boothgiveaway/giveaway/internal/app"
 )
 
 func serveCommand() *cli.Command {
@@ -55,8 +45,6 @@ func serveCommand() *cli.Command {
 				Usage: "how long a staff login lasts"},
 			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
 				Usage: "how long staff may undo a give (admins: always)"},
-			&cli.FloatFlag{Name: "x-price-per-post", Value: 0.005, Sources: cli.EnvVars("X_PRICE_PER_POST"),
-				Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
 			&cli.StringFlag{Name: "web-dir", Sources: cli.EnvVars("WEB_DIR"),
 				Usage: "development: read templates and static files from this folder on every request (e.g. web)"},
 			&cli.IntFlag{Name: "streams-per-address", Value: 50, Sources: cli.EnvVars("STREAMS_PER_ADDRESS"),
@@ -73,7 +61,7 @@ func serveCommand() *cli.Command {
 				Usage: "how long an idle keep-alive connection stays open"},
 			&cli.DurationFlag{Name: "shutdown-timeout", Value: 20 * time.Second, Sources: cli.EnvVars("SHUTDOWN_TIMEOUT"),
 				Usage: "how long SIGTERM waits for in-flight requests"},
-		}, append(esFlags(), oauthFlags()...)...),
+		}, append(append(sourceFlags(), esFlags()...), oauthFlags()...)...),
 		Action: serve,
 	}
 }
@@ -88,80 +76,48 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 	}
 	defer pool.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var proxies []string
 	for _, p := range strings.Split(cmd.String("trusted-proxies"), ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			proxies = append(proxies, p)
 		}
 	}
-	ing := ingest.New(pool, reg)
-	sources, err := pullingSources(pool, ing, reg)
+	a, err := app.New(pool, app.Config{
+		PublicBaseURL:     cmd.String("public-base-url"),
+		SecureCookies:     strings.HasPrefix(cmd.String("public-base-url"), "https://"),
+		AdminToken:        cmd.String("admin-token"),
+		IngestToken:       cmd.String("ingest-token"),
+		IngestSecret:      cmd.String("ingest-signing-secret"),
+		XWebhookSecret:    cmd.String("x-webhook-secret"),
+		SignatureWindow:   cmd.Duration("ingest-signature-window"),
+		TrustedProxies:    proxies,
+		ClaimsPerMinute:   int(cmd.Int("claims-per-minute")),
+		StreamsPerAddress: int(cmd.Int("streams-per-address")),
+		SessionTTL:        cmd.Duration("session-ttl"),
+		UndoWindow:        cmd.Duration("undo-window"),
+		CSRFKey:           csrfKey(cmd),
+		WebDir:            cmd.String("web-dir"),
+		Sources:           sourceConfigFrom(cmd),
+		Elasticsearch:     esConfigFrom(cmd),
+		OAuth:             oauthConfig(cmd),
+		SignInsPerMinute:  int(cmd.Int("signins-per-minute")),
+	})
 	if err != nil {
 		return err
 	}
-	ga := giveaway.New(pool, giveaway.WithUndoWindow(cmd.Duration("undo-window")), giveaway.WithMetrics(reg))
-	au := auth.New(pool, cmd.String("admin-token"), cmd.Duration("session-ttl"))
-	secure := strings.HasPrefix(cmd.String("public-base-url"), "https://")
-	apiCfg := httpapi.Config{
-		IngestToken:     cmd.String("ingest-token"),
-		IngestSecret:    cmd.String("ingest-signing-secret"),
-		XWebhookSecret:  cmd.String("x-webhook-secret"),
-		SignatureWindow: cmd.Duration("ingest-signature-window"),
-		TrustedProxies:  proxies,
-		ClaimsPerMinute: int(cmd.Int("claims-per-minute")),
-		SecureCookies:   secure,
-		PublicBaseURL:   cmd.String("public-base-url"),
-		SessionTTL:      cmd.Duration("session-ttl"),
-		XPricePerPost:   cmd.Float("x-price-per-post"),
-		CSRFKey:         csrfKey(cmd),
-	}
-	apiDeps := httpapi.Deps{
-		Pool:     pool,
-		Giveaway: ga,
-		Auth:     au,
-		Ingest:   ing,
-		Registry: reg,
-		Ready: func(ctx context.Context) map[string]any {
-			out := map[string]any{}
-			for _, s := range sources {
-				out[s.name] = s.status()
-			}
-			return out
-		},
-	}
-	// The process's one LISTEN connection: live pages, the Elasticsearch feeder and the sources
-	// subscribe to it.
-	notices := notify.New(pool)
-	e, web, err := server.Mount(apiCfg, apiDeps, pages.Deps{Pool: pool, Giveaway: ga, Auth: au, Notices: notices,
-		PublicBaseURL: cmd.String("public-base-url"), SecureCookies: secure,
-		ClaimsPerMinute: int(cmd.Int("claims-per-minute")), UndoWindow: cmd.Duration("undo-window"),
-		WebDir: cmd.String("web-dir"), StreamsPerAddress: int(cmd.Int("streams-per-address")), CSRFKey: csrfKey(cmd),
-		OAuth: oauthService(cmd, pool), SignInsPerMinute: int(cmd.Int("signins-per-minute"))})
-	if err != nil {
-		return err
+	if a.Feeder == nil {
+		slog.Info("ELASTICSEARCH_URL unset: the Elasticsearch feed is off; the outbox keeps every change for `giveaway es backfill`")
 	}
 
-	// Background workers stop when serve returns and finish their last batch before the pool closes.
-	var background sync.WaitGroup
-	defer background.Wait()
+	// Background workers stop when serve returns and finish their last batch before the pool
+	// closes: the wait is deferred before the cancel, so it runs after it.
+	done := make(chan struct{})
+	defer func() { <-done }()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	background.Add(3)
-	go func() { defer background.Done(); housekeeping.Run(ctx, pool, 10*time.Minute) }()
-	go func() { defer background.Done(); notices.Run(ctx) }()
-	// Live updates for every open phone, tablet and wall.
-	go func() { defer background.Done(); web.Run(ctx) }()
-	background.Add(1)
-	go func() { defer background.Done(); runSources(ctx, notices, sources) }()
-	feedDone, err := startESFeed(ctx, cmd, pool, notices, reg)
-	if err != nil {
-		return err
-	}
-	background.Add(1)
-	go func() { defer background.Done(); feedDone() }()
+	go func() { defer close(done); a.Run(ctx) }()
 
+	e := a.Echo
 	// Slow clients (half a header, half a body, never reading) are cut off; the event streams
 	// lift the read and write deadlines for themselves (pages.openSSE).
 	e.Server.ReadHeaderTimeout = cmd.Duration("read-header-timeout")

@@ -5,106 +5,53 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"os"
-	"sync"
+	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v3"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/bluesky"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/notify"
-	"github.com/boothgiveaway/giveaway/internal/tweet"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/xstream"
 )
 
-// source is one network the service pulls posts from; every one feeds the ingest path.
-type source struct {
-	name    string // its key in /readyz
-	run     func(ctx context.Context) error
-	status  func() any
-	changed func() // re-read the campaigns now (a no-op on an instance that is not the reader)
+// sourceFlags are the sources' settings, read by serve and stream alike.
+func sourceFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "x-bearer-token", Sources: cli.EnvVars("X_BEARER_TOKEN"),
+			Usage: "turns on the X API v2 filtered stream; unset: stream off"},
+		&cli.StringFlag{Name: "x-api-url", Value: xstream.DefaultBaseURL, Sources: cli.EnvVars("X_API_URL"),
+			Usage: "X API base URL"},
+		&cli.IntFlag{Name: "x-backfill-minutes", Sources: cli.EnvVars("X_BACKFILL_MINUTES"),
+			Usage: "backfill_minutes asked for on reconnect (0 to 5, where the account allows it)"},
+		&cli.FloatFlag{Name: "x-price-per-post", Value: xstream.DefaultPricePerPost, Sources: cli.EnvVars("X_PRICE_PER_POST"),
+			Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
+		&cli.StringFlag{Name: "mastodon-url", Sources: cli.EnvVars("MASTODON_URL"),
+			Usage: "a Mastodon instance's web address (with --mastodon-token): turns on the Mastodon source"},
+		&cli.StringFlag{Name: "mastodon-token", Sources: cli.EnvVars("MASTODON_TOKEN"),
+			Usage: "a user access token on that instance (hashtag streams need one since Mastodon 4.2)"},
+		&cli.StringFlag{Name: "bluesky-jetstream-url", Sources: cli.EnvVars("BLUESKY_JETSTREAM_URL"),
+			Usage: "a Jetstream websocket, e.g. wss://jetstream2.us-east.bsky.network/subscribe: turns on the Bluesky source"},
+		&cli.StringFlag{Name: "bluesky-appview-url", Value: bluesky.DefaultAppViewURL, Sources: cli.EnvVars("BLUESKY_APPVIEW_URL"),
+			Usage: "where Bluesky DIDs are resolved to handles"},
+	}
 }
 
-// sourceEnvVars are the variables the sources read themselves (they are not flags of serve).
-var sourceEnvVars = []string{"X_BEARER_TOKEN", "X_API_URL", "X_BACKFILL_MINUTES", "MASTODON_URL", "MASTODON_TOKEN",
-	"BLUESKY_JETSTREAM_URL", "BLUESKY_APPVIEW_URL"}
-
-// pullingSources makes the sources the environment configures: the X filtered stream
-// (X_BEARER_TOKEN), Mastodon (MASTODON_URL and MASTODON_TOKEN), Bluesky (BLUESKY_JETSTREAM_URL).
-// Each elects one reader among the instances through PostgreSQL, so every instance may run them.
-func pullingSources(pool *pgxpool.Pool, svc *ingest.Service, reg prometheus.Registerer) ([]source, error) {
-	var out []source
-	if cfg, on, err := xstream.ConfigFromEnv(os.Getenv); err != nil {
-		return nil, err
-	} else if on {
-		xs, err := xstream.New(cfg, pool, func(ctx context.Context, items []tweet.Item) (int, int, error) {
-			r, err := svc.Ingest(ctx, items)
-			return r.Stored, r.Duplicates, err
-		}, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, source{"x_stream", xs.Run, func() any { return xs.Status() }, xs.RulesChanged})
+// sourceConfigFrom is the sources' configuration from the flags (and so the environment).
+func sourceConfigFrom(cmd *cli.Command) app.Sources {
+	return app.Sources{
+		X: xstream.Config{BearerToken: strings.TrimSpace(cmd.String("x-bearer-token")), BaseURL: cmd.String("x-api-url"),
+			BackfillMinutes: int(cmd.Int("x-backfill-minutes")), PricePerPost: cmd.Float("x-price-per-post")},
+		Mastodon: mastodon.Config{BaseURL: strings.TrimSpace(cmd.String("mastodon-url")),
+			Token: strings.TrimSpace(cmd.String("mastodon-token"))},
+		Bluesky: bluesky.Config{JetstreamURL: strings.TrimSpace(cmd.String("bluesky-jetstream-url")),
+			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url"))},
 	}
-	if cfg, on, err := mastodon.ConfigFromEnv(os.Getenv); err != nil {
-		return nil, err
-	} else if on {
-		m, err := mastodon.New(cfg, pool, svc, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, source{"mastodon", m.Run, func() any { return m.Status() }, m.CampaignsChanged})
-	}
-	if cfg, on, err := bluesky.ConfigFromEnv(os.Getenv); err != nil {
-		return nil, err
-	} else if on {
-		b, err := bluesky.New(cfg, pool, svc, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, source{"bluesky", b.Run, func() any { return b.Status() }, b.CampaignsChanged})
-	}
-	return out, nil
-}
-
-// runSources runs every source until ctx ends, and tells them when a campaign changes: notices
-// come from the process's LISTEN connection, and a Resync (notices lost while it reconnected)
-// makes them re-read the campaigns too. They also re-read them every minute.
-func runSources(ctx context.Context, notices *notify.Listener, sources []source) {
-	if len(sources) == 0 {
-		return
-	}
-	var wg sync.WaitGroup
-	sub := notices.Subscribe(1, notify.CampaignsChanged)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sub.C():
-				for _, s := range sources {
-					s.changed()
-				}
-			}
-		}
-	}()
-	for _, s := range sources {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.run(ctx); err != nil && ctx.Err() == nil {
-				slog.Error("source stopped", "source", s.name, "err", err)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // streamCommand reads the configured sources without the HTTP service, for running them as their
@@ -115,10 +62,10 @@ func streamCommand() *cli.Command {
 		Usage: "read the configured sources into the database: the X filtered stream (X_BEARER_TOKEN, X_API_URL, " +
 			"X_BACKFILL_MINUTES, X_PRICE_PER_POST), Mastodon (MASTODON_URL, MASTODON_TOKEN), Bluesky " +
 			"(BLUESKY_JETSTREAM_URL, BLUESKY_APPVIEW_URL)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "metrics-addr", Sources: cli.EnvVars("METRICS_ADDR"),
 				Usage: "address to serve /metrics on; unset: none"},
-		},
+		}, sourceFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			pool, err := openDB(ctx, cmd)
 			if err != nil {
@@ -126,7 +73,7 @@ func streamCommand() *cli.Command {
 			}
 			defer pool.Close()
 			reg := prometheus.NewRegistry()
-			sources, err := pullingSources(pool, ingest.New(pool, reg), reg)
+			sources, err := app.NewSources(sourceConfigFrom(cmd), pool, ingest.New(pool, reg), reg)
 			if err != nil {
 				return err
 			}
@@ -146,7 +93,7 @@ func streamCommand() *cli.Command {
 			notices := notify.New(pool)
 			done := make(chan struct{})
 			go func() { defer close(done); notices.Run(ctx) }()
-			runSources(ctx, notices, sources)
+			source.RunAll(ctx, notices, sources)
 			<-done
 			return nil
 		},

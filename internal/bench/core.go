@@ -15,15 +15,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/database"
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/pages"
-	"github.com/boothgiveaway/giveaway/internal/server"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -58,14 +54,13 @@ func newService(ctx context.Context, env *Env) (*service, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, _, err := server.Mount(httpapi.Config{IngestToken: benchIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
-		Pool: pool, Giveaway: giveaway.New(pool), Auth: auth.New(pool, benchAdminToken, time.Hour),
-		Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry(),
-	}, pages.Deps{})
+	// The service as serve builds it; its background work (live updates, feed) is not run.
+	a, err := app.New(pool, app.Config{IngestToken: benchIngest, AdminToken: benchAdminToken,
+		SessionTTL: time.Hour, ClaimsPerMinute: 1 << 30})
 	if err != nil {
 		return nil, err
 	}
-	return &service{pool: pool, srv: httptest.NewServer(e)}, nil
+	return &service{pool: pool, srv: httptest.NewServer(a.Echo)}, nil
 }
 
 // benchClient keeps a connection per concurrent caller, as 100 tablets would.

@@ -15,15 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
-	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/pages"
-	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // The pages benchmark: how many live walls one instance feeds (a post must reach every open
@@ -55,23 +49,23 @@ func startPages(ctx context.Context, env *Env) (*pagesServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ga := giveaway.New(pool)
-	au := auth.New(pool, "", time.Hour)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	e, p, err := server.Mount(httpapi.Config{IngestToken: pagesIngest, ClaimsPerMinute: 1 << 30}, httpapi.Deps{
-		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()},
-		pages.Deps{PublicBaseURL: "http://" + l.Addr().String(), ClaimsPerMinute: 1 << 30})
+	// Every client is on this machine's one address: the per-address budgets would measure
+	// themselves, not the pages.
+	a, err := app.New(pool, app.Config{IngestToken: pagesIngest, ClaimsPerMinute: 1 << 30, StreamsPerAddress: 1 << 30,
+		PublicBaseURL: "http://" + l.Addr().String(), SessionTTL: time.Hour})
 	if err != nil {
 		return nil, err
 	}
-	srv := &http.Server{Handler: e}
+	srv := &http.Server{Handler: a.Echo}
 	go srv.Serve(l)
 	rctx, cancel := context.WithCancel(ctx)
-	go p.Run(rctx)
-	<-p.Ready()
+	go a.Run(rctx)
+	<-a.Pages.Ready()
+	ga := a.Giveaway
 	now := time.Now()
 	if _, err := ga.CreateCampaign(ctx, giveaway.CampaignInput{Slug: pagesSlug, Name: "Bench", TimeZone: "Asia/Seoul",
 		RequiredHashtags: []string{"PyConAPAC", "Elastic"}, StartsAt: now.Add(-time.Hour), EndsAt: now.Add(time.Hour),

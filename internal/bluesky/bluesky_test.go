@@ -288,7 +288,7 @@ func TestFacetPostVerifiesClaimOfResolvedHandle(t *testing.T) {
 		t.Errorf("cursor %d, want the post's time_us %d", cur, ev.TimeUS)
 	}
 	st := r.client.Status()
-	if st["connected"] != true || st["leader"] != true || st["posts_kept"] != int64(1) || st["cursor"] == nil {
+	if !st.Connected || !st.Leader || st.Detail["posts_kept"] != int64(1) || st.Detail["cursor"] == nil {
 		t.Errorf("status %v", st)
 	}
 	if n := metric(t, r.reg, "giveaway_bluesky_posts_kept_total"); n != 1 {
@@ -464,7 +464,7 @@ func TestReconnectsAfterDropFromSavedCursorMinusRewind(t *testing.T) {
 	if got := r.sleeps.got(); !slices.Equal(got, []time.Duration{time.Second}) {
 		t.Errorf("waits %v, want one of 1 s", got)
 	}
-	if st := r.client.Status(); st["reconnects"] != int64(1) {
+	if st := r.client.Status(); st.Reconnects != 1 {
 		t.Errorf("status %v", st)
 	}
 	c := h.claim(t, "jisu.bsky.social") // verified by the stored post
@@ -548,7 +548,7 @@ func TestStallIsADrop(t *testing.T) {
 	cfg.StallTimeout = 100 * time.Millisecond
 	r := h.start(t, cfg)
 	h.connected(t, 2) // nothing arrives, so the client gives up on the first connection
-	if n := metric(t, r.reg, "giveaway_bluesky_reconnects_total"); n < 1 {
+	if n := metric(t, r.reg, "giveaway_source_reconnects_total"); n < 1 {
 		t.Errorf("reconnects %v", n)
 	}
 }
@@ -586,7 +586,7 @@ func TestNewCampaignReplaysWhatWentBy(t *testing.T) {
 	h.campaign(t, "gopherconkr", "GopherCon", "Korea")
 	r.client.CampaignsChanged()
 	h.waitPost(t, blueskytest.PostURI(minho, "early"))
-	if st := r.client.Status(); st["campaigns"] != 2 {
+	if st := r.client.Status(); st.Detail["campaigns"] != 2 {
 		t.Errorf("status %v", st)
 	}
 }
@@ -601,7 +601,7 @@ func TestOnlyOneInstanceReads(t *testing.T) {
 	if n := len(h.srv.Subscribes()); n != 1 {
 		t.Fatalf("%d connections with two instances, want 1", n)
 	}
-	if st := second.client.Status(); st["leader"] != false {
+	if st := second.client.Status(); st.Leader {
 		t.Errorf("standby status %v", st)
 	}
 	first.stop()
@@ -633,7 +633,7 @@ type gate struct {
 	mu     sync.Mutex
 	closed bool
 	calls  int
-	sink   bluesky.Sink
+	sink   ingest.Sink
 }
 
 func (g *gate) Ingest(ctx context.Context, items []tweet.Item) (ingest.Result, error) {
@@ -679,7 +679,7 @@ func TestCursorWaitsForTheSink(t *testing.T) {
 	if cur := h.cursor(t); cur >= ev.TimeUS || cur != before {
 		t.Errorf("cursor moved to %d while the post was not stored (post at %d)", cur, ev.TimeUS)
 	}
-	if st := c.Status(); st["pending"] != 1 || st["last_error"] == nil {
+	if st := c.Status(); st.Pending != 1 || st.LastError == "" {
 		t.Errorf("status while failing %v", st)
 	}
 	g.set(false)

@@ -20,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -27,16 +28,11 @@ import (
 // cursorSource names the saved position in source_cursors.
 const cursorSource = "bluesky:jetstream"
 
-// Sink is the single ingest path (*ingest.Service): it stores posts once and honours deletes.
-type Sink interface {
-	Ingest(ctx context.Context, items []tweet.Item) (ingest.Result, error)
-}
-
 // Client reads Jetstream. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -65,30 +61,28 @@ type state struct {
 }
 
 type metrics struct {
-	connected, leader           prometheus.Gauge
+	source.Metrics              // leader, connected, reconnects by cause
 	events                      *prometheus.CounterVec
-	reconnects                  *prometheus.CounterVec
 	kept, bad, dropped          prometheus.Counter
 	appViewErrors, ingestErrors prometheus.Counter
 }
 
 // New makes a client. reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, pool: pool, sink: sink, log: cfg.Logger,
 		refreshNow: make(chan struct{}, 1), replay: make(chan struct{}, 1)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_bluesky_connected",
-			Help: "1 while this instance has the Jetstream websocket open."}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_bluesky_leader",
-			Help: "1 while this instance is the one reading Bluesky."}),
+		Metrics: shared,
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_bluesky_events_total",
 			Help: "Jetstream messages read, by kind (commit, identity, account, other)."}, []string{"kind"}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_bluesky_reconnects_total",
-			Help: "Jetstream reconnects by cause: network, handshake, stall, closed, replay."}, []string{"cause"}),
 		kept: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_bluesky_posts_kept_total",
 			Help: "Posts that carried a listening campaign's hashtags and went to the ingest path."}),
 		bad: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_bluesky_bad_messages_total",
@@ -107,52 +101,42 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 		}
 		return 0
 	})
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.connected, c.m.leader, c.m.events, c.m.reconnects,
-			c.m.kept, c.m.bad, c.m.dropped, c.m.appViewErrors, c.m.ingestErrors, lag} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.events, c.m.kept, c.m.bad, c.m.dropped, c.m.appViewErrors,
+		c.m.ingestErrors, lag); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
+var _ source.Source = (*Client)(nil)
+
+// Name is the reader's key in /readyz.
+func (c *Client) Name() string { return "bluesky" }
+
 // Status is the reader's state for /readyz and the admin.
-func (c *Client) Status() map[string]any {
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
 	st := c.st
 	c.mu.Unlock()
-	out := map[string]any{
-		"leader":       st.leader,
-		"connected":    st.connected,
-		"reconnects":   st.reconnects,
+	d := map[string]any{
 		"events":       st.events,
 		"posts_kept":   st.postsKept,
 		"bad_messages": st.badMessages,
-		"pending":      st.pending,
 	}
 	if cs := c.camps.Load(); cs != nil {
-		out["campaigns"] = len(cs.required)
-	}
-	if !st.connectedSince.IsZero() {
-		out["connected_since"] = st.connectedSince
+		d["campaigns"] = len(cs.required)
 	}
 	if !st.lastEvent.IsZero() {
-		out["last_event"] = st.lastEvent
+		d["last_event"] = st.lastEvent
 	}
 	if cur := c.committed.Load(); cur > 0 && st.leader {
 		t := time.UnixMicro(cur).UTC()
-		out["cursor"] = t
-		out["cursor_lag_seconds"] = c.cfg.Now().Sub(t).Seconds()
+		d["cursor"] = t
+		d["cursor_lag_seconds"] = c.cfg.Now().Sub(t).Seconds()
 	}
-	if st.lastError != "" {
-		out["last_error"] = st.lastError
-	}
-	if !st.nextAttempt.IsZero() {
-		out["next_attempt"] = st.nextAttempt
-	}
-	return out
+	return source.Status{Leader: st.leader, Connected: st.connected, ConnectedSince: st.connectedSince,
+		Reconnects: st.reconnects, Pending: st.pending, LastError: st.lastError, NextAttempt: st.nextAttempt,
+		Detail: d}
 }
 
 func (c *Client) update(f func(*state)) {
@@ -183,10 +167,10 @@ func (c *Client) Run(ctx context.Context) error {
 // lead is the reader while this instance holds the lock.
 func (c *Client) lead(ctx context.Context) error {
 	c.update(func(s *state) { s.leader = true })
-	c.m.leader.Set(1)
+	c.m.Leader.Set(1)
 	defer func() {
 		c.update(func(s *state) { s.leader = false })
-		c.m.leader.Set(0)
+		c.m.Leader.Set(0)
 	}()
 	if err := c.retry(ctx, "load the saved cursor", c.loadCursor); err != nil {
 		return err

@@ -47,17 +47,17 @@ const (
 	DefaultAppViewURL = "https://public.api.bsky.app"
 )
 
-// ConfigFromEnv reads the BLUESKY_* variables; enabled is false when BLUESKY_JETSTREAM_URL is unset.
-func ConfigFromEnv(getenv func(string) string) (cfg Config, enabled bool, err error) {
-	cfg.JetstreamURL = strings.TrimSpace(getenv("BLUESKY_JETSTREAM_URL"))
-	cfg.AppViewURL = strings.TrimSpace(getenv("BLUESKY_APPVIEW_URL"))
+// Enabled says whether cfg turns the source on (a Jetstream URL is set) and, when it does,
+// refuses URLs it could not use, so a typo fails at boot. cmd/giveaway builds cfg from the
+// BLUESKY_* flags and variables.
+func (cfg Config) Enabled() (bool, error) {
 	if cfg.JetstreamURL == "" {
-		return cfg, false, nil
+		return false, nil
 	}
 	if _, err := cfg.withDefaults(); err != nil {
-		return cfg, false, err
+		return false, err
 	}
-	return cfg, true, nil
+	return true, nil
 }
 
 func (cfg Config) withDefaults() (Config, error) {

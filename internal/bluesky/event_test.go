@@ -204,28 +204,27 @@ func TestVersionIDsOrderAsTheDatabaseDoes(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnv(t *testing.T) {
+func TestConfigEnabled(t *testing.T) {
 	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if _, on, err := ConfigFromEnv(env(nil)); on || err != nil {
+	if on, err := (Config{}).Enabled(); on || err != nil {
 		t.Errorf("unset: enabled %v, err %v", on, err)
 	}
-	cfg, on, err := ConfigFromEnv(env(map[string]string{"BLUESKY_JETSTREAM_URL": "wss://jetstream2.us-east.bsky.network/subscribe"}))
-	if !on || err != nil || cfg.JetstreamURL != "wss://jetstream2.us-east.bsky.network/subscribe" {
-		t.Errorf("wss: %+v %v %v", cfg, on, err)
+	cfg := Config{JetstreamURL: "wss://jetstream2.us-east.bsky.network/subscribe"}
+	if on, err := cfg.Enabled(); !on || err != nil {
+		t.Errorf("wss: %v %v", on, err)
 	}
 	if full, _ := cfg.withDefaults(); full.AppViewURL != DefaultAppViewURL || full.CursorRewind != 5*time.Second ||
 		full.BatchSize != 200 || full.BatchWait != 500*time.Millisecond || full.StallTimeout != 30*time.Second ||
 		full.RefreshInterval != time.Minute {
 		t.Errorf("defaults: %+v", full)
 	}
-	for _, bad := range []map[string]string{
-		{"BLUESKY_JETSTREAM_URL": "https://jetstream2.us-east.bsky.network/subscribe"},
-		{"BLUESKY_JETSTREAM_URL": "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=x"},
-		{"BLUESKY_JETSTREAM_URL": "wss:///subscribe"},
-		{"BLUESKY_JETSTREAM_URL": "wss://j.example/subscribe", "BLUESKY_APPVIEW_URL": "ftp://appview"},
+	for _, bad := range []Config{
+		{JetstreamURL: "https://jetstream2.us-east.bsky.network/subscribe"},
+		{JetstreamURL: "wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=x"},
+		{JetstreamURL: "wss:///subscribe"},
+		{JetstreamURL: "wss://j.example/subscribe", AppViewURL: "ftp://appview"},
 	} {
-		if _, on, err := ConfigFromEnv(env(bad)); on || err == nil {
+		if on, err := bad.Enabled(); on || err == nil {
 			t.Errorf("%v: enabled %v, err %v", bad, on, err)
 		}
 	}

@@ -58,7 +58,7 @@ func (c *Client) streamLoop(ctx context.Context, out chan<- event) {
 		if cause != "replay" {
 			wait = b.next()
 		}
-		c.m.reconnects.WithLabelValues(cause).Inc()
+		c.m.Reconnects.WithLabelValues(cause).Inc()
 		next := c.cfg.Now().Add(wait)
 		c.update(func(s *state) {
 			s.reconnects++
@@ -131,11 +131,11 @@ func (c *Client) connect(ctx context.Context, cursor int64, out chan<- event) (r
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxMessage)
 
-	c.m.connected.Set(1)
+	c.m.Connected.Set(1)
 	c.update(func(s *state) { s.connected, s.connectedSince, s.nextAttempt = true, c.cfg.Now(), time.Time{} })
 	c.log.Info("Jetstream connected", "cursor", time.UnixMicro(cursor).UTC())
 	defer func() {
-		c.m.connected.Set(0)
+		c.m.Connected.Set(0)
 		c.update(func(s *state) { s.connected, s.connectedSince = false, time.Time{} })
 	}()
 	go func() {

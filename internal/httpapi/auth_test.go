@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
@@ -432,7 +433,7 @@ func TestLogoutEndsTheSession(t *testing.T) {
 }
 
 func TestACrowdBehindOneAddressCanClaimButAFloodCannot(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config, _ *[]giveaway.Option) { c.ClaimsPerMinute = 300 })
+	e := newEnv(t, func(c *app.Config) { c.ClaimsPerMinute = 300 })
 	e.campaign("pycon", campaignOpts{})
 	limited := 0
 	for i := 0; i < 200; i++ {
@@ -454,7 +455,7 @@ func TestACrowdBehindOneAddressCanClaimButAFloodCannot(t *testing.T) {
 }
 
 func TestTrustedProxyAddressesAreBelieved(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config, _ *[]giveaway.Option) {
+	e := newEnv(t, func(c *app.Config) {
 		c.ClaimsPerMinute = 40 // a burst of 10
 		c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
 	})

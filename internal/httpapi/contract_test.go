@@ -11,16 +11,10 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/api"
-	"github.com/boothgiveaway/giveaway/internal/auth"
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
-	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
-	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 // TestContractDocumentIsValid loads api/openapi.yaml and validates it as OpenAPI (references
@@ -34,19 +28,13 @@ func TestContractDocumentIsValid(t *testing.T) {
 func TestContractRoutesMatchDocument(t *testing.T) {
 	doc := contractLoad(t)
 
-	pool := pgtest.New(t)
-	reg := prometheus.NewRegistry()
 	// The pages are served by the same Echo instance, so the contract covers them too.
-	e, _, err := server.Mount(httpapi.Config{IngestToken: "ingest-token"}, httpapi.Deps{
-		Pool:     pool,
-		Giveaway: giveaway.New(pool),
-		Auth:     auth.New(pool, "admin-token", time.Hour),
-		Ingest:   ingest.New(pool, reg),
-		Registry: reg,
-	}, pages.Deps{PublicBaseURL: "http://localhost:8080"})
+	a, err := app.New(pgtest.New(t), app.Config{IngestToken: "ingest-token", AdminToken: "admin-token",
+		SessionTTL: time.Hour, PublicBaseURL: "http://localhost:8080"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := a.Echo
 
 	served := map[string]bool{}
 	ignored := map[string]bool{}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
@@ -261,7 +262,7 @@ func TestHandlesAndNamesRefuseBidiAndInvisibleCharacters(t *testing.T) {
 // Answers that carry a token are never stored by a cache; behind https the browser is told to
 // stay on https and every cookie is Secure.
 func TestTokenAnswersAreNoStoreAndHTTPSHasHSTS(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config, _ *[]giveaway.Option) { c.SecureCookies = true })
+	e := newEnv(t, func(c *app.Config) { c.SecureCookies = true })
 	e.campaign("pycon", campaignOpts{})
 	tok := e.staff("Janis")
 	c := e.must(201, req{method: "POST", path: "/api/v1/campaigns/pycon/claims", body: map[string]any{"handle": "nostore"}})

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
+	"github.com/boothgiveaway/giveaway/internal/app"
 )
 
 // verifiedClaim makes a claim for handle and a post that verifies it; it returns the claim's id.
@@ -138,8 +137,8 @@ func TestPerDayLimitFollowsTheCampaignsTimeZone(t *testing.T) {
 	// 23:59 in Seoul is 14:59 UTC; one minute later it is the next Seoul day.
 	clock := time.Date(2016, 8, 13, 14, 59, 0, 0, time.UTC)
 	var mu sync.Mutex
-	e := newEnv(t, func(_ *httpapi.Config, o *[]giveaway.Option) {
-		*o = append(*o, giveaway.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }))
+	e := newEnv(t, func(c *app.Config) {
+		c.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	})
 	e.campaign("pycon", campaignOpts{period: "day", ends: time.Date(2016, 8, 15, 0, 0, 0, 0, time.UTC)})
 	id := e.verifiedClaim("pycon", "daily", 1)
@@ -182,9 +181,9 @@ func TestIdempotentRetryReturnsTheFirstAnswer(t *testing.T) {
 func TestUndoRestoresStockAndKeepsTheTrail(t *testing.T) {
 	clock := time.Now()
 	var mu sync.Mutex
-	e := newEnv(t, func(_ *httpapi.Config, o *[]giveaway.Option) {
-		*o = append(*o, giveaway.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }),
-			giveaway.WithUndoWindow(5*time.Minute))
+	e := newEnv(t, func(c *app.Config) {
+		c.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		c.UndoWindow = 5 * time.Minute
 	})
 	// newEnv waits for the parallel phase, which can take minutes under -race: start the clock now.
 	mu.Lock()

@@ -13,15 +13,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/boothgiveaway/giveaway/internal/auth"
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
-	"github.com/boothgiveaway/giveaway/internal/ingest"
-	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
-	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 const (
@@ -36,28 +30,23 @@ type env struct {
 	srv  *httptest.Server
 }
 
-type envOption func(*httpapi.Config, *[]giveaway.Option)
+type envOption func(*app.Config)
 
+// newEnv serves the service as serve builds it (app.New), without its background work: these
+// tests need no live updates.
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	t.Parallel()
 	pool := pgtest.New(t)
-	cfg := httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 6000}
-	var gopts []giveaway.Option
+	cfg := app.Config{AdminToken: adminToken, IngestToken: ingestToken, ClaimsPerMinute: 6000, SessionTTL: time.Hour}
 	for _, o := range opts {
-		o(&cfg, &gopts)
+		o(&cfg)
 	}
-	e, _, err := server.Mount(cfg, httpapi.Deps{
-		Pool:     pool,
-		Giveaway: giveaway.New(pool, gopts...),
-		Auth:     auth.New(pool, adminToken, time.Hour),
-		Ingest:   ingest.New(pool, nil),
-		Registry: prometheus.NewRegistry(),
-	}, pages.Deps{})
+	a, err := app.New(pool, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
+	srv := httptest.NewServer(a.Echo)
 	t.Cleanup(srv.Close)
 	return &env{t: t, pool: pool, srv: srv}
 }

@@ -6,11 +6,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/httpapi"
 )
 
-func behindProxy(c *httpapi.Config, _ *[]giveaway.Option) {
+func behindProxy(c *app.Config) {
 	c.TrustedProxies = []string{"127.0.0.1/32", "::1/128"}
 }
 

@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
 
@@ -16,7 +15,7 @@ const (
 	xSecret       = "x-consumer-secret"
 )
 
-func withSecrets(c *httpapi.Config, _ *[]giveaway.Option) {
+func withSecrets(c *app.Config) {
 	c.IngestSecret, c.XWebhookSecret = signingSecret, xSecret
 }
 

@@ -20,21 +20,16 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
-	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
-
-// Sink is the single ingest path (*ingest.Service): it stores posts once and matches them.
-type Sink interface {
-	Ingest(ctx context.Context, items []tweet.Item) (ingest.Result, error)
-}
 
 // Client follows the instance's hashtag streams. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	host string // the instance's host, naming its cursors (status ids are per instance)
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -64,14 +59,14 @@ type streamState struct {
 }
 
 type metrics struct {
-	leader, connected, lastEvent prometheus.Gauge
-	reconnects                   *prometheus.CounterVec
-	statuses                     *prometheus.CounterVec
-	filled                       prometheus.Counter
+	source.Metrics // leader, connected (one per hashtag stream), reconnects by cause
+	lastEvent      prometheus.Gauge
+	statuses       *prometheus.CounterVec
+	filled         prometheus.Counter
 }
 
 // New makes a client for cfg; reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -79,35 +74,34 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 	u, _ := url.Parse(cfg.BaseURL)
 	c := &Client{cfg: cfg, host: strings.ToLower(u.Host), pool: pool, sink: sink, log: cfg.Logger,
 		changed: make(chan struct{}, 1), known: newKnown(50_000)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_leader",
-			Help: "1 while this instance holds the Mastodon reader lock (only one instance reads)."}),
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_streams_connected",
-			Help: "Hashtag streams open now."}),
+		Metrics: shared,
 		lastEvent: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_mastodon_last_event_timestamp_seconds",
 			Help: "Unix time of the last byte (event or heartbeat) read from a hashtag stream."}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_mastodon_reconnects_total",
-			Help: "Hashtag stream reconnects by cause: network, http, auth, rate_limited, stall, closed, gap_fill, ingest, database."},
-			[]string{"cause"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_mastodon_statuses_total",
 			Help: "Statuses read (stream and gap fill) by outcome: kept, missing_tags, boost, bad."},
 			[]string{"outcome"}),
 		filled: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_mastodon_gap_fill_statuses_total",
 			Help: "Statuses read from the hashtag timeline to fill gaps after a (re)connect."}),
 	}
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.leader, c.m.connected, c.m.lastEvent, c.m.reconnects,
-			c.m.statuses, c.m.filled} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.lastEvent, c.m.statuses, c.m.filled); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// Status is the reader's state for /readyz and the admin.
-func (c *Client) Status() map[string]any {
+var _ source.Source = (*Client)(nil)
+
+// Name is the reader's key in /readyz.
+func (c *Client) Name() string { return "mastodon" }
+
+// Status is the reader's state for /readyz and the admin: connected while any hashtag stream is
+// open, and each stream in Detail.
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	streams := map[string]any{}
@@ -126,29 +120,25 @@ func (c *Client) Status() map[string]any {
 		}
 		streams[tag] = m
 	}
-	out := map[string]any{
-		"instance":       c.cfg.BaseURL,
-		"leader":         c.st.leader,
-		"streams":        streams,
-		"connected":      connected,
-		"live":           live,
-		"reconnects":     c.st.reconnects,
-		"posts_received": c.st.postsReceived,
+	d := map[string]any{
+		"instance":          c.cfg.BaseURL,
+		"streams":           streams,
+		"streams_connected": connected,
+		"live":              live,
+		"posts_received":    c.st.postsReceived,
 	}
 	if !c.st.lastPost.IsZero() {
-		out["last_post"] = c.st.lastPost
+		d["last_post"] = c.st.lastPost
 	}
 	if !c.st.lastEvent.IsZero() {
-		out["last_event"] = c.st.lastEvent
-	}
-	if c.st.lastError != "" {
-		out["last_error"] = c.st.lastError
+		d["last_event"] = c.st.lastEvent
 	}
 	if c.st.inst.Domain != "" {
-		out["domain"] = c.st.inst.Domain
-		out["streaming_url"] = c.st.inst.Streaming
+		d["domain"] = c.st.inst.Domain
+		d["streaming_url"] = c.st.inst.Streaming
 	}
-	return out
+	return source.Status{Leader: c.st.leader, Connected: connected > 0, Reconnects: c.st.reconnects,
+		LastError: c.st.lastError, Detail: d}
 }
 
 // CampaignsChanged asks the reader, if this instance holds it, to read the campaigns now rather
@@ -175,10 +165,10 @@ func (c *Client) update(f func(*state)) {
 // lead learns about the instance, then keeps one stream per wanted hashtag until ctx ends.
 func (c *Client) lead(ctx context.Context) error {
 	c.update(func(s *state) { s.leader = true })
-	c.m.leader.Set(1)
+	c.m.Leader.Set(1)
 	defer func() {
 		c.update(func(s *state) { s.leader, s.streams = false, nil })
-		c.m.leader.Set(0)
+		c.m.Leader.Set(0)
 	}()
 	inst, err := c.instanceWithRetry(ctx)
 	if err != nil {

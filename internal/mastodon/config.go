@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // Config says which instance to read and how patient to be. Zero fields take the defaults.
@@ -36,24 +36,23 @@ type Config struct {
 	Logger     *slog.Logger
 }
 
-// ConfigFromEnv reads MASTODON_URL and MASTODON_TOKEN. The source is enabled only when both are
-// set; one without the other, or a URL that is not http(s), is an error, so a typo fails at boot
-// instead of leaving the source silently off.
-func ConfigFromEnv(getenv func(string) string) (cfg Config, enabled bool, err error) {
-	cfg.BaseURL = strings.TrimSpace(getenv("MASTODON_URL"))
-	cfg.Token = strings.TrimSpace(getenv("MASTODON_TOKEN"))
+// Enabled says whether cfg turns the source on: only when both the URL and the token are set;
+// one without the other, or a URL that is not http(s), is an error, so a typo fails at boot
+// instead of leaving the source silently off. cmd/giveaway builds cfg from the MASTODON_* flags
+// and variables.
+func (cfg Config) Enabled() (bool, error) {
 	switch {
 	case cfg.BaseURL == "" && cfg.Token == "":
-		return cfg, false, nil
+		return false, nil
 	case cfg.BaseURL == "":
-		return cfg, false, errors.New("MASTODON_TOKEN is set but MASTODON_URL is not")
+		return false, errors.New("MASTODON_TOKEN is set but MASTODON_URL is not")
 	case cfg.Token == "":
-		return cfg, false, errors.New("MASTODON_URL is set but MASTODON_TOKEN is not (hashtag streams need a user token)")
+		return false, errors.New("MASTODON_URL is set but MASTODON_TOKEN is not (hashtag streams need a user token)")
 	}
 	if err := checkURL(cfg.BaseURL); err != nil {
-		return cfg, false, fmt.Errorf("MASTODON_URL: %w", err)
+		return false, fmt.Errorf("MASTODON_URL: %w", err)
 	}
-	return cfg, true, nil
+	return true, nil
 }
 
 func checkURL(s string) error {
@@ -82,7 +81,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.HealthyAfter, 30*time.Second)
 	def(&cfg.LeaderRetry, 15*time.Second)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = pull.StreamClient()
+		cfg.HTTPClient = source.StreamClient()
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = retry.Sleep

@@ -240,7 +240,7 @@ func (r *runner) metric(t *testing.T, name, label, value string) float64 {
 func (h *harness) live(r *runner, tag string) {
 	h.t.Helper()
 	testkit.Eventually(h.t, "the #"+tag+" stream to be live", func() bool {
-		st, _ := r.client.Status()["streams"].(map[string]any)[tag].(map[string]any)
+		st, _ := r.client.Status().Detail["streams"].(map[string]any)[tag].(map[string]any)
 		return h.srv.StreamsOpen(tag) == 1 && st["live"] == true
 	})
 }
@@ -289,7 +289,8 @@ func TestPostWithEveryTagVerifiesClaimWhileOthersAreIgnored(t *testing.T) {
 		}
 	}
 	st := r.client.Status()
-	if st["leader"] != true || st["connected"] != 1 || st["posts_received"] != int64(1) || st["domain"] != "mastodon.example" {
+	if !st.Leader || !st.Connected || st.Detail["streams_connected"] != 1 || st.Detail["posts_received"] != int64(1) ||
+		st.Detail["domain"] != "mastodon.example" {
 		t.Errorf("status %v", st)
 	}
 	streams := h.srv.Requests("/api/v1/streaming/")
@@ -402,13 +403,13 @@ func TestDroppedStreamReconnectsAndFillsTheGapFromTheCursor(t *testing.T) {
 	if !slices.Equal(seq, want) {
 		t.Errorf("requests\n %q\nwant\n %q", seq, want)
 	}
-	if got := r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "network"); got != 1 {
+	if got := r.metric(t, "giveaway_source_reconnects_total", "cause", "network"); got != 1 {
 		t.Errorf("network reconnects %v, want 1", got)
 	}
 	if got := r.metric(t, "giveaway_mastodon_statuses_total", "outcome", "bad"); got != 0 {
 		t.Errorf("the cut event counted as a bad status (%v); it is a drop", got)
 	}
-	if st := r.client.Status(); st["reconnects"] != int64(1) || st["connected"] != 1 {
+	if st := r.client.Status(); st.Reconnects != 1 || st.Detail["streams_connected"] != 1 {
 		t.Errorf("status %v", st)
 	}
 	if n := len(h.posts()); n != 2 {
@@ -492,13 +493,13 @@ func TestWrongTokenBacksOffAndRecovers(t *testing.T) {
 	if got := r.sleeps.got()[:3]; !slices.Equal(got, []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute}) {
 		t.Errorf("waits %v, want 30s, 1m, 2m", got)
 	}
-	if e, _ := r.client.Status()["last_error"].(string); !strings.Contains(e, "401") {
+	if e := r.client.Status().LastError; !strings.Contains(e, "401") {
 		t.Errorf("status last_error %q, want the 401", e)
 	}
 	if r.logs.count("MASTODON_TOKEN") == 0 {
 		t.Errorf("the log does not point the operator at MASTODON_TOKEN")
 	}
-	if got := r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "auth"); got < 3 {
+	if got := r.metric(t, "giveaway_source_reconnects_total", "cause", "auth"); got < 3 {
 		t.Errorf("auth reconnects %v, want at least 3", got)
 	}
 
@@ -515,7 +516,7 @@ func TestSilentStreamIsAStall(t *testing.T) {
 	h := setup(t, mastodontest.WithHeartbeat(0))
 	r := h.start(func(c *mastodon.Config) { c.StallTimeout = 300 * time.Millisecond })
 	testkit.Eventually(t, "a reconnect after the stall", func() bool {
-		return r.metric(t, "giveaway_mastodon_reconnects_total", "cause", "stall") >= 1 &&
+		return r.metric(t, "giveaway_source_reconnects_total", "cause", "stall") >= 1 &&
 			len(h.srv.Requests("/api/v1/streaming/")) >= 2
 	})
 	if got := r.sleeps.got(); len(got) == 0 || got[0] != time.Second {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -102,7 +102,7 @@ func (s *stream) run(ctx context.Context) {
 		} else {
 			wait = b.next(kind, floor)
 		}
-		s.c.m.reconnects.WithLabelValues(cause).Inc()
+		s.c.m.Reconnects.WithLabelValues(cause).Inc()
 		s.c.update(func(st *state) {
 			st.reconnects++
 			st.lastError = res.err.Error()
@@ -164,12 +164,12 @@ func (s *stream) connect(ctx context.Context) (res connResult) {
 
 	res.established = true
 	started := time.Now()
-	s.c.m.connected.Inc()
+	s.c.m.Connected.Inc()
 	s.setState(func(ss *streamState) { ss.connected, ss.since = true, s.c.cfg.Now() })
 	s.c.log.Info("Mastodon stream connected", "tag", s.tag)
 	defer func() {
 		res.lived = time.Since(started)
-		s.c.m.connected.Dec()
+		s.c.m.Connected.Dec()
 		s.setState(func(ss *streamState) { ss.connected, ss.live = false, false })
 	}()
 
@@ -435,7 +435,7 @@ func (s *stream) read(ctx context.Context, body io.Reader, events chan<- sseEven
 		broken  bool // a line of this event was too long: the event is dropped whole
 	)
 	for {
-		line, tooLong, err := pull.ReadLine(br, maxLine)
+		line, tooLong, err := source.ReadLine(br, maxLine)
 		if len(line) > 0 || err == nil {
 			now := s.c.cfg.Now()
 			lastRead.Store(time.Now().UnixNano())

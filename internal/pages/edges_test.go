@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/app"
 )
 
 // The token a page embeds belongs to the session: it changes at login, and one tablet's token
@@ -45,7 +45,7 @@ func TestPageCSRFTokenIsBoundToTheSession(t *testing.T) {
 
 // One address cannot hold the server's connections open through the public event streams.
 func TestPublicEventStreamsAreCappedPerAddress(t *testing.T) {
-	en := newEnvWith(t, func(d *pages.Deps) { d.StreamsPerAddress = 5 })
+	en := newEnvWith(t, func(d *app.Config) { d.StreamsPerAddress = 5 })
 	token := en.claim(en.client(), "streamer")
 	var open []*http.Response
 	defer func() {
@@ -97,7 +97,7 @@ func TestPublicEventStreamsAreCappedPerAddress(t *testing.T) {
 // Behind https every cookie a page sets is Secure (the flash and campaign cookies too), pages
 // say HSTS, and a page that carries a token is never cached.
 func TestPagesBehindHTTPS(t *testing.T) {
-	en := newEnvWith(t, func(d *pages.Deps) { d.SecureCookies = true })
+	en := newEnvWith(t, func(d *app.Config) { d.SecureCookies = true })
 	c := en.client()
 	_, html := en.get(c, "/staff")
 	req, _ := http.NewRequest("POST", en.URL+"/staff/login", strings.NewReader(url.Values{"_csrf": {csrfOf(t, html)},

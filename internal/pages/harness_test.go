@@ -17,15 +17,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
-	"github.com/boothgiveaway/giveaway/internal/httpapi"
-	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pages"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
-	"github.com/boothgiveaway/giveaway/internal/server"
 )
 
 const (
@@ -48,8 +45,9 @@ func newEnv(t *testing.T) *env {
 	return newEnvWith(t, nil)
 }
 
-// newEnvWith is newEnv with the pages' Deps adjusted by tune (rate limits, WebDir ...).
-func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
+// newEnvWith is newEnv with the service's configuration adjusted by tune (rate limits, WebDir ...).
+// The service is built as serve builds it (app.New) and runs its background work.
+func newEnvWith(t *testing.T, tune func(*app.Config)) *env {
 	t.Helper()
 	pool := pgtest.New(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -57,24 +55,20 @@ func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + l.Addr().String()
-	ga := giveaway.New(pool)
-	au := auth.New(pool, "test-admin-token", time.Hour)
-	deps := pages.Deps{Pool: pool, Giveaway: ga, Auth: au, PublicBaseURL: base, ClaimsPerMinute: 100000}
+	cfg := app.Config{PublicBaseURL: base, AdminToken: "test-admin-token", IngestToken: ingestToken,
+		ClaimsPerMinute: 100000, SessionTTL: time.Hour}
 	if tune != nil {
-		tune(&deps)
+		tune(&cfg)
 	}
-	// The edge's settings are the API's: as serve passes them, the same to both.
-	e, p, err := server.Mount(httpapi.Config{IngestToken: ingestToken, ClaimsPerMinute: 100000,
-		SecureCookies: deps.SecureCookies, CSRFKey: deps.CSRFKey}, httpapi.Deps{
-		Pool: pool, Giveaway: ga, Auth: au, Ingest: ingest.New(pool, nil), Registry: prometheus.NewRegistry()}, deps)
+	a, err := app.New(pool, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: e}}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: a.Echo}}
 	srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { p.Run(ctx); close(done) }()
+	go func() { a.Run(ctx); close(done) }()
 	t.Cleanup(func() {
 		cancel()
 		srv.CloseClientConnections()
@@ -82,10 +76,11 @@ func newEnvWith(t *testing.T, tune func(*pages.Deps)) *env {
 		<-done
 	})
 	select {
-	case <-p.Ready():
+	case <-a.Pages.Ready():
 	case <-time.After(10 * time.Second):
 		t.Fatal("pages never started listening")
 	}
+	ga, au, p := a.Giveaway, a.Auth, a.Pages
 	en := &env{t: t, URL: base, Pool: pool, GA: ga, Auth: au, Pages: p}
 	en.campaign()
 	for _, s := range []string{"Janis", "Minho"} {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pages"
+	"github.com/boothgiveaway/giveaway/internal/app"
 )
 
 func (en *env) do(c *http.Client, method, path string, body io.Reader, header map[string]string) (*http.Response, string) {
@@ -98,7 +98,7 @@ func TestPagesLeaveOtherRoutesAlone(t *testing.T) {
 // TestLoginHasItsOwnBudget: a crowd that uses up the claim form's budget does not lock staff out.
 func TestLoginHasItsOwnBudget(t *testing.T) {
 	// A small login budget (a burst of 10), so the test does not race bcrypt against the refill.
-	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
+	en := newEnvWith(t, func(d *app.Config) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
 	crowd := en.client()
 	_, html := en.get(crowd, "/c/"+slug)
 	token := csrfOf(t, html)
@@ -194,7 +194,7 @@ func TestErrorFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	en := newEnvWith(t, func(d *pages.Deps) { d.WebDir = dir })
+	en := newEnvWith(t, func(d *app.Config) { d.WebDir = dir })
 	c := en.client()
 
 	res, body := en.get(c, "/c/nope/wall/posts")
@@ -346,7 +346,7 @@ func TestStaffEventsUseTheSavedCampaign(t *testing.T) {
 // per-address budget, as GET /api/v1/claims/{token} has one.
 func TestClaimStatusIsRateLimited(t *testing.T) {
 	// A small login budget (a burst of 10), so the test does not race bcrypt against the refill.
-	en := newEnvWith(t, func(d *pages.Deps) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
+	en := newEnvWith(t, func(d *app.Config) { d.ClaimsPerMinute = 40; d.LoginPerMinute = 2 })
 	c := en.client()
 	token := en.claim(c, "alice")
 	paths := []string{"/claims/" + token, "/claims/" + token + "/qr.png"}

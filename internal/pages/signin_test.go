@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/housekeeping"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
 	"github.com/boothgiveaway/giveaway/internal/oauth/oauthtest"
-	"github.com/boothgiveaway/giveaway/internal/pages"
 )
 
 // signInEnv is the service with both sign-ins on, against the local OAuth double. private lets
@@ -21,15 +21,15 @@ func signInEnv(t *testing.T, private bool, tune func(*oauth.Config)) (*env, *oau
 	t.Helper()
 	double := oauthtest.New()
 	t.Cleanup(double.Close)
-	en := newEnvWith(t, func(d *pages.Deps) {
-		cfg := oauth.Config{PublicBaseURL: d.PublicBaseURL, XClientID: double.XClientID,
+	en := newEnvWith(t, func(c *app.Config) {
+		cfg := oauth.Config{PublicBaseURL: c.PublicBaseURL, XClientID: double.XClientID,
 			XAuthorizeURL: double.URL + "/i/oauth2/authorize", XTokenURL: double.URL + "/2/oauth2/token",
 			XAPIURL: double.URL, Mastodon: true, MastodonURL: func(string) string { return double.URL },
 			AllowPrivate: private}
 		if tune != nil {
 			tune(&cfg)
 		}
-		d.OAuth = oauth.New(d.Pool, cfg)
+		c.OAuth = cfg
 	})
 	return en, double
 }

@@ -15,36 +15,33 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
-// Sink is the single ingest path: it stores the items (idempotently: a post seen before counts
-// as a duplicate) and reports how many were new.
-type Sink func(ctx context.Context, items []tweet.Item) (stored, duplicates int, err error)
-
-// Status is the stream's state for /readyz and the admin.
-type Status struct {
-	Leader            bool      `json:"leader"`    // this instance holds the stream lock
-	Connected         bool      `json:"connected"` // the stream answered 200 and is open
-	ConnectedSince    time.Time `json:"connected_since,omitzero"`
-	LastData          time.Time `json:"last_data,omitzero"` // last byte received, keep-alives included
-	LastPost          time.Time `json:"last_post,omitzero"`
-	Reconnects        int64     `json:"reconnects"`
-	PostsReceived     int64     `json:"posts_received"`
-	EstimatedSpendUSD float64   `json:"estimated_spend_usd"`
-	Rules             int       `json:"rules"` // our rules in place after the last reconcile
-	RulesReconciledAt time.Time `json:"rules_reconciled_at,omitzero"`
-	Pending           int       `json:"pending"` // items read but not yet accepted by the sink
-	LastError         string    `json:"last_error,omitempty"`
-	NextAttempt       time.Time `json:"next_attempt,omitzero"`
+// state is the stream's state, reported by Status.
+type state struct {
+	Leader            bool // this instance holds the stream lock
+	Connected         bool // the stream answered 200 and is open
+	ConnectedSince    time.Time
+	LastData          time.Time // last byte received, keep-alives included
+	LastPost          time.Time
+	Reconnects        int64
+	PostsReceived     int64
+	EstimatedSpendUSD float64
+	Rules             int // our rules in place after the last reconcile
+	RulesReconciledAt time.Time
+	LastError         string
+	NextAttempt       time.Time
 }
 
 // Client runs the X stream. Make it with New and start it with Run.
 type Client struct {
 	cfg  Config
 	pool *pgxpool.Pool
-	sink Sink
+	sink ingest.Sink
 	log  *slog.Logger
 	m    metrics
 
@@ -52,31 +49,32 @@ type Client struct {
 	pending   atomic.Int64
 
 	mu sync.Mutex
-	st Status
+	st state
 }
 
+var _ source.Source = (*Client)(nil)
+
 type metrics struct {
-	connected, leader, lastData prometheus.Gauge
-	reconnects                  *prometheus.CounterVec
-	posts, spend, badLines      prometheus.Counter
+	source.Metrics         // leader, connected, reconnects by cause
+	lastData               prometheus.Gauge
+	posts, spend, badLines prometheus.Counter
 }
 
 // New makes a client. reg may be nil (no metrics registered).
-func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (*Client, error) {
+func New(cfg Config, pool *pgxpool.Pool, sink ingest.Sink, reg prometheus.Registerer) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{cfg: cfg, pool: pool, sink: sink, log: cfg.Logger, reconcile: make(chan struct{}, 1)}
+	shared, err := source.NewMetrics(reg, c.Name())
+	if err != nil {
+		return nil, err
+	}
 	c.m = metrics{
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_connected",
-			Help: "1 while this instance has the X filtered stream open."}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_leader",
-			Help: "1 while this instance holds the stream lock (only one instance may stream)."}),
+		Metrics: shared,
 		lastData: prometheus.NewGauge(prometheus.GaugeOpts{Name: "giveaway_xstream_last_data_timestamp_seconds",
 			Help: "Unix time of the last byte (post or keep-alive) read from the stream."}),
-		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_xstream_reconnects_total",
-			Help: "Stream reconnects by cause: network, http, rate_limited, stall, stream_error, closed."}, []string{"cause"}),
 		posts: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_posts_received_total",
 			Help: "Posts read from the stream (X bills each)."}),
 		spend: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_estimated_spend_usd_total",
@@ -84,29 +82,39 @@ func New(cfg Config, pool *pgxpool.Pool, sink Sink, reg prometheus.Registerer) (
 		badLines: prometheus.NewCounter(prometheus.CounterOpts{Name: "giveaway_xstream_bad_lines_total",
 			Help: "Stream lines that were not a post, delete or keep-alive, skipped."}),
 	}
-	if reg != nil {
-		for _, col := range []prometheus.Collector{c.m.connected, c.m.leader, c.m.lastData, c.m.reconnects,
-			c.m.posts, c.m.spend, c.m.badLines} {
-			if err := reg.Register(col); err != nil {
-				return nil, err
-			}
-		}
+	if err := source.Register(reg, c.m.lastData, c.m.posts, c.m.spend, c.m.badLines); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
+// Name is the stream's key in /readyz.
+func (c *Client) Name() string { return "x_stream" }
+
 // Status returns a snapshot of the stream's state.
-func (c *Client) Status() Status {
+func (c *Client) Status() source.Status {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	st := c.st
-	st.Pending = int(c.pending.Load())
-	return st
+	c.mu.Unlock()
+	d := map[string]any{
+		"posts_received":      st.PostsReceived,
+		"estimated_spend_usd": st.EstimatedSpendUSD,
+		"rules":               st.Rules,
+	}
+	for k, t := range map[string]time.Time{"last_data": st.LastData, "last_post": st.LastPost,
+		"rules_reconciled_at": st.RulesReconciledAt} {
+		if !t.IsZero() {
+			d[k] = t
+		}
+	}
+	return source.Status{Leader: st.Leader, Connected: st.Connected, ConnectedSince: st.ConnectedSince,
+		Reconnects: st.Reconnects, Pending: int(c.pending.Load()), LastError: st.LastError,
+		NextAttempt: st.NextAttempt, Detail: d}
 }
 
-// RulesChanged asks this instance, if it holds the stream, to reconcile the rules soon. The binary
-// calls it for every notice on notify.CampaignsChanged, which reaches every instance.
-func (c *Client) RulesChanged() {
+// CampaignsChanged asks this instance, if it holds the stream, to reconcile the rules soon. The
+// binary calls it for every notice on notify.CampaignsChanged, which reaches every instance.
+func (c *Client) CampaignsChanged() {
 	select {
 	case c.reconcile <- struct{}{}:
 	default:
@@ -141,11 +149,11 @@ const leaderName = "x-stream"
 // lead runs the rules and the stream until ctx ends, which it does when the lock is lost.
 func (c *Client) lead(ctx context.Context, items chan<- tweet.Item) {
 	c.log.Info("holding the X stream lock")
-	c.update(func(s *Status) { s.Leader = true })
-	c.m.leader.Set(1)
+	c.update(func(s *state) { s.Leader = true })
+	c.m.Leader.Set(1)
 	defer func() {
-		c.update(func(s *Status) { s.Leader = false })
-		c.m.leader.Set(0)
+		c.update(func(s *state) { s.Leader = false })
+		c.m.Leader.Set(0)
 	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -183,7 +191,7 @@ func (c *Client) rulesLoop(ctx context.Context) {
 }
 
 func (c *Client) setRules(n int, err error) {
-	c.update(func(s *Status) {
+	c.update(func(s *state) {
 		if err != nil {
 			s.LastError = "rules: " + err.Error()
 			return
@@ -193,7 +201,7 @@ func (c *Client) setRules(n int, err error) {
 	})
 }
 
-func (c *Client) update(f func(*Status)) {
+func (c *Client) update(f func(*state)) {
 	c.mu.Lock()
 	f(&c.st)
 	c.mu.Unlock()
@@ -225,7 +233,7 @@ func (c *Client) ingest(ctx context.Context, in <-chan tweet.Item) {
 		}
 		for len(batch) > 0 {
 			n := min(len(batch), c.cfg.BatchSize)
-			stored, dups, err := c.sink(ctx, batch[:n])
+			r, err := c.sink.Ingest(ctx, batch[:n])
 			if err != nil {
 				pause = min(max(2*pause, time.Second), 30*time.Second)
 				retryAt = time.Now().Add(pause)
@@ -239,7 +247,7 @@ func (c *Client) ingest(ctx context.Context, in <-chan tweet.Item) {
 				return
 			}
 			pause = 0
-			c.log.Debug("ingested", "items", n, "stored", stored, "duplicates", dups)
+			c.log.Debug("ingested", "items", n, "stored", r.Stored, "duplicates", r.Duplicates)
 			batch = batch[n:]
 		}
 		batch = nil

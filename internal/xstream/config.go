@@ -6,12 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
 	"github.com/boothgiveaway/giveaway/internal/retry"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // Config says how to reach X and how patient to be. Zero fields take the defaults below.
@@ -47,23 +46,17 @@ const (
 	DefaultPricePerPost = 0.005
 )
 
-// ConfigFromEnv reads the X_* variables; enabled is false when X_BEARER_TOKEN is unset.
-func ConfigFromEnv(getenv func(string) string) (cfg Config, enabled bool, err error) {
-	cfg.BearerToken = strings.TrimSpace(getenv("X_BEARER_TOKEN"))
-	cfg.BaseURL = getenv("X_API_URL")
-	if v := getenv("X_BACKFILL_MINUTES"); v != "" {
-		if cfg.BackfillMinutes, err = strconv.Atoi(v); err != nil || cfg.BackfillMinutes < 0 || cfg.BackfillMinutes > 5 {
-			return cfg, false, fmt.Errorf("X_BACKFILL_MINUTES: want 0 to 5, got %q", v)
-		}
+// Enabled says whether cfg turns the stream on (a bearer token is set), and refuses settings
+// that are out of range whether or not it is on, so a typo fails at boot. cmd/giveaway builds cfg
+// from the X_* flags and variables.
+func (cfg Config) Enabled() (bool, error) {
+	if cfg.BackfillMinutes < 0 || cfg.BackfillMinutes > 5 {
+		return false, fmt.Errorf("X_BACKFILL_MINUTES: want 0 to 5, got %d", cfg.BackfillMinutes)
 	}
-	if v := getenv("X_PRICE_PER_POST"); v != "" {
-		if cfg.PricePerPost, err = strconv.ParseFloat(v, 64); err != nil || cfg.PricePerPost < 0 {
-			return cfg, false, fmt.Errorf("X_PRICE_PER_POST: want a price in USD, got %q", v)
-		}
-	} else {
-		cfg.PricePerPost = DefaultPricePerPost
+	if cfg.PricePerPost < 0 {
+		return false, fmt.Errorf("X_PRICE_PER_POST: want a price in USD, got %v", cfg.PricePerPost)
 	}
-	return cfg, cfg.BearerToken != "", nil
+	return strings.TrimSpace(cfg.BearerToken) != "", nil
 }
 
 func (cfg Config) withDefaults() (Config, error) {
@@ -98,7 +91,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.BatchSize = 500
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = pull.StreamClient()
+		cfg.HTTPClient = source.StreamClient()
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = retry.Sleep

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/boothgiveaway/giveaway/internal/pull"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -82,9 +82,9 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 		default:
 			wait = b.next(failNetwork)
 		}
-		c.m.reconnects.WithLabelValues(cause).Inc()
+		c.m.Reconnects.WithLabelValues(cause).Inc()
 		next := c.cfg.Now().Add(wait)
-		c.update(func(s *Status) {
+		c.update(func(s *state) {
 			s.Reconnects++
 			s.LastError = res.err.Error()
 			s.NextAttempt = next
@@ -141,13 +141,13 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 
 	res.established = true
 	started := time.Now()
-	c.m.connected.Set(1)
-	c.update(func(s *Status) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
+	c.m.Connected.Set(1)
+	c.update(func(s *state) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
 	c.log.Info("X stream connected")
 	defer func() {
 		res.lived = time.Since(started)
-		c.m.connected.Set(0)
-		c.update(func(s *Status) { s.Connected, s.ConnectedSince = false, time.Time{} })
+		c.m.Connected.Set(0)
+		c.update(func(s *state) { s.Connected, s.ConnectedSince = false, time.Time{} })
 	}()
 
 	// The reader goroutine only reads, so the stall check below can end a read stuck on a silent
@@ -160,7 +160,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 		defer close(lines)
 		br := bufio.NewReaderSize(resp.Body, 64<<10)
 		for {
-			line, tooLong, err := pull.ReadLine(br, maxLine)
+			line, tooLong, err := source.ReadLine(br, maxLine)
 			if len(line) > 0 || err == nil {
 				lastRead.Store(time.Now().UnixNano())
 			}
@@ -213,7 +213,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 func (c *Client) handleLine(ctx context.Context, line []byte, items chan<- tweet.Item, res *connResult) error {
 	now := c.cfg.Now()
 	c.m.lastData.Set(float64(now.UnixNano()) / 1e9)
-	c.update(func(s *Status) { s.LastData = now })
+	c.update(func(s *state) { s.LastData = now })
 	if isBlank(line) {
 		return nil // keep-alive
 	}
@@ -230,7 +230,7 @@ func (c *Client) handleLine(ctx context.Context, line []byte, items chan<- tweet
 		res.posts++
 		c.m.posts.Inc()
 		c.m.spend.Add(c.cfg.PricePerPost)
-		c.update(func(s *Status) {
+		c.update(func(s *state) {
 			s.PostsReceived++
 			s.EstimatedSpendUSD += c.cfg.PricePerPost
 			s.LastPost = now

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 	"github.com/boothgiveaway/giveaway/internal/store"
@@ -33,25 +34,25 @@ type recorder struct {
 	fails int // the first fails calls fail
 }
 
-func (r *recorder) sink(_ context.Context, items []tweet.Item) (stored, dups int, err error) {
+func (r *recorder) Ingest(_ context.Context, items []tweet.Item) (res ingest.Result, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fails > 0 {
 		r.fails--
-		return 0, 0, errors.New("database unavailable")
+		return res, errors.New("database unavailable")
 	}
 	for _, it := range items {
 		if it.Post == nil {
 			continue
 		}
 		if slices.Contains(r.ids, it.Post.ID) {
-			dups++
+			res.Duplicates++
 			continue
 		}
 		r.ids = append(r.ids, it.Post.ID)
-		stored++
+		res.Stored++
 	}
-	return stored, dups, nil
+	return res, nil
 }
 
 func (r *recorder) got() []string {
@@ -115,7 +116,7 @@ func run(t *testing.T, pool *pgxpool.Pool, cfg xstream.Config, limit int) *harne
 	h := &harness{rec: &recorder{}, reg: prometheus.NewRegistry(), cancel: cancel, done: make(chan struct{})}
 	h.sleeps = &sleeper{limit: limit, cancel: cancel}
 	cfg.Sleep = h.sleeps.sleep
-	c, err := xstream.New(cfg, pool, h.rec.sink, h.reg)
+	c, err := xstream.New(cfg, pool, h.rec, h.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +161,11 @@ func TestStreamReadsPostsSkipsGarbageAndAsksForFields(t *testing.T) {
 		t.Errorf("posts %v, want [101 102]", got)
 	}
 	st := h.client.Status()
-	if !st.Leader || !st.Connected || st.PostsReceived != 2 || st.Reconnects != 0 {
+	if !st.Leader || !st.Connected || st.Detail["posts_received"] != int64(2) || st.Reconnects != 0 {
 		t.Errorf("status %+v", st)
 	}
-	if st.EstimatedSpendUSD < 0.0099 || st.EstimatedSpendUSD > 0.0101 {
-		t.Errorf("spend %v, want 2 posts x 0.005", st.EstimatedSpendUSD)
+	if spend, _ := st.Detail["estimated_spend_usd"].(float64); spend < 0.0099 || spend > 0.0101 {
+		t.Errorf("spend %v, want 2 posts x 0.005", spend)
 	}
 	if got := metric(t, h.reg, "giveaway_xstream_bad_lines_total", ""); got != 1 {
 		t.Errorf("bad lines %v, want 1", got)
@@ -258,7 +259,7 @@ func TestStreamStallAfterKeepAlivesReconnects(t *testing.T) {
 	if got := h.sleeps.got(); !slices.Equal(got, []time.Duration{250 * time.Millisecond}) {
 		t.Errorf("waits %v, want [250ms] (a short, empty connection counts as a network error)", got)
 	}
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "stall"); got != 1 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "stall"); got != 1 {
 		t.Errorf("stall reconnects %v, want 1", got)
 	}
 }
@@ -279,7 +280,7 @@ func TestStreamInBandErrorReconnects(t *testing.T) {
 	)
 	h := run(t, pool, testConfig(srv.URL), 0)
 	testkit.Eventually(t, "the post after the disconnect", func() bool { return len(h.rec.got()) == 1 })
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "stream_error"); got != 1 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "stream_error"); got != 1 {
 		t.Errorf("stream_error reconnects %v, want 1", got)
 	}
 	if bad := metric(t, h.reg, "giveaway_xstream_bad_lines_total", ""); bad != 0 {
@@ -305,7 +306,7 @@ func TestStreamHTTPErrorsBackOffExponentially(t *testing.T) {
 	if got := h.sleeps.got(); !slices.Equal(got, want) {
 		t.Errorf("waits %v, want %v", got, want)
 	}
-	if got := metric(t, h.reg, "giveaway_xstream_reconnects_total", "http"); got != 3 {
+	if got := metric(t, h.reg, "giveaway_source_reconnects_total", "http"); got != 3 {
 		t.Errorf("http reconnects %v, want 3", got)
 	}
 }
@@ -393,7 +394,7 @@ func TestRulesReconcileAddsKeepsAndDeletes(t *testing.T) {
 		xtest.Rule{Value: "#Old", Tag: "giveaway:old:any"},
 		xtest.Rule{Value: "#PyConAPAC OR #Elastic", Tag: "giveaway:renamed:any"},
 	)
-	c, err := xstream.New(testConfig(srv.URL), pool, (&recorder{}).sink, nil)
+	c, err := xstream.New(testConfig(srv.URL), pool, &recorder{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	go notices.Run(lctx)
 	go func() {
 		for range sub.C() {
-			h.client.RulesChanged()
+			h.client.CampaignsChanged()
 		}
 	}()
 	defer sub.Close()
@@ -481,7 +482,7 @@ func TestRulesFollowCampaignChangesWhileRunning(t *testing.T) {
 	if got := ruleSet(srv.Rules()); !slices.Equal(got, want) {
 		t.Errorf("rules %q, want %q", got, want)
 	}
-	testkit.Eventually(t, "status rules", func() bool { return h.client.Status().Rules == 2 })
+	testkit.Eventually(t, "status rules", func() bool { return h.client.Status().Detail["rules"] == 2 })
 }
 
 func TestOnlyOneInstanceStreamsAndAnotherTakesOver(t *testing.T) {
@@ -601,7 +602,7 @@ func TestStreamKeepsPostsWhileTheSinkFails(t *testing.T) {
 	defer cancel()
 	rec := &recorder{fails: 1}
 	cfg := testConfig(srv.URL)
-	c, err := xstream.New(cfg, pool, rec.sink, nil)
+	c, err := xstream.New(cfg, pool, rec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

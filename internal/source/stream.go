@@ -1,7 +1,4 @@
-// Package pull holds what the sources that pull posts from a network (the X stream, Mastodon,
-// Bluesky) share: the HTTP client for long-lived streams and a bounded line reader for them.
-// Their backoff is internal/retry's; their campaign notices come from internal/notify.
-package pull
+package source
 
 import (
 	"bufio"
