@@ -422,7 +422,7 @@ func TestHealthyConnectionDropReconnectsAtOnce(t *testing.T) {
 	h := setup(t)
 	r := h.start(func(c *mastodon.Config) { c.HealthyAfter = 50 * time.Millisecond })
 	h.live(r, "pyconapac")
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // real time on purpose: the connection must live HealthyAfter
 	h.srv.DropStreams()
 	testkit.Eventually(t, "the second connection", func() bool { return len(h.srv.Requests("/api/v1/streaming/")) == 2 })
 	h.live(r, "pyconapac")

@@ -309,7 +309,7 @@ func TestBrowserWall(t *testing.T) {
 	wall.until(`document.querySelector('.poster-qr').naturalWidth > 0`)
 	wall.shot("poster")
 	wall.do(chromedp.Navigate(en.URL+"/c/"+slug+"/wall?lang=en"), chromedp.WaitVisible("#posts"))
-	time.Sleep(300 * time.Millisecond) // let the event stream open
+	wall.until(`document.getElementById('wall').dataset.live === 'open'`)
 	first := en.tweet("hyejin", "The search demo at the Elastic booth was great #PyConAPAC #Elastic")
 	wall.until(`[...document.querySelectorAll('#posts .post-text')].some(e => e.textContent.includes('search demo'))`)
 	en.tweet("mallory", `<img src=x onerror="window.xss=1"><script>window.xss=2</script> hi #PyConAPAC #Elastic`)
@@ -334,7 +334,7 @@ func TestBrowserWall(t *testing.T) {
 	tablet.shot("tablet-moderation")
 	tablet.do(chromedp.Click(`article.post[data-post="twitter:` + first + `"] form[action="/staff/wall/hide"] button`))
 	wall.until(`!document.querySelector('[data-key="twitter:` + first + `"]') && document.querySelectorAll('#posts .post').length === 2`)
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(700 * time.Millisecond) // the leaving animation: the screenshot shows the settled wall
 	wall.shot("wall-after-hide")
 	tablet.do(chromedp.WaitVisible("#kill"), chromedp.Click("#kill"))
 	wall.until(`document.getElementById('wall').classList.contains('killed') && document.querySelectorAll('#posts .post').length === 0`)

@@ -5,9 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/app"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // The token a page embeds belongs to the session: it changes at login, and one tablet's token
@@ -79,19 +79,15 @@ func TestPublicEventStreamsAreCappedPerAddress(t *testing.T) {
 	// Closing one frees its place (the server sees the close when it next writes or reads).
 	open[0].Body.Close()
 	open = open[1:]
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testkit.Eventually(t, "a closed stream to free its place", func() bool {
 		res := get("/c/" + slug + "/wall/events")
 		if res.StatusCode == 200 {
 			open = append(open, res)
-			break
+			return true
 		}
 		res.Body.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("a closed stream never freed its place")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // Behind https every cookie a page sets is Secure (the flash and campaign cookies too), pages

@@ -77,6 +77,9 @@
   function data(e) { return JSON.parse(e.data || '{}'); }
 
   var es = new EventSource(wall.getAttribute('data-events'));
+  // data-live says whether the stream is open (for whoever watches the wall, and its tests).
+  es.addEventListener('open', function () { wall.setAttribute('data-live', 'open'); });
+  es.addEventListener('error', function () { wall.setAttribute('data-live', 'lost'); });
   es.addEventListener('post', function (e) {
     if (!wall.classList.contains('killed')) {
       var p = data(e);
