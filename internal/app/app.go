@@ -153,10 +153,10 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	}
 	a.Echo, a.Pages, err = server.Mount(apiCfg, apiDeps, pages.Deps{Pool: pool, Giveaway: a.Giveaway, Auth: a.Auth,
 		OAuth: oauth.New(pool, cfg.OAuth), SignInsPerMinute: cfg.SignInsPerMinute,
-		Notices: a.Notices, PublicBaseURL: cfg.PublicBaseURL, SecureCookies: cfg.SecureCookies,
+		Notices: a.Notices, PublicBaseURL: cfg.PublicBaseURL,
 		ClaimsPerMinute: cfg.ClaimsPerMinute, StatusPerMinute: cfg.StatusPerMinute,
 		LoginPerMinute: cfg.LoginPerMinute, UndoWindow: cfg.UndoWindow, WebDir: cfg.WebDir,
-		StreamsPerAddress: cfg.StreamsPerAddress, CSRFKey: cfg.CSRFKey})
+		StreamsPerAddress: cfg.StreamsPerAddress})
 	if err != nil {
 		return nil, err
 	}

@@ -239,13 +239,8 @@ func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
 // listen wakes every lane for each notice on the outbox channel (a Resync too: notices may have
 // been lost), until ctx is done.
 func (f *Feeder) listen(ctx context.Context, wakes []chan struct{}) {
-	l := f.opts.Notices
-	if l == nil {
-		l = notify.New(f.pool)
-		done := make(chan struct{})
-		defer func() { <-done }()
-		go func() { defer close(done); l.Run(ctx) }()
-	}
+	l, wait := notify.OrOwn(ctx, f.opts.Notices, f.pool)
+	defer wait()
 	sub := l.Subscribe(1, notify.Outbox)
 	defer sub.Close()
 	ready := sub.Ready()

@@ -1,9 +1,7 @@
 package esfeed
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,22 +21,8 @@ var (
 func TestOutboxKindsAreTheOnesTheSQLWrites(t *testing.T) {
 	written := map[string][]string{}
 	var checks [][]string
-	root := filepath.Join("..", "..")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".sql") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, ins := range outboxInsert.FindAllStringSubmatch(string(b), -1) {
+	testkit.SQLFiles(t, func(path, text string) {
+		for _, ins := range outboxInsert.FindAllStringSubmatch(text, -1) {
 			found := kindLiteral.FindAllStringSubmatch(ins[1], -1)
 			if len(found) == 0 {
 				// Copies kinds from other rows (retry-dead, backfill): nothing new to check.
@@ -48,18 +32,14 @@ func TestOutboxKindsAreTheOnesTheSQLWrites(t *testing.T) {
 				written[m[1]] = append(written[m[1]], path)
 			}
 		}
-		for _, m := range kindCheck.FindAllStringSubmatch(string(b), -1) {
+		for _, m := range kindCheck.FindAllStringSubmatch(text, -1) {
 			var kinds []string
 			for _, k := range strings.Split(m[1], ",") {
 				kinds = append(kinds, strings.Trim(strings.TrimSpace(k), "'"))
 			}
 			checks = append(checks, kinds)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for k, files := range written {
 		if !slices.Contains(Kinds, k) {
 			t.Errorf("%v write outbox kind %q, which is not in esfeed.Kinds", files, k)

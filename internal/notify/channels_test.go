@@ -1,15 +1,12 @@
 package notify_test
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/boothgiveaway/giveaway/internal/notify"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // The SQL that notifies spells the channel out; these find every spelling.
@@ -23,31 +20,13 @@ var (
 // leave a listener waiting on a name nobody sends.
 func TestChannelsAreTheOnesTheSQLSends(t *testing.T) {
 	sent := map[string][]string{}
-	root := filepath.Join("..", "..")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".sql") {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	testkit.SQLFiles(t, func(path, text string) {
 		for _, re := range []*regexp.Regexp{pgNotify, notifyCmd} {
-			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			for _, m := range re.FindAllStringSubmatch(text, -1) {
 				sent[m[1]] = append(sent[m[1]], path)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for ch, files := range sent {
 		if !slices.Contains(notify.Channels, ch) {
 			t.Errorf("%v notify on %q, which is not in notify.Channels", files, ch)

@@ -308,3 +308,16 @@ func (s *Subscription) push(n Notice) {
 	default:
 	}
 }
+
+// OrOwn returns l, or when l is nil a listener of its own on pool, running until ctx ends: for
+// a part run without the process's shared listener (a command, a test). wait returns once that
+// own listener has stopped (at once for l).
+func OrOwn(ctx context.Context, l *Listener, pool *pgxpool.Pool) (_ *Listener, wait func()) {
+	if l != nil {
+		return l, func() {}
+	}
+	own := New(pool)
+	done := make(chan struct{})
+	go func() { defer close(done); own.Run(ctx) }()
+	return own, func() { <-done }
+}

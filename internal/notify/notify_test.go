@@ -202,3 +202,27 @@ func TestReadyOnceListening(t *testing.T) {
 		t.Errorf("early subscription got %+v from the late one's channel", got)
 	}
 }
+
+// A part run without the shared listener (a command, a test) gets one of its own that delivers
+// and stops with its context; with the shared one it gets that very listener.
+func TestOrOwnRunsAListenerOnlyWhenNoneIsShared(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	shared := notify.New(pool)
+	if l, wait := notify.OrOwn(context.Background(), shared, pool); l != shared {
+		t.Fatal("OrOwn replaced the shared listener")
+	} else {
+		wait() // nothing of its own to wait for
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	own, stopped := notify.OrOwn(ctx, nil, pool)
+	sub := own.Subscribe(1, notify.Outbox)
+	defer sub.Close()
+	wait(t, sub.Ready(), "the own listener to listen")
+	send(t, pool, notify.Outbox, "hello")
+	if n := recv(t, sub); n.Payload != "hello" {
+		t.Fatalf("own listener delivered %+v", n)
+	}
+	cancel()
+	stopped() // returns: the own listener stopped with its context
+}

@@ -38,9 +38,6 @@ type Deps struct {
 	Notices *notify.Listener
 	// PublicBaseURL is where attendees reach the service; QR codes point there.
 	PublicBaseURL string
-	// SecureCookies and CSRFKey are the edge's: server.Mount sets them from httpapi.Config, which
-	// configures the edge of both.
-	SecureCookies bool
 	// ClaimsPerMinute is the claim form's budget per client address (default 300).
 	ClaimsPerMinute int
 	// StatusPerMinute is the budget per client address of the claim status page, its QR code
@@ -59,7 +56,6 @@ type Deps struct {
 	// SignInsPerMinute is the budget per client address of sign-in starts and callbacks together
 	// (default 60): each makes outbound requests to a provider.
 	SignInsPerMinute int
-	CSRFKey          []byte
 	// Edge is the process's edge, shared with the JSON API (set by internal/server.Mount).
 	Edge *edge.Edge
 	// XPricePerPost is the USD the X API bills per post read, for the report's spend estimate.
@@ -190,13 +186,8 @@ func (p *Pages) routes(e *echo.Echo) {
 func (p *Pages) Run(ctx context.Context) {
 	defer close(p.stopping)
 	go p.live.runWorker(ctx)
-	l := p.deps.Notices
-	if l == nil {
-		l = notify.New(p.deps.Pool)
-		done := make(chan struct{})
-		defer func() { <-done }()
-		go func() { defer close(done); l.Run(ctx) }()
-	}
+	l, wait := notify.OrOwn(ctx, p.deps.Notices, p.deps.Pool)
+	defer wait()
 	sub := l.Subscribe(notifyBuffer, notify.Events, notify.Posts, notify.Wall)
 	defer sub.Close()
 	ready := sub.Ready()

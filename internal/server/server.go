@@ -12,8 +12,8 @@ import (
 )
 
 // Mount builds the server: the edge from api's settings (https, CSRF key, trusted proxies), the
-// API's routes, then the pages'. The pages take the edge, the https setting, the CSRF key and the
-// report's X price from api, and the pool and services from apiDeps where web leaves them unset.
+// API's routes, then the pages'. The pages take the edge (https, cookies, CSRF) and the report's X
+// price from api, and the pool and services from apiDeps where web leaves them unset.
 func Mount(api httpapi.Config, apiDeps httpapi.Deps, web pages.Deps) (*echo.Echo, *pages.Pages, error) {
 	var reg prometheus.Registerer
 	if apiDeps.Registry != nil {
@@ -25,7 +25,7 @@ func Mount(api httpapi.Config, apiDeps httpapi.Deps, web pages.Deps) (*echo.Echo
 	}
 	x := edge.New(edge.Config{Secure: api.SecureCookies, CSRFKey: api.CSRFKey}, apiDeps.Auth)
 	httpapi.Register(e, x, api, apiDeps)
-	web.Edge, web.SecureCookies, web.CSRFKey, web.XPricePerPost = x, api.SecureCookies, api.CSRFKey, api.XPricePerPost
+	web.Edge, web.XPricePerPost = x, api.XPricePerPost
 	if web.Pool == nil {
 		web.Pool = apiDeps.Pool
 	}

@@ -4,7 +4,11 @@
 package testkit
 
 import (
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,4 +52,32 @@ func WaitHTTP(t testing.TB, url string) {
 		resp.Body.Close()
 		return true
 	})
+}
+
+// SQLFiles calls each with the path and text of every .sql file of the repository (migrations,
+// queries), for tests that check Go constants against what the SQL spells out. The walk starts
+// two levels up, where a package under internal/ finds the repository's root.
+func SQLFiles(t testing.TB, each func(path, text string)) {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".sql") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		each(path, string(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
