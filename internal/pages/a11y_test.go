@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// axeCheck runs axe-core (WCAG 2 A and AA, and best practices) on the part of the page selector
+// axeCheck runs axe-core (WCAG 2.0, 2.1 and 2.2 at A and AA, and best practices) on the part of the page selector
 // names and fails the test on every violation. `make test` fetches axe-core with npm and sets
 // AXE_JS; a bare `go test` without it skips the check and says so.
 func (d *device) axeCheck(selector string) {
@@ -32,7 +32,7 @@ func (d *device) axeCheck(selector string) {
 	ctx, cancel := context.WithTimeout(d.ctx, 30*time.Second)
 	defer cancel()
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document.querySelector(`+jsString(selector)+`),
-		{runOnly: ['wcag2a', 'wcag2aa', 'best-practice']}).then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.html + ' (' + n.failureSummary.replace(/\s+/g, ' ') + ')').join(' | '))))`,
+		{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}).then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.html + ' (' + n.failureSummary.replace(/\s+/g, ' ') + ')').join(' | '))))`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {
 		d.t.Fatal(err)
