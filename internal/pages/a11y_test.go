@@ -49,8 +49,8 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// The pages no other browser test photographs: the staff login, an error page, and a claim
-// staff rejected (its spent ticket), in both languages.
+// The pages no other browser test photographs: the home page, the staff login, an error page,
+// and a claim staff rejected (its spent ticket), in both languages.
 func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 	root := browser(t)
 	en := newEnv(t)
@@ -60,6 +60,10 @@ func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 		tablet.shot("tablet-login-" + lang)
 	}
 	phone := en.device(root, "phone", 390, 844, true)
+	for _, lang := range []string{"en", "ko"} {
+		phone.do(chromedp.Navigate(en.URL+"/?lang="+lang), chromedp.WaitVisible(".home-campaigns"))
+		phone.shot("home-" + lang)
+	}
 	phone.do(chromedp.Navigate(en.URL+"/c/no-such-campaign?lang=en"), chromedp.WaitVisible("h1"))
 	if got := phone.eval(`document.querySelector('h1').textContent`); got == "" {
 		t.Fatal("the error page has no heading")

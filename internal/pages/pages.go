@@ -145,6 +145,8 @@ func (p *Pages) routes(e *echo.Echo) {
 
 	e.GET("/static/*", p.static, edge.Errors(p.showError))
 
+	e.GET("/", p.home, page...)
+
 	e.GET("/c/:slug", p.claimPage, page...)
 	e.POST("/c/:slug", p.claimSubmit, with(page, p.claimLimiter)...)
 	e.GET("/c/:slug/poster", p.poster, page...)

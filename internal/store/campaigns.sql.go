@@ -10,6 +10,18 @@ import (
 	"time"
 )
 
+const anyCampaign = `-- name: AnyCampaign :one
+SELECT EXISTS (SELECT 1 FROM campaigns) AS any
+`
+
+// Whether this install has a campaign at all (a fresh one says how to make the first).
+func (q *Queries) AnyCampaign(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, anyCampaign)
+	var any bool
+	err := row.Scan(&any)
+	return any, err
+}
+
 const campaignByID = `-- name: CampaignByID :one
 SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code FROM campaigns WHERE id = $1
 `
@@ -152,6 +164,48 @@ func (q *Queries) FeedCampaigns(ctx context.Context) ([]FeedCampaignsRow, error)
 			&i.EndsAt,
 			&i.TweetsIndex,
 			&i.Purged,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const homeCampaigns = `-- name: HomeCampaigns :many
+SELECT slug, name, starts_at, ends_at, time_zone FROM campaigns
+WHERE purged_at IS NULL AND now() >= starts_at AND now() < ends_at
+ORDER BY starts_at DESC, slug
+LIMIT 50
+`
+
+type HomeCampaignsRow struct {
+	Slug     string
+	Name     string
+	StartsAt time.Time
+	EndsAt   time.Time
+	TimeZone string
+}
+
+// The home page's campaigns: those running now, newest first.
+func (q *Queries) HomeCampaigns(ctx context.Context) ([]HomeCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, homeCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []HomeCampaignsRow{}
+	for rows.Next() {
+		var i HomeCampaignsRow
+		if err := rows.Scan(
+			&i.Slug,
+			&i.Name,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.TimeZone,
 		); err != nil {
 			return nil, err
 		}

@@ -46,3 +46,14 @@ LIMIT 50;
 -- Every campaign as the Elasticsearch feeder routes posts to its indexes.
 SELECT id, slug, required_hashtags, starts_at, ends_at, tweets_index, (purged_at IS NOT NULL)::boolean AS purged
 FROM campaigns;
+
+-- name: HomeCampaigns :many
+-- The home page's campaigns: those running now, newest first.
+SELECT slug, name, starts_at, ends_at, time_zone FROM campaigns
+WHERE purged_at IS NULL AND now() >= starts_at AND now() < ends_at
+ORDER BY starts_at DESC, slug
+LIMIT 50;
+
+-- name: AnyCampaign :one
+-- Whether this install has a campaign at all (a fresh one says how to make the first).
+SELECT EXISTS (SELECT 1 FROM campaigns) AS any;
