@@ -46,6 +46,7 @@ func newApp() *cli.Command {
 			reportCommand(),
 			esCommand(),
 			devdbCommand(),
+			adminCommand(),
 		},
 	}
 }
