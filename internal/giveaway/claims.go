@@ -317,5 +317,3 @@ func (s *Service) ListClaims(ctx context.Context, slug string, f ListFilter) ([]
 	}
 	return out, nil
 }
-
-func ptr[T any](v T) *T { return &v }

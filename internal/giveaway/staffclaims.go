@@ -48,7 +48,7 @@ func (s *Service) ManualClaim(ctx context.Context, slug string, in ClaimInput, b
 		now := s.now()
 		row, isNew, err := insertClaim(ctx, q, store.InsertClaimParams{CampaignID: c.ID, Network: network,
 			Handle: display, HandleNorm: norm, PostUrl: post, Note: notePtr, Status: "verified", Manual: true,
-			CreatedBy: by.StaffID, VerifiedAt: &now, DecidedBy: by.StaffID, VerifiedBy: ptr(ProofStaff)})
+			CreatedBy: by.StaffID, VerifiedAt: &now, DecidedBy: by.StaffID})
 		if err != nil {
 			return err
 		}

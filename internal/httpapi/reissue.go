@@ -2,14 +2,10 @@ package httpapi
 
 import (
 	stdctx "context"
-	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
@@ -21,20 +17,6 @@ type reissueAnswer struct {
 	StatusURL string `json:"status_url"`
 	// QRPNG is a data: URL of a PNG QR code of StatusURL.
 	QRPNG string `json:"qr_png"`
-}
-
-// ReissueQR is a data: URL of the QR code of a claim's status page, for the attendee to scan.
-func ReissueQR(statusURL string) (string, error) {
-	png, err := qrcode.Encode(statusURL, qrcode.Medium, 320)
-	if err != nil {
-		return "", err
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
-}
-
-// StatusURL is the attendee's page of the claim with this token.
-func StatusURL(base, token string) string {
-	return strings.TrimRight(base, "/") + "/claims/" + url.PathEscape(token)
 }
 
 // reissue gives a claim a new link and revokes the old ones, for an attendee staff have checked
@@ -53,8 +35,8 @@ func (s *server) reissue(c echo.Context) error {
 		if err != nil {
 			return 0, nil, err
 		}
-		out := reissueAnswer{Reissued: r, StatusURL: StatusURL(base, r.Token)}
-		if out.QRPNG, err = ReissueQR(out.StatusURL); err != nil {
+		out := reissueAnswer{Reissued: r, StatusURL: edge.ClaimStatusURL(base, r.Token)}
+		if out.QRPNG, err = edge.QRDataURL(out.StatusURL); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, out, nil

@@ -54,7 +54,7 @@ func (p *Pages) claimPage(c echo.Context) error {
 	// A browser that has a claim here goes back to it: the claim page is what a reload or the
 	// booth QR opens, and the claim is what the attendee came for.
 	if cl, token := p.ownClaim(c, c.Param("slug")); cl != nil {
-		return c.Redirect(http.StatusSeeOther, "/claims/"+url.PathEscape(token))
+		return c.Redirect(http.StatusSeeOther, claimPath(token))
 	}
 	d, err := p.claimData(c)
 	if err != nil {
@@ -92,7 +92,7 @@ func (p *Pages) claimSubmit(c echo.Context) error {
 		return p.page(c, status, "claim", d.Campaign.Name, "attendee", d)
 	}
 	p.edge.Cookies.SetClaim(c, claim.Campaign, claim.Token)
-	return redirect(c, "/claims/"+url.PathEscape(claim.Token), nil)
+	return redirect(c, claimPath(claim.Token), nil)
 }
 
 // heldClaimToken is the token of the claim this browser holds in the request's campaign, if any

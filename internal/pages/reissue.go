@@ -4,18 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 )
@@ -46,13 +44,13 @@ func (p *Pages) staffReissue(c echo.Context) error {
 	if err != nil {
 		return p.failed(c, err)
 	}
-	statusURL := p.deps.PublicBaseURL + "/claims/" + url.PathEscape(r.Token)
-	png, err := qrcode.Encode(statusURL, qrcode.Medium, 320)
+	statusURL := edge.ClaimStatusURL(p.deps.PublicBaseURL, r.Token)
+	qr, err := edge.QRDataURL(statusURL)
 	if err != nil {
 		return err
 	}
 	return p.page(c, http.StatusOK, "reissued", "reissued_title", "staff", reissuedData{Claim: r.Claim, URL: statusURL,
-		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)), Back: backURL(c)})
+		QR: template.URL(qr), Back: backURL(c)})
 }
 
 // reissueOnce runs the re-issue at most once per key (the JSON API's idempotency store): its answer

@@ -2,7 +2,6 @@ package pages
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -56,7 +55,7 @@ func (p *Pages) allowSignInForms(c echo.Context, v *signInView) {
 	}
 }
 
-func claimPath(token string) string { return "/claims/" + url.PathEscape(token) }
+func claimPath(token string) string { return edge.ClaimStatusURL("", token) }
 
 // signInStart begins "Sign in with X/Mastodon" for the claim whose page posted the form, and
 // sends the browser to the provider.

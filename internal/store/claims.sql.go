@@ -416,7 +416,9 @@ const insertClaim = `-- name: InsertClaim :one
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
                     created_by, verified_at, decided_by, verified_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-        $10, $11, $12, $13)
+        $10, $11, $12,
+        -- A manual claim is staff's word: proven by staff.
+        CASE WHEN $9::boolean THEN 'staff' END)
 ON CONFLICT DO NOTHING
 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
 `
@@ -434,7 +436,6 @@ type InsertClaimParams struct {
 	CreatedBy  *int64
 	VerifiedAt *time.Time
 	DecidedBy  *int64
-	VerifiedBy *string
 }
 
 // Nothing when the person already has a claim here (the caller returns it) or the code is taken.
@@ -452,7 +453,6 @@ func (q *Queries) InsertClaim(ctx context.Context, arg InsertClaimParams) (Claim
 		arg.CreatedBy,
 		arg.VerifiedAt,
 		arg.DecidedBy,
-		arg.VerifiedBy,
 	)
 	var i Claim
 	err := row.Scan(

@@ -3,7 +3,9 @@
 INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, note, code, status, manual,
                     created_by, verified_at, decided_by, verified_by)
 VALUES (@campaign_id, @network, @handle, @handle_norm, @post_url, @note, @code, @status, @manual,
-        @created_by, @verified_at, @decided_by, sqlc.narg(verified_by))
+        @created_by, @verified_at, @decided_by,
+        -- A manual claim is staff's word: proven by staff.
+        CASE WHEN @manual::boolean THEN 'staff' END)
 ON CONFLICT DO NOTHING
 RETURNING *;
 
