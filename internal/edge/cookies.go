@@ -2,6 +2,8 @@ package edge
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -120,6 +122,37 @@ func (k Cookies) SetFlash(c echo.Context, value string) {
 // ClearFlash removes a message once shown.
 func (k Cookies) ClearFlash(c echo.Context) {
 	c.SetCookie(k.clear(FlashCookie, "/staff", http.SameSiteStrictMode))
+}
+
+// ConsolePath is where the organiser's console lives; its flash is its own.
+const ConsolePath = "/admin"
+
+// IsConsoleURL reports whether u is a page of the console (a local path under ConsolePath),
+// the only place a console form may send the browser back to.
+func IsConsoleURL(u string) bool {
+	rest, ok := strings.CutPrefix(u, ConsolePath)
+	return ok && (rest == "" || rest[0] == '/' || rest[0] == '?') &&
+		!strings.ContainsAny(u, "\\\r\n") && !strings.Contains(u, "//")
+}
+
+// SetConsoleFlash leaves the console's next page a message (the API answering a console form).
+func (k Cookies) SetConsoleFlash(c echo.Context, value string) {
+	c.SetCookie(k.cookie(FlashCookie, value, ConsolePath, flashMaxAge, http.SameSiteStrictMode))
+}
+
+// ClearConsoleFlash removes the console's message once shown.
+func (k Cookies) ClearConsoleFlash(c echo.Context) {
+	c.SetCookie(k.clear(FlashCookie, ConsolePath, http.SameSiteStrictMode))
+}
+
+// Flash encodes a flash: its kind ("ok", "err"), its message ("key|English fallback", see
+// pages' messages) and the message's {arguments}.
+func Flash(kind, msg string, args map[string]string) string {
+	v := url.Values{"k": {kind}, "m": {msg}}
+	for k, a := range args {
+		v.Set("a_"+k, a)
+	}
+	return v.Encode()
 }
 
 // SetLang remembers the language chosen.

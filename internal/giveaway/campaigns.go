@@ -39,6 +39,10 @@ type Prize struct {
 	Name      string `json:"name"`
 	Stock     int32  `json:"stock"`
 	StockLeft int32  `json:"stock_left"`
+	// DailyCap: at most this many given per local day (null: no cap).
+	DailyCap *int32 `json:"daily_cap"`
+	// Retired prizes are no longer given; they stay in the report.
+	Retired bool `json:"retired"`
 }
 
 // Campaign is a campaign as the API shows it.
@@ -158,45 +162,6 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 	return out, err
 }
 
-// CampaignChange is what an organiser may change in a running campaign; an absent field stays.
-type CampaignChange struct {
-	// RequireCode: only posts that carry the claim's code verify. Claims already verified keep
-	// their proof; the tablet still asks for the phone check of those proven by handle.
-	RequireCode *bool `json:"require_code"`
-}
-
-// UpdateCampaign applies a change, recorded in the audit log.
-func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignChange, by Actor) (*Campaign, error) {
-	if in.RequireCode == nil {
-		return nil, invalid("nothing_to_change", "send the settings to change, such as require_code")
-	}
-	var out *Campaign
-	err := s.inTx(ctx, func(q *store.Queries) error {
-		c, err := q.SetCampaignRequireCode(ctx, store.SetCampaignRequireCodeParams{Slug: slug, RequireCode: *in.RequireCode})
-		if isNoRows(err) {
-			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-		}
-		if err != nil {
-			return err
-		}
-		name := by.Name
-		if name == "" {
-			name = "admin"
-		}
-		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: name, Action: "campaign_changed",
-			Details: details("require_code", c.RequireCode)}); err != nil {
-			return err
-		}
-		prizes, err := q.PrizesByCampaign(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		out = campaignView(c, prizes)
-		return nil
-	})
-	return out, err
-}
-
 // Campaign returns the campaign with each prize's stock left.
 func (s *Service) Campaign(ctx context.Context, slug string) (*Campaign, error) {
 	q := store.New(s.pool)
@@ -224,7 +189,12 @@ func campaignView(c store.Campaign, prizes []store.Prize) *Campaign {
 		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{}, RequireCode: c.RequireCode,
 		normalized: c.RequiredHashtags, location: loc}
 	for _, p := range prizes {
-		out.Prizes = append(out.Prizes, Prize{Key: p.Key, Name: p.Name, Stock: p.Stock, StockLeft: p.StockLeft})
+		out.Prizes = append(out.Prizes, prizeView(p))
 	}
 	return out
+}
+
+func prizeView(p store.Prize) Prize {
+	return Prize{Key: p.Key, Name: p.Name, Stock: p.Stock, StockLeft: p.StockLeft, DailyCap: p.DailyCap,
+		Retired: p.RetiredAt != nil}
 }

@@ -74,8 +74,16 @@ func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Acto
 			return apperr.New(apperr.Unprocessable, "unknown_prize", "campaign has no prize %q", prizeKey).
 				With("field", "prize")
 		}
+		if c.RetiredAt != nil {
+			return apperr.New(apperr.Conflict, "prize_retired", "%s is no longer given", *c.PrizeName).With("prize", prizeKey)
+		}
 		if c.GivenInPeriod >= int64(c.PerPersonLimit) {
 			return s.limitReached(ctx, q, c)
+		}
+		if c.DailyCap != nil {
+			if err := s.checkDailyCap(ctx, q, *c.PrizeID, *c.DailyCap, prizeKey); err != nil {
+				return err
+			}
 		}
 		slot := int32(c.GivenInPeriod + 1)
 		g, err := q.RecordGive(ctx, store.RecordGiveParams{CampaignID: c.CampaignID, ClaimID: c.ID,
@@ -172,4 +180,21 @@ func (s *Service) Undo(ctx context.Context, claimID int64, by Actor) (*Claim, er
 		s.gives.WithLabelValues("undone").Inc()
 	}
 	return out, err
+}
+
+// checkDailyCap refuses a give past the prize's cap for the campaign's local day. Only capped
+// prizes pay for the lock, held to the end of the give so the count cannot go stale.
+func (s *Service) checkDailyCap(ctx context.Context, q *store.Queries, prizeID int64, limit int32, key string) error {
+	if err := q.LockPrize(ctx, prizeID); err != nil {
+		return err
+	}
+	n, err := q.PrizeGivenOnDay(ctx, store.PrizeGivenOnDayParams{PrizeID: prizeID, Now: s.now()})
+	if err != nil {
+		return err
+	}
+	if n >= int64(limit) {
+		return apperr.New(apperr.Conflict, "daily_cap_reached", "all %d of today's %s are given; more tomorrow", limit, key).
+			With("prize", key)
+	}
+	return nil
 }

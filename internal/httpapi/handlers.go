@@ -72,26 +72,30 @@ func redactErrors(source string, v any) any {
 
 func (s *server) createCampaign(c echo.Context) error {
 	var in giveaway.CampaignInput
-	if err := decode(c, &in); err != nil {
+	if err := bind(c, &in); err != nil {
 		return err
 	}
 	out, err := s.deps.Giveaway.CreateCampaign(c.Request().Context(), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, out)
+	if isForm(c) {
+		// The console goes on to the new campaign's page.
+		c.Request().Form.Set("_back", edge.ConsolePath+"/c/"+out.Slug)
+	}
+	return s.reply(c, http.StatusCreated, out, "flash_campaign_created")
 }
 
 func (s *server) updateCampaign(c echo.Context) error {
 	var in giveaway.CampaignChange
-	if err := decode(c, &in); err != nil {
+	if err := bind(c, &in); err != nil {
 		return err
 	}
 	out, err := s.deps.Giveaway.UpdateCampaign(c.Request().Context(), c.Param("slug"), in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return s.reply(c, http.StatusOK, out, "flash_campaign_saved")
 }
 
 func (s *server) getCampaign(c echo.Context) error {
@@ -104,14 +108,14 @@ func (s *server) getCampaign(c echo.Context) error {
 
 func (s *server) createStaff(c echo.Context) error {
 	var in auth.NewStaff
-	if err := decode(c, &in); err != nil {
+	if err := bind(c, &in); err != nil {
 		return err
 	}
 	out, err := s.deps.Auth.AddStaff(c.Request().Context(), in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, out)
+	return s.reply(c, http.StatusCreated, out, "flash_staff_added")
 }
 
 // ClaimTokenHeader carries the token of the claim an API client made, when it claims again.

@@ -79,6 +79,7 @@ func Register(e *echo.Echo, x *edge.Edge, cfg Config, deps Deps) {
 		cfg.SignatureWindow = webhook.DefaultWindow
 	}
 	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), edge: x}
+	e.Pre(formMethod)
 	s.routes(e)
 }
 
@@ -92,7 +93,9 @@ func (s *server) routes(e *echo.Echo) {
 	body := middleware.BodyLimit("64KiB")
 	public := []echo.MiddlewareFunc{body, edge.PerAddress(s.cfg.ClaimsPerMinute)}
 	staff := []echo.MiddlewareFunc{body, s.edge.APICSRF(), s.edge.StaffOnly}
-	admin := []echo.MiddlewareFunc{body, s.edge.APICSRF(), s.edge.AdminOnly}
+	// The console's forms post to the admin routes too (form.go): consoleForms answers their
+	// refusals, the guards' included, on the console page.
+	admin := []echo.MiddlewareFunc{s.consoleForms, body, s.edge.APICSRF(), s.edge.AdminOnly}
 
 	e.GET("/api/v1/campaigns/:slug", s.getCampaign)
 	e.POST("/api/v1/campaigns/:slug/claims", s.createClaim, public...)
@@ -102,7 +105,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/api/v1/auth/session", s.session, staff...)
 
 	e.POST("/api/v1/campaigns", s.createCampaign, admin...)
+	e.GET("/api/v1/campaigns", s.listCampaigns, admin...)
 	e.PATCH("/api/v1/campaigns/:slug", s.updateCampaign, admin...)
+	e.POST("/api/v1/campaigns/:slug/prizes", s.addPrize, admin...)
+	e.PATCH("/api/v1/campaigns/:slug/prizes/:key", s.updatePrize, admin...)
+	e.POST("/api/v1/campaigns/:slug/dry-run", s.dryRun, admin...)
+	e.GET("/api/v1/campaigns/:slug/audit", s.campaignAudit, admin...)
 	e.POST("/api/v1/staff", s.createStaff, admin...)
 	e.GET("/api/v1/staff", s.listStaff, admin...)
 	e.PATCH("/api/v1/staff/:id", s.updateStaff, admin...)

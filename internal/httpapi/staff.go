@@ -31,14 +31,14 @@ func (s *server) updateStaff(c echo.Context) error {
 		return err
 	}
 	var in auth.StaffChange
-	if err := decode(c, &in); err != nil {
+	if err := bind(c, &in); err != nil {
 		return err
 	}
 	out, err := s.deps.Auth.UpdateStaff(c.Request().Context(), id, in, edge.Actor(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return s.reply(c, http.StatusOK, out, "flash_staff_saved")
 }
 
 func (s *server) endStaffSessions(c echo.Context) error {
@@ -50,7 +50,7 @@ func (s *server) endStaffSessions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ended": n})
+	return s.reply(c, http.StatusOK, map[string]any{"ended": n}, "flash_sessions_ended")
 }
 
 func staffID(c echo.Context) (int64, error) {

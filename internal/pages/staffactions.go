@@ -26,6 +26,10 @@ func back(c echo.Context) error {
 }
 
 func backURL(c echo.Context) string {
+	// The console's login form comes back to the console page it was opened on.
+	if next := c.FormValue("next"); isConsolePath(next) {
+		return next
+	}
 	q := url.Values{}
 	if v := c.FormValue("c"); v != "" {
 		q.Set("c", v)

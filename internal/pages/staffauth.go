@@ -118,11 +118,11 @@ func (p *Pages) staffLogout(c echo.Context) error {
 // A flash is the one-line outcome of a form post, shown by the page the post redirects to
 // (edge.FlashCookie).
 func (p *Pages) setFlash(c echo.Context, kind, key string, args map[string]string) {
-	v := url.Values{"k": {kind}, "m": {key}}
-	for k, a := range args {
-		v.Set("a_"+k, a)
+	if isConsole(c) {
+		p.edge.Cookies.SetConsoleFlash(c, edge.Flash(kind, key, args))
+		return
 	}
-	p.edge.Cookies.SetFlash(c, v.Encode())
+	p.edge.Cookies.SetFlash(c, edge.Flash(kind, key, args))
 }
 
 // takeFlash reads and clears the flash, with its message in the reader's language.
@@ -131,7 +131,11 @@ func (p *Pages) takeFlash(c echo.Context, msgs map[string]string) *flashView {
 	if flash == "" {
 		return nil
 	}
-	p.edge.Cookies.ClearFlash(c)
+	if isConsole(c) {
+		p.edge.Cookies.ClearConsoleFlash(c)
+	} else {
+		p.edge.Cookies.ClearFlash(c)
+	}
 	v, err := url.ParseQuery(flash)
 	if err != nil {
 		return nil
@@ -152,3 +156,11 @@ func (p *Pages) takeFlash(c echo.Context, msgs map[string]string) *flashView {
 type flashView struct {
 	Kind, Text string
 }
+
+// isConsole: the request is the console's (its pages, or its login form coming back to one),
+// whose flash lives at the console's path.
+func isConsole(c echo.Context) bool {
+	return edge.IsConsoleURL(c.Request().URL.Path) || isConsolePath(c.FormValue("next"))
+}
+
+func isConsolePath(u string) bool { return edge.IsConsoleURL(u) }

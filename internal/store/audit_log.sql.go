@@ -127,6 +127,76 @@ func (q *Queries) AddModeration(ctx context.Context, arg AddModerationParams) er
 	return err
 }
 
+const campaignAudit = `-- name: CampaignAudit :many
+SELECT a.id, a.at, a.actor, a.action, a.claim_id, a.details
+FROM audit_log a
+WHERE a.campaign_id = $1
+  AND ($2::text IS NULL OR a.action = $2)
+  AND ($3::text IS NULL OR lower(a.actor) = lower($3)
+       OR lower(a.details->>'staff') = lower($3))
+  AND ($4::timestamptz IS NULL OR a.at >= $4)
+  AND ($5::timestamptz IS NULL OR a.at < $5)
+  AND ($6::bigint IS NULL OR a.id < $6)
+ORDER BY a.id DESC
+LIMIT $7
+`
+
+type CampaignAuditParams struct {
+	CampaignID *int64
+	Action     *string
+	Staff      *string
+	Since      *time.Time
+	Until      *time.Time
+	BeforeID   *int64
+	Lim        int32
+}
+
+type CampaignAuditRow struct {
+	ID      int64
+	At      time.Time
+	Actor   string
+	Action  string
+	ClaimID *int64
+	Details []byte
+}
+
+// A campaign's audit log for the console, newest first: by action, by who did it (the actor or
+// the staff named in the details) and by time, each filter off when NULL.
+func (q *Queries) CampaignAudit(ctx context.Context, arg CampaignAuditParams) ([]CampaignAuditRow, error) {
+	rows, err := q.db.Query(ctx, campaignAudit,
+		arg.CampaignID,
+		arg.Action,
+		arg.Staff,
+		arg.Since,
+		arg.Until,
+		arg.BeforeID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CampaignAuditRow{}
+	for rows.Next() {
+		var i CampaignAuditRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Actor,
+			&i.Action,
+			&i.ClaimID,
+			&i.Details,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const feedEvents = `-- name: FeedEvents :many
 SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0)::bigint AS claim_id, cp.slug,
        coalesce(c.code, '')::text AS code, coalesce(c.network, '')::text AS network,

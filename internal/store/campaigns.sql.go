@@ -74,6 +74,94 @@ func (q *Queries) CampaignBySlug(ctx context.Context, slug string) (Campaign, er
 	return i, err
 }
 
+const campaignForUpdate = `-- name: CampaignForUpdate :one
+SELECT id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code FROM campaigns WHERE slug = $1 AND purged_at IS NULL FOR UPDATE
+`
+
+func (q *Queries) CampaignForUpdate(ctx context.Context, slug string) (Campaign, error) {
+	row := q.db.QueryRow(ctx, campaignForUpdate, slug)
+	var i Campaign
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.RequiredHashtags,
+		&i.DisplayHashtags,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.TimeZone,
+		&i.PerPersonLimit,
+		&i.LimitPeriod,
+		&i.TweetsIndex,
+		&i.PurgedAt,
+		&i.CreatedAt,
+		&i.RequireCode,
+	)
+	return i, err
+}
+
+const consoleCampaigns = `-- name: ConsoleCampaigns :many
+SELECT c.slug, c.name, c.starts_at, c.ends_at, c.time_zone,
+       (now() >= c.starts_at AND now() < c.ends_at)::boolean AS running,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id) AS claims,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id AND cl.status = 'pending') AS pending,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id AND cl.status = 'verified') AS verified,
+       (SELECT count(*) FROM giveaways g WHERE g.campaign_id = c.id AND g.undone_at IS NULL) AS given,
+       (SELECT coalesce(sum(p.stock_left), 0) FROM prizes p
+        WHERE p.campaign_id = c.id AND p.retired_at IS NULL)::bigint AS stock_left
+FROM campaigns c
+WHERE c.purged_at IS NULL
+ORDER BY (now() >= c.starts_at AND now() < c.ends_at) DESC, c.starts_at DESC, c.slug
+LIMIT 200
+`
+
+type ConsoleCampaignsRow struct {
+	Slug      string
+	Name      string
+	StartsAt  time.Time
+	EndsAt    time.Time
+	TimeZone  string
+	Running   bool
+	Claims    int64
+	Pending   int64
+	Verified  int64
+	Given     int64
+	StockLeft int64
+}
+
+// The organiser's list: every campaign not purged, running ones first, with live counts.
+func (q *Queries) ConsoleCampaigns(ctx context.Context) ([]ConsoleCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, consoleCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ConsoleCampaignsRow{}
+	for rows.Next() {
+		var i ConsoleCampaignsRow
+		if err := rows.Scan(
+			&i.Slug,
+			&i.Name,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.TimeZone,
+			&i.Running,
+			&i.Claims,
+			&i.Pending,
+			&i.Verified,
+			&i.Given,
+			&i.StockLeft,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone,
                        per_person_limit, limit_period, tweets_index, require_code)
@@ -377,4 +465,58 @@ func (q *Queries) TabletCampaigns(ctx context.Context) ([]TabletCampaignsRow, er
 		return nil, err
 	}
 	return items, nil
+}
+
+const updateCampaign = `-- name: UpdateCampaign :one
+UPDATE campaigns SET name = $1, required_hashtags = $2, display_hashtags = $3,
+       starts_at = $4, ends_at = $5, time_zone = $6,
+       per_person_limit = $7, require_code = $8
+WHERE id = $9
+RETURNING id, slug, name, required_hashtags, display_hashtags, starts_at, ends_at, time_zone, per_person_limit, limit_period, tweets_index, purged_at, created_at, require_code
+`
+
+type UpdateCampaignParams struct {
+	Name             string
+	RequiredHashtags []string
+	DisplayHashtags  []string
+	StartsAt         time.Time
+	EndsAt           time.Time
+	TimeZone         string
+	PerPersonLimit   int32
+	RequireCode      bool
+	ID               int64
+}
+
+// The organiser's edit of a campaign, every field at once (the caller merged the change). The
+// hashtags apply to posts matched from now on; claims already verified keep their proof.
+func (q *Queries) UpdateCampaign(ctx context.Context, arg UpdateCampaignParams) (Campaign, error) {
+	row := q.db.QueryRow(ctx, updateCampaign,
+		arg.Name,
+		arg.RequiredHashtags,
+		arg.DisplayHashtags,
+		arg.StartsAt,
+		arg.EndsAt,
+		arg.TimeZone,
+		arg.PerPersonLimit,
+		arg.RequireCode,
+		arg.ID,
+	)
+	var i Campaign
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.RequiredHashtags,
+		&i.DisplayHashtags,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.TimeZone,
+		&i.PerPersonLimit,
+		&i.LimitPeriod,
+		&i.TweetsIndex,
+		&i.PurgedAt,
+		&i.CreatedAt,
+		&i.RequireCode,
+	)
+	return i, err
 }

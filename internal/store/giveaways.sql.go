@@ -22,7 +22,7 @@ WITH c AS (
 SELECT c.id, c.campaign_id, c.network, c.handle, c.code, c.status, c.verified_by,
        camp.slug, camp.per_person_limit, camp.limit_period,
        per.period,
-       p.id AS prize_id, p.name AS prize_name,
+       p.id AS prize_id, p.name AS prize_name, p.daily_cap, p.retired_at,
        (SELECT count(*) FROM giveaways g
         WHERE g.claim_id = c.id AND g.period = per.period AND g.undone_at IS NULL) AS given_in_period
 FROM c
@@ -51,6 +51,8 @@ type GiveContextRow struct {
 	Period         string
 	PrizeID        *int64
 	PrizeName      *string
+	DailyCap       *int32
+	RetiredAt      *time.Time
 	GivenInPeriod  int64
 }
 
@@ -74,6 +76,8 @@ func (q *Queries) GiveContext(ctx context.Context, arg GiveContextParams) (GiveC
 		&i.Period,
 		&i.PrizeID,
 		&i.PrizeName,
+		&i.DailyCap,
+		&i.RetiredAt,
 		&i.GivenInPeriod,
 	)
 	return i, err

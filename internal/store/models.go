@@ -156,6 +156,8 @@ type Prize struct {
 	Name       string
 	Stock      int32
 	StockLeft  int32
+	RetiredAt  *time.Time
+	DailyCap   *int32
 }
 
 type SourceCursor struct {

@@ -7,12 +7,51 @@ package store
 
 import (
 	"context"
+	"time"
 )
+
+const addPrize = `-- name: AddPrize :one
+INSERT INTO prizes (campaign_id, key, name, stock, stock_left, daily_cap)
+VALUES ($1, $2, $3, $4, $4, $5)
+ON CONFLICT (campaign_id, key) DO NOTHING
+RETURNING id, campaign_id, key, name, stock, stock_left, retired_at, daily_cap
+`
+
+type AddPrizeParams struct {
+	CampaignID int64
+	Key        string
+	Name       string
+	Stock      int32
+	DailyCap   *int32
+}
+
+// A prize added to a running campaign; an existing key answers no row.
+func (q *Queries) AddPrize(ctx context.Context, arg AddPrizeParams) (Prize, error) {
+	row := q.db.QueryRow(ctx, addPrize,
+		arg.CampaignID,
+		arg.Key,
+		arg.Name,
+		arg.Stock,
+		arg.DailyCap,
+	)
+	var i Prize
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Key,
+		&i.Name,
+		&i.Stock,
+		&i.StockLeft,
+		&i.RetiredAt,
+		&i.DailyCap,
+	)
+	return i, err
+}
 
 const createPrize = `-- name: CreatePrize :one
 INSERT INTO prizes (campaign_id, key, name, stock, stock_left)
 VALUES ($1, $2, $3, $4, $4)
-RETURNING id, campaign_id, key, name, stock, stock_left
+RETURNING id, campaign_id, key, name, stock, stock_left, retired_at, daily_cap
 `
 
 type CreatePrizeParams struct {
@@ -37,12 +76,71 @@ func (q *Queries) CreatePrize(ctx context.Context, arg CreatePrizeParams) (Prize
 		&i.Name,
 		&i.Stock,
 		&i.StockLeft,
+		&i.RetiredAt,
+		&i.DailyCap,
 	)
 	return i, err
 }
 
+const lockPrize = `-- name: LockPrize :exec
+SELECT id FROM prizes WHERE id = $1 FOR UPDATE
+`
+
+// A give of a prize with a daily cap holds the prize row while it counts the day's gives, so two
+// tablets cannot both take the last one of the day.
+func (q *Queries) LockPrize(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, lockPrize, id)
+	return err
+}
+
+const prizeForUpdate = `-- name: PrizeForUpdate :one
+SELECT id, campaign_id, key, name, stock, stock_left, retired_at, daily_cap FROM prizes WHERE campaign_id = $1 AND key = $2 FOR UPDATE
+`
+
+type PrizeForUpdateParams struct {
+	CampaignID int64
+	Key        string
+}
+
+func (q *Queries) PrizeForUpdate(ctx context.Context, arg PrizeForUpdateParams) (Prize, error) {
+	row := q.db.QueryRow(ctx, prizeForUpdate, arg.CampaignID, arg.Key)
+	var i Prize
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Key,
+		&i.Name,
+		&i.Stock,
+		&i.StockLeft,
+		&i.RetiredAt,
+		&i.DailyCap,
+	)
+	return i, err
+}
+
+const prizeGivenOnDay = `-- name: PrizeGivenOnDay :one
+SELECT count(*) FROM giveaways g
+JOIN campaigns c ON c.id = g.campaign_id
+WHERE g.prize_id = $1 AND g.undone_at IS NULL
+  AND timezone(c.time_zone, g.given_at)::date = timezone(c.time_zone, $2::timestamptz)::date
+`
+
+type PrizeGivenOnDayParams struct {
+	PrizeID int64
+	Now     time.Time
+}
+
+// Gives of a prize (not undone) on the local day of @now in the campaign's time zone. Its own
+// statement after LockPrize, so it sees every give committed while the lock was awaited.
+func (q *Queries) PrizeGivenOnDay(ctx context.Context, arg PrizeGivenOnDayParams) (int64, error) {
+	row := q.db.QueryRow(ctx, prizeGivenOnDay, arg.PrizeID, arg.Now)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const prizesByCampaign = `-- name: PrizesByCampaign :many
-SELECT id, campaign_id, key, name, stock, stock_left FROM prizes WHERE campaign_id = $1 ORDER BY id
+SELECT id, campaign_id, key, name, stock, stock_left, retired_at, daily_cap FROM prizes WHERE campaign_id = $1 ORDER BY id
 `
 
 func (q *Queries) PrizesByCampaign(ctx context.Context, campaignID int64) ([]Prize, error) {
@@ -61,6 +159,8 @@ func (q *Queries) PrizesByCampaign(ctx context.Context, campaignID int64) ([]Pri
 			&i.Name,
 			&i.Stock,
 			&i.StockLeft,
+			&i.RetiredAt,
+			&i.DailyCap,
 		); err != nil {
 			return nil, err
 		}
@@ -81,4 +181,43 @@ func (q *Queries) ReturnStock(ctx context.Context, id int64) (int32, error) {
 	var stock_left int32
 	err := row.Scan(&stock_left)
 	return stock_left, err
+}
+
+const updatePrize = `-- name: UpdatePrize :one
+UPDATE prizes SET name = $1, stock = stock + $2::int, stock_left = stock_left + $2::int,
+                  daily_cap = $3, retired_at = $4
+WHERE id = $5
+RETURNING id, campaign_id, key, name, stock, stock_left, retired_at, daily_cap
+`
+
+type UpdatePrizeParams struct {
+	Name      string
+	Add       int32
+	DailyCap  *int32
+	RetiredAt *time.Time
+	ID        int64
+}
+
+// Renames, restocks or corrects (add is signed: stock and stock_left move together, so what was
+// given stays), caps and retires a prize. Taking more than is left breaks the table's CHECK.
+func (q *Queries) UpdatePrize(ctx context.Context, arg UpdatePrizeParams) (Prize, error) {
+	row := q.db.QueryRow(ctx, updatePrize,
+		arg.Name,
+		arg.Add,
+		arg.DailyCap,
+		arg.RetiredAt,
+		arg.ID,
+	)
+	var i Prize
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Key,
+		&i.Name,
+		&i.Stock,
+		&i.StockLeft,
+		&i.RetiredAt,
+		&i.DailyCap,
+	)
+	return i, err
 }

@@ -158,6 +158,8 @@ type Prize struct {
 	Name       string
 	Stock      int32
 	StockLeft  int32
+	RetiredAt  pgtype.Timestamptz
+	DailyCap   pgtype.Int4
 }
 
 type SourceCursor struct {

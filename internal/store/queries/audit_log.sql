@@ -49,3 +49,18 @@ JOIN audit_log a ON a.id = k.id
 LEFT JOIN campaigns cp ON cp.id = a.campaign_id
 LEFT JOIN claims c ON c.id = a.claim_id
 LEFT JOIN prizes p ON p.campaign_id = a.campaign_id AND p.key = a.details->>'prize';
+
+-- name: CampaignAudit :many
+-- A campaign's audit log for the console, newest first: by action, by who did it (the actor or
+-- the staff named in the details) and by time, each filter off when NULL.
+SELECT a.id, a.at, a.actor, a.action, a.claim_id, a.details
+FROM audit_log a
+WHERE a.campaign_id = @campaign_id
+  AND (sqlc.narg(action)::text IS NULL OR a.action = sqlc.narg(action))
+  AND (sqlc.narg(staff)::text IS NULL OR lower(a.actor) = lower(sqlc.narg(staff))
+       OR lower(a.details->>'staff') = lower(sqlc.narg(staff)))
+  AND (sqlc.narg(since)::timestamptz IS NULL OR a.at >= sqlc.narg(since))
+  AND (sqlc.narg(until)::timestamptz IS NULL OR a.at < sqlc.narg(until))
+  AND (sqlc.narg(before_id)::bigint IS NULL OR a.id < sqlc.narg(before_id))
+ORDER BY a.id DESC
+LIMIT @lim;

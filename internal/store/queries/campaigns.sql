@@ -57,3 +57,30 @@ LIMIT 50;
 -- name: AnyCampaign :one
 -- Whether this install has a campaign at all (a fresh one says how to make the first).
 SELECT EXISTS (SELECT 1 FROM campaigns) AS any;
+
+-- name: CampaignForUpdate :one
+SELECT * FROM campaigns WHERE slug = $1 AND purged_at IS NULL FOR UPDATE;
+
+-- name: UpdateCampaign :one
+-- The organiser's edit of a campaign, every field at once (the caller merged the change). The
+-- hashtags apply to posts matched from now on; claims already verified keep their proof.
+UPDATE campaigns SET name = @name, required_hashtags = @required_hashtags, display_hashtags = @display_hashtags,
+       starts_at = @starts_at, ends_at = @ends_at, time_zone = @time_zone,
+       per_person_limit = @per_person_limit, require_code = @require_code
+WHERE id = @id
+RETURNING *;
+
+-- name: ConsoleCampaigns :many
+-- The organiser's list: every campaign not purged, running ones first, with live counts.
+SELECT c.slug, c.name, c.starts_at, c.ends_at, c.time_zone,
+       (now() >= c.starts_at AND now() < c.ends_at)::boolean AS running,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id) AS claims,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id AND cl.status = 'pending') AS pending,
+       (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id AND cl.status = 'verified') AS verified,
+       (SELECT count(*) FROM giveaways g WHERE g.campaign_id = c.id AND g.undone_at IS NULL) AS given,
+       (SELECT coalesce(sum(p.stock_left), 0) FROM prizes p
+        WHERE p.campaign_id = c.id AND p.retired_at IS NULL)::bigint AS stock_left
+FROM campaigns c
+WHERE c.purged_at IS NULL
+ORDER BY (now() >= c.starts_at AND now() < c.ends_at) DESC, c.starts_at DESC, c.slug
+LIMIT 200;
