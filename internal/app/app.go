@@ -50,6 +50,7 @@ type Config struct {
 	UndoWindow                      time.Duration
 	CSRFKey                         []byte // nil: a random key for this process
 	WebDir                          string // development: templates and static files from disk
+	KibanaURL                       string // the Kibana the console links to; empty: no link
 	// OAuth configures "Sign in with X / Mastodon" on the claim page (off unless it names a
 	// client id or turns Mastodon on); SignInsPerMinute is its budget per client address.
 	OAuth            oauth.Config
@@ -156,7 +157,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Notices: a.Notices, PublicBaseURL: cfg.PublicBaseURL,
 		ClaimsPerMinute: cfg.ClaimsPerMinute, StatusPerMinute: cfg.StatusPerMinute,
 		LoginPerMinute: cfg.LoginPerMinute, UndoWindow: cfg.UndoWindow, WebDir: cfg.WebDir,
-		StreamsPerAddress: cfg.StreamsPerAddress})
+		StreamsPerAddress: cfg.StreamsPerAddress, KibanaURL: cfg.KibanaURL})
 	if err != nil {
 		return nil, err
 	}

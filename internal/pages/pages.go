@@ -62,6 +62,8 @@ type Deps struct {
 	XPricePerPost float64
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
+	// KibanaURL is the Kibana the console links each campaign's dashboard to; empty: no link.
+	KibanaURL string
 	// WebDir, when set, reads templates and static files from disk on every request (live
 	// reload while developing); otherwise they come from the binary.
 	WebDir string
@@ -164,6 +166,12 @@ func (p *Pages) routes(e *echo.Echo) {
 	// Sign in with X or Mastodon (signin.go): each start and callback calls the provider.
 	e.POST("/claims/:token/signin/:provider", p.signInStart, with(page, p.signInLimiter)...)
 	e.GET("/oauth/callback/:provider", p.signInFinish, with(page, p.signInLimiter)...)
+
+	// The organiser's console (admin.go): pages that read; its forms post to the JSON API.
+	console := with(page, p.adminOnly)
+	e.GET("/admin", p.adminHome, console...)
+	e.GET("/admin/c/:slug", p.adminCampaign, console...)
+	e.GET("/admin/staff", p.adminStaff, console...)
 
 	e.GET("/staff", p.staff, with(page, p.scope)...)
 	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)

@@ -1,0 +1,112 @@
+package pages_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The console's pages without JavaScript: who gets in, and its forms posting to the JSON API.
+
+func (en *env) admin(name string) *http.Client {
+	en.t.Helper()
+	if _, err := en.Auth.CreateStaff(context.Background(), name, "432109", "admin"); err != nil {
+		en.t.Fatal(err)
+	}
+	c := en.client()
+	_, html := en.get(c, "/admin")
+	res, _ := en.post(c, "/staff/login", url.Values{"_csrf": {csrfOf(en.t, html)}, "name": {name}, "pin": {"432109"},
+		"next": {"/admin"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin" {
+		en.t.Fatalf("console login: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	return c
+}
+
+func TestConsoleIsForAdminsOnly(t *testing.T) {
+	en := newEnv(t)
+	// Not logged in: the console's login form, which comes back to the page asked for.
+	anon := en.client()
+	res, html := en.get(anon, "/admin/c/"+slug+"?action=given")
+	if res.StatusCode != 200 || !strings.Contains(html, `action="/staff/login"`) ||
+		!strings.Contains(html, `name="next" value="/admin/c/`+slug+`?action=given"`) {
+		t.Fatalf("console without a session: %d %s", res.StatusCode, html)
+	}
+	// A wrong PIN comes back to the console's login with the reason.
+	res, _ = en.post(anon, "/staff/login", url.Values{"_csrf": {csrfOf(t, html)}, "name": {"Janis"}, "pin": {"000000"},
+		"next": {"/admin/staff"}})
+	if loc := res.Header.Get("Location"); loc != "/admin/staff" {
+		t.Fatalf("failed login went to %q", loc)
+	}
+	if _, html = en.get(anon, "/admin/staff"); !strings.Contains(html, `role="alert"`) {
+		t.Fatalf("the failed login says nothing: %s", html)
+	}
+	// A member without the admin role: 403, and nothing of the console.
+	staff := en.client()
+	en.login(staff, "Janis")
+	for _, path := range []string{"/admin", "/admin/c/" + slug, "/admin/staff"} {
+		res, html := en.get(staff, path)
+		if res.StatusCode != http.StatusForbidden || strings.Contains(html, "create-campaign") || strings.Contains(html, "Minho") {
+			t.Fatalf("%s for staff: %d", path, res.StatusCode)
+		}
+	}
+	// An admin sees it all.
+	admin := en.admin("Ada")
+	if res, html := en.get(admin, "/admin"); res.StatusCode != 200 || !strings.Contains(html, `href="/admin/c/`+slug+`"`) {
+		t.Fatalf("console for an admin: %d %s", res.StatusCode, html)
+	}
+}
+
+func TestConsoleFormsWithoutJavaScript(t *testing.T) {
+	en := newEnv(t)
+	admin := en.admin("Ada")
+	page := "/admin/c/" + slug
+	_, html := en.get(admin, page)
+	token := csrfOf(t, html)
+
+	// Bad input: back on the page with the error, escaped.
+	res, _ := en.post(admin, "/api/v1/campaigns/"+slug, url.Values{"_csrf": {token}, "_method": {"PATCH"},
+		"_back": {page}, "name": {strings.Repeat("<b>x</b>", 40)}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page {
+		t.Fatalf("bad name: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, html = en.get(admin, page); !strings.Contains(html, `id="flash"`) || !strings.Contains(html, "name is 1 to 200 characters") {
+		t.Fatalf("the refusal is not shown: %s", html)
+	}
+	// A campaign name is shown escaped.
+	en.post(admin, "/api/v1/campaigns/"+slug, url.Values{"_csrf": {token}, "_method": {"PATCH"}, "_back": {page},
+		"name": {`<script>alert(1)</script>`}})
+	if _, html = en.get(admin, page); strings.Contains(html, "<script>alert") || !strings.Contains(html, "&lt;script&gt;alert(1)") {
+		t.Fatalf("the name is not escaped: %s", html)
+	}
+	// Without the CSRF token: refused, nothing changes, and the page says the form expired.
+	en.post(admin, "/api/v1/campaigns/"+slug+"/prizes/tshirt", url.Values{"_method": {"PATCH"}, "_back": {page},
+		"add": {"100"}, "reason": {"forged"}})
+	if _, html = en.get(admin, page); !strings.Contains(html, "This form has expired") {
+		t.Fatalf("a forged form: %s", html)
+	}
+	c, _ := en.GA.Campaign(context.Background(), slug)
+	if c.Prizes[0].Stock != 30 {
+		t.Fatalf("a form without the token changed the stock: %d", c.Prizes[0].Stock)
+	}
+	// Restock with a reason: the page shows the new stock and the audit log the reason.
+	en.post(admin, "/api/v1/campaigns/"+slug+"/prizes/tshirt", url.Values{"_csrf": {token}, "_method": {"PATCH"},
+		"_back": {page}, "add": {"20"}, "reason": {"a box arrived"}, "idempotency_key": {"k1"}})
+	if _, html = en.get(admin, page); !strings.Contains(html, "Prize saved.") || !strings.Contains(html, "a box arrived") ||
+		!strings.Contains(html, "<td>50</td>") {
+		t.Fatalf("restock: %s", html)
+	}
+	// The audit log filtered by action.
+	if _, html = en.get(admin, page+"?action=campaign_changed"); strings.Contains(html, "a box arrived") {
+		t.Fatal("the filter let a stock change through")
+	}
+	// In Korean, a dry run's verdict is worded in Korean.
+	en.post(admin, "/api/v1/campaigns/"+slug+"/dry-run", url.Values{"_csrf": {token}, "_back": {page},
+		"text": {"RT @x: #PyConAPAC"}, "handle": {"jisu"}})
+	if _, html = en.get(admin, page+"?lang=ko"); !strings.Contains(html, "#Elastic 해시태그가 없습니다") ||
+		!strings.Contains(html, "단순 리트윗") {
+		t.Fatalf("dry run in Korean: %s", html)
+	}
+}
