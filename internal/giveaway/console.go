@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
@@ -47,6 +48,10 @@ type CampaignChange struct {
 	// RequireCode: only posts that carry the claim's code verify. Claims already verified keep
 	// their proof; the tablet still asks for the phone check of those proven by handle.
 	RequireCode *bool `json:"require_code"`
+	// WallMode is the wall's moderation: auto (shown unless filtered) or manual (shown once staff
+	// approve); WallKilled empties the wall at once (the kill switch).
+	WallMode   *string `json:"wall_mode"`
+	WallKilled *bool   `json:"wall_killed"`
 	// Close ends the campaign now (ends_at becomes now): no more claims, and later posts do not
 	// count. Reopening is setting ends_at in the future.
 	Close bool `json:"close"`
@@ -54,7 +59,8 @@ type CampaignChange struct {
 
 func (in CampaignChange) empty() bool {
 	return in.Name == nil && in.RequiredHashtags == nil && in.StartsAt == nil && in.EndsAt == nil &&
-		in.TimeZone == nil && in.PerPersonLimit == nil && in.RequireCode == nil && !in.Close
+		in.TimeZone == nil && in.PerPersonLimit == nil && in.RequireCode == nil && !in.Close &&
+		in.WallMode == nil && in.WallKilled == nil
 }
 
 // UpdateCampaign applies a change, validated as a new campaign is, recorded in the audit log
@@ -62,6 +68,9 @@ func (in CampaignChange) empty() bool {
 func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignChange, by Actor) (*Campaign, error) {
 	if in.empty() {
 		return nil, invalid("nothing_to_change", "send the settings to change, such as name, ends_at or close")
+	}
+	if in.WallMode != nil && *in.WallMode != "auto" && *in.WallMode != "manual" {
+		return nil, invalid("invalid_wall_mode", "wall_mode is auto or manual").With("field", "wall_mode")
 	}
 	if in.Close && in.EndsAt != nil {
 		return nil, invalid("invalid_window", "send close or ends_at, not both").With("field", "ends_at")
@@ -137,6 +146,11 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: actorName(by),
 			Action: "campaign_changed", Details: b}); err != nil {
 			return err
+		}
+		if in.WallMode != nil || in.WallKilled != nil {
+			if err := s.setWall(ctx, q, c.ID, in, actorName(by)); err != nil {
+				return err
+			}
 		}
 		prizes, err := q.PrizesByCampaign(ctx, c.ID)
 		if err != nil {
@@ -409,4 +423,24 @@ func (s *Service) Audit(ctx context.Context, slug string, f AuditFilter) ([]Audi
 		out[i] = AuditEntry{ID: r.ID, At: r.At, Actor: r.Actor, Action: r.Action, ClaimID: r.ClaimID, Details: r.Details}
 	}
 	return out, err
+}
+
+// setWall changes the wall's moderation with the campaign's edit, through the moderation rules
+// (its audit row and the walls' notice), keeping what the change leaves out.
+func (s *Service) setWall(ctx context.Context, q *store.Queries, campaignID int64, in CampaignChange, actor string) error {
+	cur, err := q.WallSettings(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	set := moderation.Settings{Mode: cur.Mode, Killed: cur.Killed}
+	if in.WallMode != nil {
+		set.Mode = *in.WallMode
+	}
+	if in.WallKilled != nil {
+		set.Killed = *in.WallKilled
+	}
+	if set.Mode == cur.Mode && set.Killed == cur.Killed {
+		return nil
+	}
+	return moderation.SetSettingsIn(ctx, q, campaignID, set, actor)
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -84,6 +85,7 @@ func TestConsoleEditsClosesAndReopensACampaign(t *testing.T) {
 		{map[string]any{"slug": "other"}, "unknown_field"},
 		{map[string]any{}, "nothing_to_change"},
 		{map[string]any{"close": true, "ends_at": "2030-01-01T00:00:00Z"}, "invalid_window"},
+		{map[string]any{"wall_mode": "chaos"}, "invalid_wall_mode"},
 	} {
 		if r := patch(bad.body); r.Status != 400 || r.code() != bad.code {
 			t.Errorf("%v: %d %s, want 400 %s", bad.body, r.Status, r.Raw, bad.code)
@@ -92,6 +94,20 @@ func TestConsoleEditsClosesAndReopensACampaign(t *testing.T) {
 	if r := e.call(req{method: "PATCH", path: "/api/v1/campaigns/nope", bearer: adminToken,
 		body: map[string]any{"close": true}}); r.Status != 404 || r.code() != "campaign_not_found" {
 		t.Fatalf("unknown campaign: %d %s", r.Status, r.Raw)
+	}
+
+	// The wall's moderation, with the moderation's own audit row.
+	if r := patch(map[string]any{"wall_mode": "manual", "wall_killed": true}); r.Status != 200 {
+		t.Fatalf("wall: %d %s", r.Status, r.Raw)
+	}
+	var mode string
+	var killed bool
+	if err := e.pool.QueryRow(context.Background(), `SELECT mode, killed FROM wall_settings`).Scan(&mode, &killed); err != nil ||
+		mode != "manual" || !killed {
+		t.Fatalf("wall settings %q %v %v", mode, killed, err)
+	}
+	if r := e.must(200, req{method: "GET", path: "/api/v1/campaigns/pycon/audit?action=wall_settings", bearer: adminToken}); len(r.Body["entries"].([]any)) != 1 {
+		t.Fatalf("wall change audited: %s", r.Raw)
 	}
 
 	// Close early: no more claims, and a second close says so.
@@ -112,7 +128,7 @@ func TestConsoleEditsClosesAndReopensACampaign(t *testing.T) {
 		t.Fatalf("claim after reopening: %d %s", r.Status, r.Raw)
 	}
 	audit := e.must(200, req{method: "GET", path: "/api/v1/campaigns/pycon/audit?action=campaign_changed", bearer: adminToken})
-	if n := len(audit.Body["entries"].([]any)); n != 3 || !strings.Contains(string(audit.Raw), `"closed":true`) {
+	if n := len(audit.Body["entries"].([]any)); n != 4 || !strings.Contains(string(audit.Raw), `"closed":true`) {
 		t.Fatalf("want the edit, the close and the reopening audited: %s", audit.Raw)
 	}
 }

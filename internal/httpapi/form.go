@@ -211,7 +211,12 @@ func (s *server) consoleForms(next echo.HandlerFunc) echo.HandlerFunc {
 		if f, ok := e.Details["field"].(string); ok {
 			args["field"] = f
 		}
-		s.edge.Cookies.SetConsoleFlash(c, edge.Flash("err", "err_"+e.Code+"|"+e.Message, args))
+		// A message may quote what was sent; a cookie holds about 4 KB.
+		msg := e.Message
+		if r := []rune(msg); len(r) > 300 {
+			msg = string(r[:300]) + "…"
+		}
+		s.edge.Cookies.SetConsoleFlash(c, edge.Flash("err", "err_"+e.Code+"|"+msg, args))
 		return c.Redirect(http.StatusSeeOther, consoleBack(c))
 	}
 }

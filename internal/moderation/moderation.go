@@ -155,18 +155,23 @@ func (w *Walls) Blocked(ctx context.Context, campaignID int64) ([]Blocked, error
 func (w *Walls) change(ctx context.Context, ch Change, actor, action string, details map[string]any,
 	write func(q *store.Queries) error) error {
 	return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
-		q := w.q.WithTx(tx)
-		if err := write(q); err != nil {
-			return err
-		}
-		d, _ := json.Marshal(details)
-		if err := q.AddModeration(ctx, store.AddModerationParams{CampaignID: &ch.CampaignID, Actor: actor,
-			Action: action, Details: d}); err != nil {
-			return err
-		}
-		payload, _ := json.Marshal(ch)
-		return q.NotifyWall(ctx, string(payload))
+		return changeIn(ctx, w.q.WithTx(tx), ch, actor, action, details, write)
 	})
+}
+
+// changeIn is change in the caller's transaction.
+func changeIn(ctx context.Context, q *store.Queries, ch Change, actor, action string, details map[string]any,
+	write func(q *store.Queries) error) error {
+	if err := write(q); err != nil {
+		return err
+	}
+	d, _ := json.Marshal(details)
+	if err := q.AddModeration(ctx, store.AddModerationParams{CampaignID: &ch.CampaignID, Actor: actor,
+		Action: action, Details: d}); err != nil {
+		return err
+	}
+	payload, _ := json.Marshal(ch)
+	return q.NotifyWall(ctx, string(payload))
 }
 
 // wallPost reads post (network, id) for moderating campaignID's wall: its author, and whether it
@@ -238,8 +243,15 @@ func (w *Walls) Block(ctx context.Context, campaignID int64, network, handle, ac
 
 // SetSettings changes the wall's mode and kill switch.
 func (w *Walls) SetSettings(ctx context.Context, campaignID int64, s Settings, actor string) error {
+	return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
+		return SetSettingsIn(ctx, w.q.WithTx(tx), campaignID, s, actor)
+	})
+}
+
+// SetSettingsIn is SetSettings in the caller's transaction (the console's campaign edit).
+func SetSettingsIn(ctx context.Context, q *store.Queries, campaignID int64, s Settings, actor string) error {
 	ch := Change{CampaignID: campaignID, Action: "settings", Mode: s.Mode, Killed: s.Killed}
-	return w.change(ctx, ch, actor, "wall_settings", map[string]any{"mode": s.Mode, "killed": s.Killed},
+	return changeIn(ctx, q, ch, actor, "wall_settings", map[string]any{"mode": s.Mode, "killed": s.Killed},
 		func(q *store.Queries) error {
 			return q.SetWallSettings(ctx, store.SetWallSettingsParams{CampaignID: campaignID, Mode: s.Mode,
 				Killed: s.Killed, UpdatedBy: actor})

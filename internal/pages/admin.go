@@ -13,6 +13,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/moderation"
 )
 
 // The organiser's console (issue 12): pages for staff with the admin role. They only read; every
@@ -130,6 +131,7 @@ type adminCampaignData struct {
 	Filter   url.Values
 	Loc      *time.Location
 	Back     string
+	Wall     moderation.Settings
 }
 
 // adminCampaign is one campaign: its counts and links, its settings, prizes, the dry run and the
@@ -176,6 +178,9 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 		f.Until = t
 	}
 	if d.Audit, err = p.deps.Giveaway.Audit(ctx, slug, f); err != nil {
+		return err
+	}
+	if d.Wall, err = p.walls.Settings(ctx, camp.ID); err != nil {
 		return err
 	}
 	d.Flash = p.consoleFlash(c, s.msgs[p.lang(c)])

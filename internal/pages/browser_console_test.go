@@ -22,6 +22,12 @@ func TestBrowserOrganiserRunsACampaignFromTheConsole(t *testing.T) {
 	text := func(sel string) string {
 		return laptop.eval(`(document.querySelector(` + jsString(sel) + `) || {textContent: ''}).textContent`)
 	}
+	// submit posts a form by its button and waits for the page it comes back to, which shows the
+	// outcome (the flash of the page it left is removed first, so it cannot be mistaken for it).
+	submit := func(button string) {
+		laptop.eval(`document.getElementById('flash')?.remove(); ''`)
+		laptop.do(chromedp.Click(button), chromedp.WaitVisible("#flash"))
+	}
 
 	laptop.do(chromedp.Navigate(en.URL+"/?lang=en"), chromedp.WaitVisible(`a[href="/admin"]`),
 		chromedp.Click(`a[href="/admin"]`), chromedp.WaitVisible("#pin"))
@@ -50,8 +56,8 @@ func TestBrowserOrganiserRunsACampaignFromTheConsole(t *testing.T) {
 	// A staff member for the booth, scoped to this campaign.
 	laptop.do(chromedp.Click(`.console-nav a[href="/admin/staff"]`), chromedp.WaitVisible("#add-staff"),
 		chromedp.SetValue("#s-name", "Sora"), chromedp.SetValue("#s-pin", "573920"),
-		chromedp.SetValue("#s-scope", "jsconf2026"),
-		chromedp.Click(`#add-staff button[type=submit]`), chromedp.WaitVisible("#flash"))
+		chromedp.SetValue("#s-scope", "jsconf2026"))
+	submit(`#add-staff button[type=submit]`)
 	if got := text("#staff-list"); !strings.Contains(got, "Sora") || !strings.Contains(got, "jsconf2026") {
 		t.Fatalf("staff list: %q", got)
 	}
@@ -60,8 +66,8 @@ func TestBrowserOrganiserRunsACampaignFromTheConsole(t *testing.T) {
 	// A box of T-shirts arrives.
 	laptop.do(chromedp.Navigate(en.URL+"/admin/c/jsconf2026"), chromedp.WaitVisible("#edit-tshirt summary"),
 		chromedp.Click("#edit-tshirt summary"), chromedp.WaitVisible("#add-tshirt"),
-		chromedp.SetValue("#add-tshirt", "20"), chromedp.SetValue("#reason-tshirt", "a box arrived"),
-		chromedp.Click(`#restock-tshirt button[type=submit]`), chromedp.WaitVisible("#flash"))
+		chromedp.SetValue("#add-tshirt", "20"), chromedp.SetValue("#reason-tshirt", "a box arrived"))
+	submit(`#restock-tshirt button[type=submit]`)
 	if row := text("#prize-tshirt"); !strings.Contains(row, "50") {
 		t.Fatalf("after restocking: %q", row)
 	}
@@ -70,15 +76,16 @@ func TestBrowserOrganiserRunsACampaignFromTheConsole(t *testing.T) {
 	}
 
 	// A post that lacks a hashtag: the console says which.
-	laptop.do(chromedp.SetValue("#dry-handle", "jisu"), chromedp.SetValue("#dry-text", "Great booth! #JSConfKorea"),
-		chromedp.Click(`#dry-run button[type=submit]`), chromedp.WaitVisible("#flash"))
+	laptop.do(chromedp.SetValue("#dry-handle", "jisu"), chromedp.SetValue("#dry-text", "Great booth! #JSConfKorea"))
+	submit(`#dry-run button[type=submit]`)
 	if got := text("#flash"); !strings.Contains(got, "would not count") || !strings.Contains(got, "#Elastic") {
 		t.Fatalf("dry run: %q", got)
 	}
 	laptop.shot("console-campaign-en")
 
 	// Close early; the claim page says so.
-	laptop.do(chromedp.Click("#close-campaign"), chromedp.WaitVisible("#reopen-ends"))
+	submit("#close-campaign")
+	laptop.do(chromedp.WaitVisible("#reopen-ends"))
 	if got := text("#campaign-state"); !strings.Contains(got, "Closed") {
 		t.Fatalf("after closing: %q", got)
 	}
