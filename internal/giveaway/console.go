@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,23 +89,17 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 		m := CampaignInput{Slug: c.Slug, Name: c.Name, RequiredHashtags: c.DisplayHashtags, StartsAt: c.StartsAt,
 			EndsAt: c.EndsAt, TimeZone: c.TimeZone, PerPersonLimit: int(c.PerPersonLimit), LimitPeriod: c.LimitPeriod,
 			TweetsIndex: c.TweetsIndex, RequireCode: c.RequireCode, Prizes: []PrizeInput{{Key: "x", Name: "x"}}}
-		changed := map[string]any{}
-		set := func(field string, v any) { changed[field] = v }
 		if in.Name != nil {
 			m.Name = *in.Name
-			set("name", strings.TrimSpace(*in.Name))
 		}
 		if in.RequiredHashtags != nil {
 			m.RequiredHashtags = *in.RequiredHashtags
-			set("required_hashtags", []string(*in.RequiredHashtags))
 		}
 		if in.StartsAt != nil {
 			m.StartsAt = *in.StartsAt
-			set("starts_at", *in.StartsAt)
 		}
 		if in.EndsAt != nil {
 			m.EndsAt = *in.EndsAt
-			set("ends_at", *in.EndsAt)
 		}
 		if in.Close {
 			now := s.now()
@@ -115,22 +110,18 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 				return apperr.New(apperr.Conflict, "already_closed", "the campaign ended at %s", c.EndsAt.Format(time.RFC3339))
 			}
 			m.EndsAt = now
-			set("closed", true)
 		}
 		if in.TimeZone != nil {
 			m.TimeZone = *in.TimeZone
-			set("time_zone", *in.TimeZone)
 		}
 		if in.PerPersonLimit != nil {
 			m.PerPersonLimit = *in.PerPersonLimit
 			if m.PerPersonLimit == 0 {
 				m.PerPersonLimit = -1 // 0 is "default" for a new campaign, not a limit to set
 			}
-			set("per_person_limit", *in.PerPersonLimit)
 		}
 		if in.RequireCode != nil {
 			m.RequireCode = *in.RequireCode
-			set("require_code", *in.RequireCode)
 		}
 		display, norm, err := m.validate()
 		if err != nil {
@@ -142,10 +133,16 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 		if err != nil {
 			return err
 		}
-		b, _ := json.Marshal(changed)
-		if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: actorName(by),
-			Action: "campaign_changed", Details: b}); err != nil {
-			return err
+		// The audit row names what changed (a form sends every field), the close as such.
+		if changed := campaignDiff(c, row); len(changed) > 0 {
+			if in.Close {
+				changed["closed"] = true
+			}
+			b, _ := json.Marshal(changed)
+			if _, err := q.AddEvent(ctx, store.AddEventParams{CampaignID: &c.ID, Actor: actorName(by),
+				Action: "campaign_changed", Details: b}); err != nil {
+				return err
+			}
 		}
 		if in.WallMode != nil || in.WallKilled != nil {
 			if err := s.setWall(ctx, q, c.ID, in, actorName(by)); err != nil {
@@ -161,6 +158,33 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 		return q.NotifyCampaignsChanged(ctx)
 	})
 	return out, err
+}
+
+// campaignDiff is the new values of the fields an edit changed.
+func campaignDiff(old, cur store.Campaign) map[string]any {
+	d := map[string]any{}
+	if old.Name != cur.Name {
+		d["name"] = cur.Name
+	}
+	if !slices.Equal(old.DisplayHashtags, cur.DisplayHashtags) {
+		d["required_hashtags"] = cur.DisplayHashtags
+	}
+	if !old.StartsAt.Equal(cur.StartsAt) {
+		d["starts_at"] = cur.StartsAt
+	}
+	if !old.EndsAt.Equal(cur.EndsAt) {
+		d["ends_at"] = cur.EndsAt
+	}
+	if old.TimeZone != cur.TimeZone {
+		d["time_zone"] = cur.TimeZone
+	}
+	if old.PerPersonLimit != cur.PerPersonLimit {
+		d["per_person_limit"] = cur.PerPersonLimit
+	}
+	if old.RequireCode != cur.RequireCode {
+		d["require_code"] = cur.RequireCode
+	}
+	return d
 }
 
 func actorName(by Actor) string {
@@ -187,7 +211,23 @@ type CampaignSummary struct {
 
 // ListCampaigns lists the campaigns (not purged), running ones first, with their counts.
 func (s *Service) ListCampaigns(ctx context.Context) ([]CampaignSummary, error) {
-	rows, err := store.New(s.pool).ConsoleCampaigns(ctx)
+	return s.summaries(ctx, nil)
+}
+
+// CampaignCounts is one campaign's summary with its live counts.
+func (s *Service) CampaignCounts(ctx context.Context, slug string) (*CampaignSummary, error) {
+	out, err := s.summaries(ctx, &slug)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+	}
+	return &out[0], nil
+}
+
+func (s *Service) summaries(ctx context.Context, slug *string) ([]CampaignSummary, error) {
+	rows, err := store.New(s.pool).ConsoleCampaigns(ctx, slug)
 	out := make([]CampaignSummary, len(rows))
 	for i, r := range rows {
 		out[i] = CampaignSummary(r)

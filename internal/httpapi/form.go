@@ -182,8 +182,16 @@ func (s *server) reply(c echo.Context, status int, out any, flash string) error 
 	if !isForm(c) {
 		return c.JSON(status, out)
 	}
+	return s.replyAt(c, status, out, flash, consoleBack(c))
+}
+
+// replyAt is reply sending a console form on to the page back (a new campaign's own).
+func (s *server) replyAt(c echo.Context, status int, out any, flash, back string) error {
+	if !isForm(c) {
+		return c.JSON(status, out)
+	}
 	s.edge.Cookies.SetConsoleFlash(c, edge.Flash("ok", flash, nil))
-	return c.Redirect(http.StatusSeeOther, consoleBack(c))
+	return c.Redirect(http.StatusSeeOther, back)
 }
 
 // consoleBack is where a console form returns: its _back field if that is a console page.

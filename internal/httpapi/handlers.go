@@ -79,11 +79,7 @@ func (s *server) createCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if isForm(c) {
-		// The console goes on to the new campaign's page.
-		c.Request().Form.Set("_back", edge.ConsolePath+"/c/"+out.Slug)
-	}
-	return s.reply(c, http.StatusCreated, out, "flash_campaign_created")
+	return s.replyAt(c, http.StatusCreated, out, "flash_campaign_created", edge.ConsolePath+"/c/"+out.Slug)
 }
 
 func (s *server) updateCampaign(c echo.Context) error {

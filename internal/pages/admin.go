@@ -157,15 +157,11 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 	d.Who, _ = p.identity(c)
 	now := time.Now()
 	d.Open = !now.Before(camp.StartsAt) && now.Before(camp.EndsAt)
-	list, err := p.deps.Giveaway.ListCampaigns(ctx)
+	counts, err := p.deps.Giveaway.CampaignCounts(ctx, slug)
 	if err != nil {
 		return err
 	}
-	for _, l := range list {
-		if l.Slug == slug {
-			d.Counts = l
-		}
-	}
+	d.Counts = *counts
 	if k := strings.TrimRight(p.deps.KibanaURL, "/"); k != "" {
 		d.Kibana = k + "/app/dashboards#/view/giveaway-dashboard?_a=" +
 			url.QueryEscape("(query:(language:kuery,query:'campaign:\""+slug+"\"'))")

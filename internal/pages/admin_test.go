@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,54 @@ func TestConsoleFormsWithoutJavaScript(t *testing.T) {
 	if _, html = en.get(admin, page+"?lang=ko"); !strings.Contains(html, "#Elastic 해시태그가 없습니다") ||
 		!strings.Contains(html, "단순 리트윗") {
 		t.Fatalf("dry run in Korean: %s", html)
+	}
+}
+
+func TestConsoleStaffFormsWithoutJavaScript(t *testing.T) {
+	en := newEnv(t)
+	admin := en.admin("Ada")
+	janis := en.client()
+	en.login(janis, "Janis")
+	_, html := en.get(admin, "/admin/staff")
+	token := csrfOf(t, html)
+	members, _ := en.Auth.ListStaff(context.Background())
+	var id string
+	for _, m := range members {
+		if m.Name == "Janis" {
+			id = strconv.FormatInt(m.ID, 10)
+		}
+	}
+	form := func(path string, v url.Values) string {
+		v.Set("_csrf", token)
+		v.Set("_back", "/admin/staff")
+		res, _ := en.post(admin, path, v)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/staff" {
+			t.Fatalf("%s: %d %q", path, res.StatusCode, res.Header.Get("Location"))
+		}
+		_, html := en.get(admin, "/admin/staff")
+		return html
+	}
+	// A PIN too short is refused with the reason; a good one ends her sessions.
+	if html := form("/api/v1/staff/"+id, url.Values{"_method": {"PATCH"}, "pin": {"123"}}); !strings.Contains(html, "A PIN is 6 to 12 digits.") {
+		t.Fatalf("short PIN: %s", html)
+	}
+	if html := form("/api/v1/staff/"+id, url.Values{"_method": {"PATCH"}, "pin": {"739201"}}); !strings.Contains(html, "Staff member saved.") {
+		t.Fatalf("PIN reset: %s", html)
+	}
+	if _, html := en.get(janis, "/staff"); !strings.Contains(html, `action="/staff/login"`) {
+		t.Fatal("the old session outlived the PIN reset")
+	}
+	// Role and scope, then deactivation.
+	form("/api/v1/staff/"+id, url.Values{"_method": {"PATCH"}, "role": {"admin"}, "campaigns": {slug}})
+	form("/api/v1/staff/"+id, url.Values{"_method": {"PATCH"}, "active": {"false"}})
+	m, _ := en.Auth.ListStaff(context.Background())
+	for _, s := range m {
+		if s.Name == "Janis" && (s.Role != "admin" || s.Active || len(s.Campaigns) != 1 || s.Campaigns[0] != slug) {
+			t.Fatalf("Janis after the forms: %+v", s)
+		}
+	}
+	// Ending sessions answers the console too.
+	if html := form("/api/v1/staff/"+id+"/sessions/end", url.Values{}); !strings.Contains(html, "Their sessions are ended.") {
+		t.Fatalf("end sessions: %s", html)
 	}
 }

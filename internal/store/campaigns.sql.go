@@ -110,7 +110,7 @@ SELECT c.slug, c.name, c.starts_at, c.ends_at, c.time_zone,
        (SELECT coalesce(sum(p.stock_left), 0) FROM prizes p
         WHERE p.campaign_id = c.id AND p.retired_at IS NULL)::bigint AS stock_left
 FROM campaigns c
-WHERE c.purged_at IS NULL
+WHERE c.purged_at IS NULL AND ($1::text IS NULL OR c.slug = $1)
 ORDER BY (now() >= c.starts_at AND now() < c.ends_at) DESC, c.starts_at DESC, c.slug
 LIMIT 200
 `
@@ -129,9 +129,10 @@ type ConsoleCampaignsRow struct {
 	StockLeft int64
 }
 
-// The organiser's list: every campaign not purged, running ones first, with live counts.
-func (q *Queries) ConsoleCampaigns(ctx context.Context) ([]ConsoleCampaignsRow, error) {
-	rows, err := q.db.Query(ctx, consoleCampaigns)
+// The organiser's list: every campaign not purged (or the one named), running ones first, with
+// live counts.
+func (q *Queries) ConsoleCampaigns(ctx context.Context, slug *string) ([]ConsoleCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, consoleCampaigns, slug)
 	if err != nil {
 		return nil, err
 	}

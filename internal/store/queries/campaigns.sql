@@ -71,7 +71,8 @@ WHERE id = @id
 RETURNING *;
 
 -- name: ConsoleCampaigns :many
--- The organiser's list: every campaign not purged, running ones first, with live counts.
+-- The organiser's list: every campaign not purged (or the one named), running ones first, with
+-- live counts.
 SELECT c.slug, c.name, c.starts_at, c.ends_at, c.time_zone,
        (now() >= c.starts_at AND now() < c.ends_at)::boolean AS running,
        (SELECT count(*) FROM claims cl WHERE cl.campaign_id = c.id) AS claims,
@@ -81,6 +82,6 @@ SELECT c.slug, c.name, c.starts_at, c.ends_at, c.time_zone,
        (SELECT coalesce(sum(p.stock_left), 0) FROM prizes p
         WHERE p.campaign_id = c.id AND p.retired_at IS NULL)::bigint AS stock_left
 FROM campaigns c
-WHERE c.purged_at IS NULL
+WHERE c.purged_at IS NULL AND (sqlc.narg(slug)::text IS NULL OR c.slug = sqlc.narg(slug))
 ORDER BY (now() >= c.starts_at AND now() < c.ends_at) DESC, c.starts_at DESC, c.slug
 LIMIT 200;
