@@ -143,6 +143,11 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	slug := c.Param("slug")
+	// An admin scoped to campaigns sees only theirs, as the API lets them change only theirs.
+	who, _ := p.identity(c)
+	if err := p.deps.Auth.CheckCampaign(ctx, who, slug); err != nil {
+		return err
+	}
 	camp, err := p.deps.Giveaway.Campaign(ctx, slug)
 	if err != nil {
 		return err
@@ -154,7 +159,7 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 	if !slices.Contains(zones, camp.TimeZone) {
 		d.Zones = append([]string{camp.TimeZone}, zones...)
 	}
-	d.Who, _ = p.identity(c)
+	d.Who = who
 	now := time.Now()
 	d.Open = !now.Before(camp.StartsAt) && now.Before(camp.EndsAt)
 	counts, err := p.deps.Giveaway.CampaignCounts(ctx, slug)

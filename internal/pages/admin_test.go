@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
 // The console's pages without JavaScript: who gets in, and its forms posting to the JSON API.
@@ -52,6 +56,25 @@ func TestConsoleIsForAdminsOnly(t *testing.T) {
 		if res.StatusCode != http.StatusForbidden || strings.Contains(html, "create-campaign") || strings.Contains(html, "Minho") {
 			t.Fatalf("%s for staff: %d", path, res.StatusCode)
 		}
+	}
+	// An admin scoped to another campaign does not see this one.
+	other := giveaway.CampaignInput{Slug: "other", Name: "Other", RequiredHashtags: []string{"Other"},
+		StartsAt: time.Now().Add(-time.Hour), EndsAt: time.Now().Add(time.Hour),
+		Prizes: []giveaway.PrizeInput{{Key: "pin", Name: "Pin", Stock: 1}}}
+	if _, err := en.GA.CreateCampaign(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := en.Auth.AddStaff(context.Background(), auth.NewStaff{Name: "Bo", PIN: "432109", Role: "admin",
+		Campaigns: []string{"other"}}, giveaway.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	scoped := en.client()
+	en.login(scoped, "Bo")
+	if res, _ := en.get(scoped, "/admin/c/"+slug); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a scoped admin opened another campaign: %d", res.StatusCode)
+	}
+	if res, _ := en.get(scoped, "/admin/c/other"); res.StatusCode != http.StatusOK {
+		t.Fatalf("a scoped admin and their own campaign: %d", res.StatusCode)
 	}
 	// An admin sees it all.
 	admin := en.admin("Ada")
