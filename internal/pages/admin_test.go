@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/auth"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
@@ -181,5 +182,26 @@ func TestConsoleStaffFormsWithoutJavaScript(t *testing.T) {
 	// Ending sessions answers the console too.
 	if html := form("/api/v1/staff/"+id+"/sessions/end", url.Values{}); !strings.Contains(html, "Their sessions are ended.") {
 		t.Fatalf("end sessions: %s", html)
+	}
+}
+
+func TestConsoleLinksTheCampaignsKibanaDashboard(t *testing.T) {
+	en := newEnvWith(t, func(c *app.Config) { c.KibanaURL = "http://kibana.example:5601/" })
+	admin := en.admin("Ada")
+	_, html := en.get(admin, "/admin/c/"+slug)
+	want := `href="http://kibana.example:5601/app/dashboards#/view/giveaway-dashboard?_a=` +
+		url.QueryEscape(`(query:(language:kuery,query:'campaign:"`+slug+`"'))`) + `"`
+	for _, link := range []string{`href="/c/` + slug + `/poster"`, `href="/c/` + slug + `/wall"`, `href="/c/` + slug + `/report"`} {
+		if !strings.Contains(html, link) {
+			t.Errorf("no link %s", link)
+		}
+	}
+	if !strings.Contains(strings.ReplaceAll(html, "&#43;", "+"), want) {
+		t.Fatalf("no Kibana link %s in %s", want, html)
+	}
+	// Without KIBANA_URL, no link.
+	en2 := newEnv(t)
+	if _, html := en2.get(en2.admin("Ada"), "/admin/c/"+slug); strings.Contains(html, "dashboards#") {
+		t.Fatal("a Kibana link without KIBANA_URL")
 	}
 }
