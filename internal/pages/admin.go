@@ -167,6 +167,9 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 		return err
 	}
 	d.Counts = *counts
+	if c.QueryParam("part") == "counts" {
+		return p.fragment(c, "admin_campaign", "counts", d)
+	}
 	if k := strings.TrimRight(p.deps.KibanaURL, "/"); k != "" {
 		d.Kibana = k + "/app/dashboards#/view/giveaway-dashboard?_a=" +
 			url.QueryEscape("(query:(language:kuery,query:'campaign:\""+slug+"\"'))")

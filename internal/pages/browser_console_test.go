@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -82,6 +83,21 @@ func TestBrowserOrganiserRunsACampaignFromTheConsole(t *testing.T) {
 		t.Fatalf("dry run: %q", got)
 	}
 	laptop.shot("console-campaign-en")
+
+	// The counts follow the booth: an attendee claims and posts, and the page shows the claim
+	// waiting for a prize without a reload.
+	laptop.until(`document.getElementById('counts').dataset.live === 'on'`)
+	res, err := http.Post(en.URL+"/api/v1/campaigns/jsconf2026/claims", "application/json",
+		strings.NewReader(`{"network":"twitter","handle":"jisu"}`))
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("claim: %v %v", res, err)
+	}
+	res.Body.Close()
+	en.tweet("jisu", "Loving the booth #JSConfKorea #Elastic")
+	laptop.until(`document.querySelector('#counts div:nth-child(3) dd').textContent === '1'`)
+	if got := text("#counts"); !strings.Contains(got, "Claims1") && !strings.Contains(strings.Join(strings.Fields(got), ""), "Claims1") {
+		t.Fatalf("counts after a verified claim: %q", got)
+	}
 
 	// Close early; the claim page says so.
 	submit("#close-campaign")
