@@ -127,12 +127,14 @@ func (k Cookies) ClearFlash(c echo.Context) {
 // ConsolePath is where the organiser's console lives; its flash is its own.
 const ConsolePath = "/admin"
 
-// IsConsoleURL reports whether u is a page of the console (a local path under ConsolePath),
-// the only place a console form may send the browser back to.
+// IsConsoleURL reports whether u is a page of the console (a local path under ConsolePath, with
+// no way out of it: no "//", "..", "%2e", backslash or line break), the only place a console form may
+// send the browser back to.
 func IsConsoleURL(u string) bool {
 	rest, ok := strings.CutPrefix(u, ConsolePath)
 	return ok && (rest == "" || rest[0] == '/' || rest[0] == '?') &&
-		!strings.ContainsAny(u, "\\\r\n") && !strings.Contains(u, "//")
+		!strings.ContainsAny(u, "\\\r\n") && !strings.Contains(u, "//") &&
+		!strings.Contains(u, "..") && !strings.Contains(strings.ToLower(u), "%2e")
 }
 
 // SetConsoleFlash leaves the console's next page a message (the API answering a console form).

@@ -455,10 +455,17 @@ func TestConsoleFormsPostToTheAPIRoutesAndComeBack(t *testing.T) {
 	if !strings.HasPrefix(flash.Get("m"), "err_admin_only|") || e.campaignJSON("pycon")["name"] == "Mine" {
 		t.Fatalf("a staff member's form: %v", flash)
 	}
+	// A number that is not one has the stable code of a wrong field.
+	_, flash = e.form("/api/v1/campaigns/pycon", ada, with("_method", "PATCH", "per_person_limit", "lots"))
+	if !strings.HasPrefix(flash.Get("m"), "err_invalid_field|") || flash.Get("a_field") != "per_person_limit" {
+		t.Fatalf("a wrong number: %v", flash)
+	}
 	// Only a console page is a way back.
-	if loc, _ := e.form("/api/v1/campaigns/pycon", ada, with("_method", "PATCH", "_back", "//evil.example/admin",
-		"name", "PyCon")); loc != "/admin" {
-		t.Fatalf("sent the browser to %q", loc)
+	for _, back := range []string{"//evil.example/admin", "https://evil.example/admin", "/admin/../../x//y", "/administrator", "/admin\\evil", "/admin/../staff", "/admin/%2E%2e/staff"} {
+		if loc, _ := e.form("/api/v1/campaigns/pycon", ada, with("_method", "PATCH", "_back", back,
+			"name", "PyCon")); loc != "/admin" {
+			t.Fatalf("_back %q sent the browser to %q", back, loc)
+		}
 	}
 
 	// A resent restock form is done once.
@@ -486,5 +493,41 @@ func TestConsoleFormsPostToTheAPIRoutesAndComeBack(t *testing.T) {
 	list := e.must(200, req{method: "GET", path: "/api/v1/staff", bearer: adminToken})
 	if !strings.Contains(string(list.Raw), `"name":"Minho","role":"staff","active":true,"campaigns":["pycon"]`) {
 		t.Fatalf("staff list: %s", list.Raw)
+	}
+}
+
+// TestDailyCapHoldsUnderConcurrentGives: ten tablets give a prize capped at three a day at once;
+// three are given and the others are told the day's share is gone.
+func TestDailyCapHoldsUnderConcurrentGives(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{stock: 50})
+	e.must(200, req{method: "PATCH", path: "/api/v1/campaigns/pycon/prizes/tshirt", bearer: adminToken,
+		body: map[string]any{"daily_cap": 3}})
+	janis := e.staff("Janis")
+	var ids []float64
+	for i := range 10 {
+		ids = append(ids, e.verifiedClaim("pycon", fmt.Sprintf("fan%d", i), i+1))
+	}
+	var wg sync.WaitGroup
+	out := make(chan reply, len(ids))
+	for _, id := range ids {
+		wg.Add(1)
+		go func() { defer wg.Done(); out <- e.call(e.giveReq(janis, id, "tshirt")) }()
+	}
+	wg.Wait()
+	close(out)
+	given, capped := 0, 0
+	for r := range out {
+		switch {
+		case r.Status == 200:
+			given++
+		case r.Status == 409 && r.code() == "daily_cap_reached":
+			capped++
+		default:
+			t.Errorf("give: %d %s", r.Status, r.Raw)
+		}
+	}
+	if given != 3 || capped != 7 || e.counts()["giveaways"] != 3 {
+		t.Fatalf("%d given, %d capped; want 3 and 7", given, capped)
 	}
 }
