@@ -49,6 +49,8 @@ func (d *TweetDoc) AppendJSON(b []byte) []byte {
 	}
 	b = append(b, `,"retweet_count":`...)
 	b = strconv.AppendInt(b, d.RetweetCount, 10)
+	b = append(b, `,"quote_count":`...)
+	b = strconv.AppendInt(b, d.QuoteCount, 10)
 	b = appendOptString(b, `,"lang":`, d.Lang)
 	b = appendOptString(b, `,"in_reply_to_status_id_str":`, d.InReplyToStatusIDStr)
 	b = appendOptString(b, `,"quoted_status_id_str":`, d.QuotedStatusIDStr)

@@ -47,6 +47,7 @@ type Tweet struct {
 	QuoteOf        string
 	ReplyTo        string
 	RetweetCount   int64
+	QuoteCount     int64
 	Hidden         bool
 }
 
@@ -124,6 +125,7 @@ type TweetDoc struct {
 	Entities             entities   `json:"entities"`
 	RetweetedStatus      *retweeted `json:"retweeted_status,omitempty"`
 	RetweetCount         int64      `json:"retweet_count"`
+	QuoteCount           int64      `json:"quote_count"`
 	Lang                 string     `json:"lang,omitempty"`
 	InReplyToStatusIDStr string     `json:"in_reply_to_status_id_str,omitempty"`
 	QuotedStatusIDStr    string     `json:"quoted_status_id_str,omitempty"`
@@ -152,6 +154,7 @@ func BuildTweet(t *Tweet, c *Campaign, claim *Claim) TweetDoc {
 		User:                 tweetUser{ScreenName: t.Handle, IDStr: t.AuthorID},
 		Entities:             entities{Hashtags: make([]hashtag, len(t.Hashtags))},
 		RetweetCount:         t.RetweetCount,
+		QuoteCount:           t.QuoteCount,
 		Lang:                 t.Lang,
 		InReplyToStatusIDStr: t.ReplyTo,
 		QuotedStatusIDStr:    t.QuoteOf,

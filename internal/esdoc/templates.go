@@ -89,6 +89,7 @@ func TweetMapping(analyzer string) map[string]any {
 				"retweet_count": long,
 			}),
 			"retweet_count":             long,
+			"quote_count":               long,
 			"lang":                      keyword,
 			"in_reply_to_status_id_str": keyword,
 			"quoted_status_id_str":      keyword,

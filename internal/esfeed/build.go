@@ -131,7 +131,8 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		found[tweetKey{r.Network, r.ID}] = &esdoc.Tweet{Network: r.Network, ID: r.ID, AuthorID: r.AuthorID,
 			Handle: r.Handle, CreatedAt: r.CreatedAt, Text: r.Text, Lang: r.Lang, Hashtags: r.Hashtags,
 			HashtagsNorm: r.HashtagsNorm, RetweetOf: r.RetweetOf, RetweetOfHandle: r.RetweetOfHandle,
-			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount}
+			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount,
+			QuoteCount: r.QuoteCount}
 	}
 	type claimKey struct {
 		campaign int64

@@ -592,7 +592,7 @@ WITH posts AS MATERIALIZED (
     SELECT t.network, t.id, t.handle_norm, t.hashtags_norm, t.created_at, t.text
     FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
     -- LATERAL: one primary-key probe per post, whatever the statistics say.
-    CROSS JOIN LATERAL (SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, received_at, updated_at FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
+    CROSS JOIN LATERAL (SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, received_at, updated_at, quote_count FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
     WHERE t.retweet_of IS NULL
 ), cand AS (
     SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id,
