@@ -132,7 +132,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 			Handle: r.Handle, CreatedAt: r.CreatedAt, Text: r.Text, Lang: r.Lang, Hashtags: r.Hashtags,
 			HashtagsNorm: r.HashtagsNorm, RetweetOf: r.RetweetOf, RetweetOfHandle: r.RetweetOfHandle,
 			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount,
-			QuoteCount: r.QuoteCount}
+			QuoteCount: r.QuoteCount, Raw: []byte(r.Raw)}
 	}
 	type claimKey struct {
 		campaign int64
@@ -146,7 +146,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 	for _, r := range cs {
 		k := claimKey{r.CampaignID, tweetKey{r.TweetNetwork, r.TweetID}}
 		if prev := matched[k]; prev == nil || r.ID < prev.ID {
-			matched[k] = &esdoc.Claim{ID: r.ID, Code: r.Code}
+			matched[k] = &esdoc.Claim{ID: r.ID, Code: r.Code, VerifiedBy: r.VerifiedBy}
 		}
 	}
 

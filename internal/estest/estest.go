@@ -326,6 +326,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"index_templates": []any{
 			map[string]any{"name": parts[1], "index_template": json.RawMessage(b)}}})
+	case "template_delete":
+		s.mu.Lock()
+		_, ok := s.templates[parts[1]]
+		delete(s.templates, parts[1])
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, 404, "resource_not_found_exception",
+				fmt.Sprintf("index template matching [%s] not found", parts[1]))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"acknowledged": true})
 	case "index_create":
 		body, _ := io.ReadAll(r.Body)
 		if len(body) > 0 && !json.Valid(body) {
@@ -412,6 +423,8 @@ func classify(method string, parts []string) string {
 		return "template_put"
 	case n == 2 && parts[0] == "_index_template" && method == "GET":
 		return "template_get"
+	case n == 2 && parts[0] == "_index_template" && method == "DELETE":
+		return "template_delete"
 	case (n == 1 && parts[0] == "_bulk" || n == 2 && parts[1] == "_bulk") && (method == "POST" || method == "PUT"):
 		return "bulk"
 	case n >= 1 && parts[n-1] == "_refresh":

@@ -365,7 +365,8 @@ func (q *Queries) DeleteClaimTokens(ctx context.Context, campaignID int64) (int6
 }
 
 const feedMatchedClaims = `-- name: FeedMatchedClaims :many
-SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code
+SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code,
+       coalesce(c.verified_by, '')::text AS verified_by
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
 JOIN claims c ON c.tweet_network = k.network AND c.tweet_id = k.id
 WHERE c.status IN ('verified', 'given')
@@ -382,6 +383,7 @@ type FeedMatchedClaimsRow struct {
 	TweetID      string
 	ID           int64
 	Code         string
+	VerifiedBy   string
 }
 
 // The claims the named posts verified, for the feeder: only claims that still stand mark a post
@@ -401,6 +403,7 @@ func (q *Queries) FeedMatchedClaims(ctx context.Context, arg FeedMatchedClaimsPa
 			&i.TweetID,
 			&i.ID,
 			&i.Code,
+			&i.VerifiedBy,
 		); err != nil {
 			return nil, err
 		}
