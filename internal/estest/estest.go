@@ -66,11 +66,11 @@ type Server struct {
 	bulkDelay    time.Duration
 	onBulk       func(ops []Op)
 
-	requests map[string]int // by endpoint: "bulk", "info", "template", ...
+	requests  map[string]int // by endpoint: "bulk", "info", "template", ...
 	reindexes []Reindex
-	ops      []Op
-	inFlight map[string]int // "index/id/version" of bulk ops being handled
-	overlaps int            // ops received while the same op was in flight in another request
+	ops       []Op
+	inFlight  map[string]int // "index/id/version" of bulk ops being handled
+	overlaps  int            // ops received while the same op was in flight in another request
 }
 
 // Reindex is one _reindex request as received.
