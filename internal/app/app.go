@@ -50,6 +50,8 @@ type Config struct {
 	UndoWindow                      time.Duration
 	CSRFKey                         []byte // nil: a random key for this process
 	WebDir                          string // development: templates and static files from disk
+	// AccessLog gets one line per HTTP request with its X-Request-Id (nil: none).
+	AccessLog *slog.Logger
 	// OAuth configures "Sign in with X / Mastodon" on the claim page (off unless it names a
 	// client id or turns Mastodon on); SignInsPerMinute is its budget per client address.
 	OAuth            oauth.Config
@@ -133,6 +135,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		SessionTTL:      cfg.SessionTTL,
 		XPricePerPost:   cfg.Sources.X.PricePerPost,
 		CSRFKey:         cfg.CSRFKey,
+		AccessLog:       cfg.AccessLog,
 	}
 	apiDeps := httpapi.Deps{
 		Pool:     pool,
