@@ -9,25 +9,41 @@ import (
 // X API v2 posts, read only to be written back under the v1.1 names. X answers in two
 // vocabularies ("tweet" and "post"); both are read.
 type v2Post struct {
-	ID               string         `json:"id"`
-	Text             string         `json:"text"`
-	AuthorID         string         `json:"author_id"`
-	CreatedAt        string         `json:"created_at"`
-	Lang             string         `json:"lang"`
-	Source           string         `json:"source"`
-	InReplyToUserID  string         `json:"in_reply_to_user_id"`
-	NoteTweet        *v2Note        `json:"note_tweet"`
-	NotePost         *v2Note        `json:"note_post"`
-	Entities         *v2Entities    `json:"entities"`
-	ReferencedTweets []v2Ref        `json:"referenced_tweets"`
-	ReferencedPosts  []v2Ref        `json:"referenced_posts"`
-	PublicMetrics    map[string]any `json:"public_metrics"`
+	ID               string                     `json:"id"`
+	Text             string                     `json:"text"`
+	AuthorID         string                     `json:"author_id"`
+	CreatedAt        string                     `json:"created_at"`
+	Lang             string                     `json:"lang"`
+	Source           string                     `json:"source"`
+	InReplyToUserID  string                     `json:"in_reply_to_user_id"`
+	NoteTweet        *v2Note                    `json:"note_tweet"`
+	NotePost         *v2Note                    `json:"note_post"`
+	Entities         *v2Entities                `json:"entities"`
+	ReferencedTweets []v2Ref                    `json:"referenced_tweets"`
+	ReferencedPosts  []v2Ref                    `json:"referenced_posts"`
+	PublicMetrics    map[string]json.RawMessage `json:"public_metrics"`
 	Geo              *struct {
 		PlaceID     string          `json:"place_id"`
 		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geo"`
 	Username string  `json:"username"`
 	Author   *v2User `json:"author"`
+	// Fields with no v1.1 name, kept as they came (see v2Only).
+	ConversationID      json.RawMessage `json:"conversation_id"`
+	EditHistoryTweetIDs json.RawMessage `json:"edit_history_tweet_ids"`
+	EditHistoryPostIDs  json.RawMessage `json:"edit_history_post_ids"`
+	EditControls        json.RawMessage `json:"edit_controls"`
+	ReplySettings       json.RawMessage `json:"reply_settings"`
+	ContextAnnotations  json.RawMessage `json:"context_annotations"`
+	PossiblySensitive   json.RawMessage `json:"possibly_sensitive"`
+}
+
+// v2Only are the v2 fields with no v1.1 counterpart, kept under their own names.
+func (p *v2Post) v2Only() map[string]json.RawMessage {
+	return map[string]json.RawMessage{"conversation_id": p.ConversationID,
+		"edit_history_tweet_ids": p.EditHistoryTweetIDs, "edit_history_post_ids": p.EditHistoryPostIDs,
+		"edit_controls": p.EditControls, "reply_settings": p.ReplySettings,
+		"context_annotations": p.ContextAnnotations, "possibly_sensitive": p.PossiblySensitive}
 }
 
 type v2Note struct {
@@ -59,17 +75,17 @@ type v2Ref struct {
 }
 
 type v2User struct {
-	ID              string         `json:"id"`
-	Name            string         `json:"name"`
-	Username        string         `json:"username"`
-	CreatedAt       string         `json:"created_at"`
-	Description     string         `json:"description"`
-	Location        string         `json:"location"`
-	URL             string         `json:"url"`
-	Verified        *bool          `json:"verified"`
-	Protected       *bool          `json:"protected"`
-	ProfileImageURL string         `json:"profile_image_url"`
-	PublicMetrics   map[string]any `json:"public_metrics"`
+	ID              string                     `json:"id"`
+	Name            string                     `json:"name"`
+	Username        string                     `json:"username"`
+	CreatedAt       string                     `json:"created_at"`
+	Description     string                     `json:"description"`
+	Location        string                     `json:"location"`
+	URL             string                     `json:"url"`
+	Verified        *bool                      `json:"verified"`
+	Protected       *bool                      `json:"protected"`
+	ProfileImageURL string                     `json:"profile_image_url"`
+	PublicMetrics   map[string]json.RawMessage `json:"public_metrics"`
 }
 
 type v2Place struct {
@@ -108,26 +124,18 @@ func (in *v2Includes) user(id string) *v2User {
 	return nil
 }
 
-func (in *v2Includes) post(id string) obj {
+func (in *v2Includes) post(id string) json.RawMessage {
 	for _, list := range [][]json.RawMessage{in.Tweets, in.Posts} {
 		for _, raw := range list {
 			var p struct {
 				ID string `json:"id"`
 			}
 			if json.Unmarshal(raw, &p) == nil && p.ID == id && id != "" {
-				return parseObject(raw)
+				return raw
 			}
 		}
 	}
 	return nil
-}
-
-// v2Only are v2 fields with no v1.1 counterpart, kept under their own names.
-var v2Only = []string{"author_id", "conversation_id", "edit_history_tweet_ids", "edit_history_post_ids",
-	"edit_controls", "reply_settings", "public_metrics", "context_annotations", "possibly_sensitive"}
-
-func fromV2Envelope(raw obj) obj {
-	return fromV2(parseObject(raw["data"]), parseIncludes(raw["includes"]))
 }
 
 func v2Time(s string) (time.Time, bool) {
@@ -135,10 +143,10 @@ func v2Time(s string) (time.Time, bool) {
 	return t.UTC(), err == nil
 }
 
-func metric(m map[string]any, names ...string) json.RawMessage {
+func metric(m map[string]json.RawMessage, names ...string) json.RawMessage {
 	for _, n := range names {
-		if v, ok := m[n]; ok {
-			return enc(v)
+		if v, ok := m[n]; ok && len(v) > 0 {
+			return v
 		}
 	}
 	return null
@@ -146,19 +154,22 @@ func metric(m map[string]any, names ...string) json.RawMessage {
 
 // fromV2 writes a v2 post (with its includes) as a v1.1 status: the fields v1.1 has under their
 // v1.1 names, the v2 fields without a counterpart under their own.
-func fromV2(data obj, in *v2Includes) obj {
+func fromV2(data []byte, in *v2Includes) obj {
 	d := obj{}
-	if data == nil {
-		return d
-	}
 	var p v2Post
-	if json.Unmarshal(data.encode(), &p) != nil {
+	if len(data) == 0 || json.Unmarshal(data, &p) != nil {
 		return d
 	}
-	for _, k := range v2Only {
-		if v, ok := data[k]; ok {
+	for k, v := range p.v2Only() {
+		if len(v) > 0 {
 			d[k] = v
 		}
+	}
+	if p.AuthorID != "" {
+		d.set("author_id", p.AuthorID)
+	}
+	if p.PublicMetrics != nil {
+		d.set("public_metrics", p.PublicMetrics)
 	}
 	d["id"] = idNumber(p.ID)
 	d.set("id_str", p.ID)
@@ -190,7 +201,7 @@ func fromV2(data obj, in *v2Includes) obj {
 		author = &v2User{ID: p.AuthorID, Username: p.Username}
 	}
 	if author != nil {
-		d.set("user", v1User(author))
+		d["user"] = v1User(author)
 	}
 	if p.InReplyToUserID != "" {
 		d["in_reply_to_user_id"] = idNumber(p.InReplyToUserID)
@@ -214,17 +225,17 @@ func fromV2(data obj, in *v2Includes) obj {
 			d["quoted_status_id"] = idNumber(r.ID)
 			d.set("quoted_status_id_str", r.ID)
 			if q := in.post(r.ID); q != nil {
-				d.set("quoted_status", embedded(q, in))
+				d["quoted_status"] = embedded(q, in)
 			}
 		case "retweeted", "reposted":
 			rt := obj{"id": idNumber(r.ID), "id_str": enc(r.ID)}
 			if o := in.post(r.ID); o != nil {
 				rt = embedded(o, in)
 			}
-			d.set("retweeted_status", rt)
+			d["retweeted_status"] = rt
 		}
 	}
-	d.set("entities", v1Entities(ents))
+	d["entities"] = v1Entities(ents)
 	if p.Geo != nil {
 		if len(p.Geo.Coordinates) > 0 && string(p.Geo.Coordinates) != "null" {
 			// v2's Point is GeoJSON, [longitude, latitude], as v1.1's coordinates are.
@@ -232,7 +243,7 @@ func fromV2(data obj, in *v2Includes) obj {
 		}
 		for _, pl := range in.Places {
 			if pl.ID == p.Geo.PlaceID && pl.ID != "" {
-				d.set("place", v1Place(&pl))
+				d["place"] = v1Place(&pl)
 			}
 		}
 	}
@@ -240,7 +251,7 @@ func fromV2(data obj, in *v2Includes) obj {
 }
 
 // embedded is an included post as the v1.1 status embeds a retweeted or quoted one.
-func embedded(o obj, in *v2Includes) obj {
+func embedded(o json.RawMessage, in *v2Includes) obj {
 	e := fromV2(o, in)
 	delete(e, "retweeted_status")
 	delete(e, "quoted_status")
@@ -308,7 +319,7 @@ func v1Place(p *v2Place) obj {
 // fromLogstashReduced maps what Logstash's twitter input writes with full_tweet => false
 // (message, user as the screen name, client, retweeted, source as the status URL, hashtags,
 // symbols, user_mentions, urls as strings, in-reply-to) to the v1.1 names.
-func fromLogstashReduced(raw obj) obj {
+func fromLogstashReduced(line []byte, raw obj) obj {
 	var r struct {
 		Message   string          `json:"message"`
 		User      string          `json:"user"`
@@ -318,11 +329,11 @@ func fromLogstashReduced(raw obj) obj {
 		URLs      []string        `json:"urls"`
 	}
 	d := obj{}
-	if json.Unmarshal(raw.encode(), &r) != nil {
+	if json.Unmarshal(line, &r) != nil {
 		return d
 	}
 	d.set("text", r.Message)
-	d.set("user", obj{"screen_name": enc(strings.TrimPrefix(r.User, "@"))})
+	d["user"] = obj{"screen_name": enc(strings.TrimPrefix(r.User, "@"))}
 	d["source"] = optString(r.Client)
 	if r.Retweeted != nil {
 		d.set("retweeted", *r.Retweeted)
@@ -333,7 +344,7 @@ func fromLogstashReduced(raw obj) obj {
 	}
 	ents := obj{}
 	for _, k := range []string{"hashtags", "symbols", "user_mentions"} {
-		if v, ok := raw[k]; ok && len(v) > 0 && v[0] == '[' {
+		if v := raw.raw(k); len(v) > 0 && v[0] == '[' {
 			ents[k] = v
 		}
 	}
@@ -345,7 +356,7 @@ func fromLogstashReduced(raw obj) obj {
 		ents["urls"] = encList(urls)
 	}
 	if len(ents) > 0 {
-		d.set("entities", ents)
+		d["entities"] = ents
 	}
 	return d
 }

@@ -141,9 +141,25 @@ func ServiceFields(t *Tweet, c *Campaign, claim *Claim) Giveaway {
 // any): the v1.1 status with every field Logstash's full_tweet mode writes (FullTweetFields),
 // whatever shape the post arrived in, and the service's fields under ServiceField.
 func BuildTweet(t *Tweet, c *Campaign, claim *Claim) json.RawMessage {
-	d := fullStatus(t)
-	d.set(ServiceField, ServiceFields(t, c, claim))
-	return d.encode()
+	return NewDocument(t).For(c, claim, t.Hidden)
+}
+
+// Document is a tweet's v1.1 status, built once (reading its raw JSON) and completed for each
+// campaign whose index it goes to.
+type Document struct {
+	t      *Tweet
+	status obj
+}
+
+// NewDocument builds t's status.
+func NewDocument(t *Tweet) *Document { return &Document{t: t, status: fullStatus(t)} }
+
+// For is the document in campaign c: the status and the service's fields there.
+func (d *Document) For(c *Campaign, claim *Claim, hidden bool) json.RawMessage {
+	g := ServiceFields(d.t, c, claim)
+	g.Hidden = hidden
+	d.status.set(ServiceField, g)
+	return d.status.encode()
 }
 
 // Event is one audit_log row of a giveaway action, joined with its claim and campaign.

@@ -559,3 +559,14 @@ func TestKibanaSavedObjectsReadEitherProducer(t *testing.T) {
 		t.Fatal("the Logstash-style mapping has service fields")
 	}
 }
+
+func BenchmarkBuildTweet(b *testing.B) {
+	line, _ := os.ReadFile("testdata/logstash_full_retweet.json")
+	it, _ := tweet.Parse(line)
+	p := it.Post
+	tw := &Tweet{Network: "twitter", ID: p.ID, Handle: p.Handle, CreatedAt: p.CreatedAt, Text: p.Text,
+		Hashtags: p.Hashtags, HashtagsNorm: p.NormalizedHashtags(), RetweetOf: p.RetweetOf, RetweetOfCount: 3, Raw: p.Raw}
+	for b.Loop() {
+		BuildTweet(tw, campaign(), nil)
+	}
+}

@@ -27,12 +27,13 @@ var FullUserFields = []string{"id", "id_str", "name", "screen_name", "location",
 // LogstashTimeLayout is how Logstash writes @timestamp (milliseconds, UTC).
 const LogstashTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// obj is a JSON object under construction: values are encoded JSON. It encodes with sorted keys.
-type obj map[string]json.RawMessage
+// obj is a JSON object under construction: a value is encoded JSON (json.RawMessage) or an obj
+// still being built, so nested objects are encoded once, at the end. It encodes with sorted keys.
+type obj map[string]any
 
 var null = json.RawMessage("null")
 
-func enc(v any) json.RawMessage {
+func enc(v any) any {
 	switch x := v.(type) {
 	case json.RawMessage:
 		if len(x) == 0 {
@@ -40,13 +41,13 @@ func enc(v any) json.RawMessage {
 		}
 		return x
 	case obj:
-		return x.encode()
+		return x
 	case string:
-		return appendString(nil, x)
+		return json.RawMessage(appendString(nil, x))
 	case int64:
-		return strconv.AppendInt(nil, x, 10)
+		return json.RawMessage(strconv.AppendInt(nil, x, 10))
 	case bool:
-		return strconv.AppendBool(nil, x)
+		return json.RawMessage(strconv.AppendBool(nil, x))
 	case nil:
 		return null
 	}
@@ -54,31 +55,58 @@ func enc(v any) json.RawMessage {
 	if err != nil {
 		panic("esdoc: " + err.Error())
 	}
-	return b
+	return json.RawMessage(b)
 }
 
 func (o obj) set(k string, v any) { o[k] = enc(v) }
 
-// sub returns the object under k (a copy to modify and set back), or an empty one.
+// raw is the encoded value of k (nil for an absent key or an obj).
+func (o obj) raw(k string) json.RawMessage {
+	r, _ := o[k].(json.RawMessage)
+	return r
+}
+
+// isObject says whether k holds a JSON object.
+func (o obj) isObject(k string) bool {
+	switch v := o[k].(type) {
+	case obj:
+		return true
+	case json.RawMessage:
+		return len(v) > 0 && v[0] == '{'
+	}
+	return false
+}
+
+func (o obj) isNull(k string) bool {
+	v, ok := o[k]
+	return !ok || bytes.Equal(o.raw(k), null) && v != nil
+}
+
+// sub returns the object under k to modify in place (parsed and stored back when it was
+// encoded), or a new empty one stored under k.
 func (o obj) sub(k string) obj {
-	var m obj
-	if v, ok := o[k]; ok && len(v) > 0 && v[0] == '{' {
-		if json.Unmarshal(v, &m) == nil && m != nil {
+	switch v := o[k].(type) {
+	case obj:
+		return v
+	case json.RawMessage:
+		if m := parseObject(v); m != nil {
+			o[k] = m
 			return m
 		}
 	}
-	return obj{}
+	m := obj{}
+	o[k] = m
+	return m
 }
 
-func (o obj) encode() []byte {
+func (o obj) encode() []byte { return o.appendTo(make([]byte, 0, 2048)) }
+
+func (o obj) appendTo(b []byte) []byte {
 	keys := make([]string, 0, len(o))
-	size := 2
-	for k, v := range o {
+	for k := range o {
 		keys = append(keys, k)
-		size += len(k) + len(v) + 4
 	}
 	sort.Strings(keys)
-	b := make([]byte, 0, size)
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -86,22 +114,33 @@ func (o obj) encode() []byte {
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		b = append(b, o[k]...)
+		switch v := o[k].(type) {
+		case obj:
+			b = v.appendTo(b)
+		case json.RawMessage:
+			b = append(b, v...)
+		default:
+			b = append(b, null...)
+		}
 	}
 	return append(b, '}')
 }
 
-// parseObject reads raw as a JSON object; nil when it is not one.
+// parseObject reads raw as a JSON object, its values left encoded; nil when it is not one.
 func parseObject(raw []byte) obj {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil
 	}
-	var m obj
+	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
 		return nil
 	}
-	return m
+	o := make(obj, len(m))
+	for k, v := range m {
+		o[k] = v
+	}
+	return o
 }
 
 // idNumber is a numeric id as a JSON number, the way v1.1 writes id next to id_str; null when the
@@ -122,7 +161,7 @@ func optString(s string) json.RawMessage {
 	if s == "" {
 		return null
 	}
-	return enc(s)
+	return appendString(nil, s)
 }
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
@@ -148,7 +187,7 @@ func baseStatus(t *Tweet) obj {
 	u["id"] = idNumber(t.AuthorID)
 	u["id_str"] = optString(t.AuthorID)
 	u.set("screen_name", t.Handle)
-	d.set("user", u)
+	d["user"] = u
 	d.set("is_quote_status", t.QuoteOf != "")
 	if t.QuoteOf != "" {
 		d["quoted_status_id"] = idNumber(t.QuoteOf)
@@ -160,16 +199,15 @@ func baseStatus(t *Tweet) obj {
 	for i, h := range t.Hashtags {
 		tags[i] = obj{"text": enc(h)}
 	}
-	d.set("entities", obj{"hashtags": encList(tags), "user_mentions": enc([]any{}), "urls": enc([]any{}),
-		"symbols": enc([]any{})})
+	empty := json.RawMessage("[]")
+	d["entities"] = obj{"hashtags": encList(tags), "user_mentions": empty, "urls": empty, "symbols": empty}
 	d.set("favorited", false)
 	d.set("retweeted", false)
 	d["lang"] = optString(t.Lang)
 	d.set("timestamp_ms", millis(t.CreatedAt))
 	if t.RetweetOf != "" {
-		rt := obj{"id": idNumber(t.RetweetOf), "id_str": enc(t.RetweetOf)}
-		rt.set("user", obj{"screen_name": optString(t.RetweetOfHandle)})
-		d.set("retweeted_status", rt)
+		d["retweeted_status"] = obj{"id": idNumber(t.RetweetOf), "id_str": enc(t.RetweetOf),
+			"user": obj{"screen_name": optString(t.RetweetOfHandle)}}
 	}
 	return d
 }
@@ -180,7 +218,7 @@ func encList(list []obj) json.RawMessage {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, o.encode()...)
+		b = o.appendTo(b)
 	}
 	return append(b, ']')
 }
@@ -189,12 +227,11 @@ func encList(list []obj) json.RawMessage {
 // the full set stays where the source names fewer.
 func (d obj) overlay(src obj) {
 	for k, v := range src {
-		if (k == "user" || k == "entities") && len(v) > 0 && v[0] == '{' {
+		if (k == "user" || k == "entities") && src.isObject(k) {
 			u := d.sub(k)
 			for uk, uv := range src.sub(k) {
 				u[uk] = uv
 			}
-			d.set(k, u)
 			continue
 		}
 		d[k] = v
@@ -203,7 +240,7 @@ func (d obj) overlay(src obj) {
 
 // countOf reads a JSON integer field ("12" or 12), -1 when absent or not one.
 func countOf(o obj, k string) int64 {
-	v := bytes.Trim(o[k], `"`)
+	v := bytes.Trim(o.raw(k), `"`)
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
 		return -1
@@ -218,19 +255,20 @@ func fullStatus(t *Tweet) obj {
 	d := baseStatus(t)
 	if t.Network == "" || t.Network == "twitter" {
 		if raw := parseObject(t.Raw); raw != nil {
+			user := raw.raw("user")
 			switch {
-			case raw["data"] != nil && !bytes.Equal(raw["data"], null):
-				d.overlay(fromV2Envelope(raw))
-			case raw["id_str"] != nil || (len(raw["user"]) > 0 && raw["user"][0] == '{'):
+			case raw["data"] != nil && !raw.isNull("data"):
+				d.overlay(fromV2(raw.raw("data"), parseIncludes(raw.raw("includes"))))
+			case raw["id_str"] != nil || raw.isObject("user"):
 				d.overlay(raw)
-			case raw["message"] != nil || (len(raw["user"]) > 0 && raw["user"][0] == '"'):
-				d.overlay(fromLogstashReduced(raw))
+			case raw["message"] != nil || len(user) > 0 && user[0] == '"':
+				d.overlay(fromLogstashReduced(t.Raw, raw))
 			case raw["id"] != nil:
-				d.overlay(fromV2(raw, parseIncludes(raw["includes"])))
+				d.overlay(fromV2(t.Raw, parseIncludes(raw.raw("includes"))))
 			}
 		}
 	}
-	if _, ok := d["text"]; !ok || bytes.Equal(d["text"], null) {
+	if d.isNull("text") {
 		d.set("text", t.Text)
 	}
 	// Counts only rise: retweets and quotes raise what the post itself said.
@@ -241,7 +279,6 @@ func fullStatus(t *Tweet) obj {
 		if n := max(countOf(rt, "retweet_count"), t.RetweetOfCount); n >= 0 {
 			rt.set("retweet_count", n)
 		}
-		d.set("retweeted_status", rt)
 	}
 	d.set("@timestamp", t.CreatedAt.UTC().Format(LogstashTimeLayout))
 	d.set("@version", "1")

@@ -176,15 +176,17 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 			}
 			continue
 		}
+		var doc *esdoc.Document // built once, from the raw JSON, for every campaign it goes to
 		for _, c := range campaigns {
 			if c.purged || !c.c.Matches(t) {
 				continue
 			}
-			tc := *t
-			tc.Hidden = hidden[claimKey{c.id, k}]
-			doc := esdoc.BuildTweet(&tc, &c.c, matched[claimKey{c.id, k}])
+			if doc == nil {
+				doc = esdoc.NewDocument(t)
+			}
+			body := doc.For(&c.c, matched[claimKey{c.id, k}], hidden[claimKey{c.id, k}])
 			items = append(items, sendItem{action: "index", index: c.c.TweetsIndex, id: docID,
-				version: u.version, body: esdoc.Marshal(doc), rows: u.rows})
+				version: u.version, body: body, rows: u.rows})
 		}
 	}
 	return items, nil
