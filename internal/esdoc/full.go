@@ -274,11 +274,10 @@ func fullStatus(t *Tweet) obj {
 	// Counts only rise: retweets and quotes raise what the post itself said.
 	d.set("retweet_count", max(countOf(d, "retweet_count"), t.RetweetCount))
 	d.set("quote_count", max(countOf(d, "quote_count"), t.QuoteCount))
-	if t.RetweetOf != "" {
+	// Only a count PostgreSQL knows is worth opening the embedded status for.
+	if t.RetweetOf != "" && t.RetweetOfCount > 0 {
 		rt := d.sub("retweeted_status")
-		if n := max(countOf(rt, "retweet_count"), t.RetweetOfCount); n >= 0 {
-			rt.set("retweet_count", n)
-		}
+		rt.set("retweet_count", max(countOf(rt, "retweet_count"), t.RetweetOfCount))
 	}
 	d.set("@timestamp", t.CreatedAt.UTC().Format(LogstashTimeLayout))
 	d.set("@version", "1")
