@@ -570,3 +570,36 @@ func BenchmarkBuildTweet(b *testing.B) {
 		BuildTweet(tw, campaign(), nil)
 	}
 }
+
+// Whatever a post's raw JSON holds (ingest keeps it as sent), its document is valid JSON with the
+// full field set and the service's fields, and building it never panics.
+func FuzzBuildTweet(f *testing.F) {
+	for _, name := range []string{"testdata/logstash_full_tweet.json", "testdata/logstash_full_retweet.json",
+		"testdata/v2_same_status.json", "../tweet/testdata/logstash_reduced.json", "../tweet/testdata/v2_retweet.json"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"data":{"id":"1","entities":{"hashtags":"x"},"referenced_tweets":[{"type":"retweeted","id":"2"}]},"includes":{"tweets":[7,{"id":"2","geo":5}]}}`))
+	f.Add([]byte(`{"id_str":"1","user":{"screen_name":5},"entities":[],"retweeted_status":"x","retweet_count":"9"}`))
+	f.Add([]byte(`{"message":5,"user":"a","hashtags":{},"urls":[1],"in-reply-to":{"a":1}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		tw := sampleTweet()
+		tw.Raw, tw.RetweetOf, tw.RetweetOfCount = raw, "2", 3
+		b := BuildTweet(tw, campaign(), &Claim{ID: 1, Code: "ABC234"})
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("invalid document %s: %v", b, err)
+		}
+		for _, k := range append(FullTweetFields, ServiceField) {
+			if _, ok := doc[k]; !ok {
+				t.Fatalf("no %s in %s", k, b)
+			}
+		}
+	})
+}

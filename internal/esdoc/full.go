@@ -146,7 +146,7 @@ func parseObject(raw []byte) obj {
 // idNumber is a numeric id as a JSON number, the way v1.1 writes id next to id_str; null when the
 // id is not a twitter snowflake.
 func idNumber(id string) json.RawMessage {
-	if id == "" || len(id) > 19 {
+	if id == "" || len(id) > 19 || id[0] == '0' && len(id) > 1 { // "007" is no JSON number
 		return null
 	}
 	for i := 0; i < len(id); i++ {
