@@ -180,6 +180,8 @@ type Event struct {
 	// VerifiedBy is how the claim was proven (code, handle, oauth, staff): what a verification
 	// event recorded, else the claim's.
 	VerifiedBy string
+	// StockLeft is the event's prize's stock left (-1: the event has no prize).
+	StockLeft int64
 }
 
 // EventDoc is the giveaway event document.
@@ -200,6 +202,9 @@ type EventDoc struct {
 	Staff     string `json:"staff,omitempty"`
 	// VerifiedBy: how the event's claim was proven.
 	VerifiedBy string `json:"verified_by,omitempty"`
+	// StockLeft: the prize's stock left, for the dashboard's stock panel (the latest event of a
+	// prize has its current stock).
+	StockLeft *int64 `json:"stock_left,omitempty"`
 }
 
 // BuildEvent returns the document of e.
@@ -213,6 +218,10 @@ func BuildEvent(e *Event) EventDoc {
 	}
 	if e.ClaimID != 0 {
 		d.ClaimID = strconv.FormatInt(e.ClaimID, 10)
+	}
+	if e.StockLeft >= 0 && e.Prize != "" {
+		n := e.StockLeft
+		d.StockLeft = &n
 	}
 	return d
 }

@@ -347,7 +347,7 @@ func TestDocumentsFitMappings(t *testing.T) {
 	ev := map[string]string{}
 	kinds("", decode(t, Marshal(BuildEvent(&Event{AuditID: 1, At: time.Now(), Action: "given", Actor: "a",
 		Campaign: "c", ClaimID: 2, ClaimCode: "C", Network: "twitter", Handle: "h", TweetID: "1", Prize: "p",
-		PrizeName: "P", Staff: "s", VerifiedBy: "code"}))), ev)
+		PrizeName: "P", Staff: "s", VerifiedBy: "code", StockLeft: 4}))), ev)
 	evFields := Fields(EventMapping())
 	for path := range ev {
 		if _, ok := evFields[path]; !ok {
@@ -520,15 +520,17 @@ func TestKibanaSavedObjectsReadEitherProducer(t *testing.T) {
 			}
 			for name, fields := range mappings[view.Attributes.Title] {
 				for _, a := range vs.Aggs {
-					field, _ := a.Params["field"].(string)
-					if field == "" {
-						continue
-					}
-					typ, ok := fields[field]
-					if !ok {
-						t.Errorf("%s: %s aggregation on %s, not in %s", o.ID, a.Type, field, name)
-					} else if !aggregatable[typ] {
-						t.Errorf("%s: %s aggregation on %s, a %s field in %s", o.ID, a.Type, field, typ, name)
+					for _, param := range []string{"field", "sortField"} {
+						field, _ := a.Params[param].(string)
+						if field == "" {
+							continue
+						}
+						typ, ok := fields[field]
+						if !ok {
+							t.Errorf("%s: %s aggregation on %s, not in %s", o.ID, a.Type, field, name)
+						} else if !aggregatable[typ] {
+							t.Errorf("%s: %s aggregation on %s, a %s field in %s", o.ID, a.Type, field, typ, name)
+						}
 					}
 				}
 				for _, m := range kqlField.FindAllStringSubmatch(ss.Query.Query, -1) {

@@ -8,7 +8,7 @@ import (
 // TemplateVersion is the version field of the index templates this binary installs. Bump it with
 // every mapping change: the feeder only PUTs a template when the installed one is older.
 // 2: giveaway events carry verified_by. 3: no tweets template (tweets indexes are created one by
-// one, so nothing of ours applies to an index we do not write).
+// one, so nothing of ours applies to an index we do not write); events carry stock_left.
 const TemplateVersion = 3
 
 // DefaultAnalyzer is the analyzer of text fields: the built-in cjk analyzer splits Korean,
@@ -140,7 +140,7 @@ func EventMapping() map[string]any {
 			"@timestamp": date, "at": date, "audit_id": keyword, "action": keyword, "actor": keyword,
 			"campaign": keyword, "claim_id": keyword, "claim_code": keyword, "network": keyword,
 			"handle": keyword, "tweet_id": keyword, "prize": keyword, "prize_name": keyword,
-			"staff": keyword, "verified_by": keyword,
+			"staff": keyword, "verified_by": keyword, "stock_left": long,
 		},
 	}
 }

@@ -82,7 +82,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		for _, r := range rs {
 			e := esdoc.Event{AuditID: r.ID, At: r.At, Action: r.Action, Actor: r.Actor, ClaimID: r.ClaimID,
 				ClaimCode: r.Code, Network: r.Network, Handle: r.Handle, TweetID: r.TweetID, Prize: r.Prize,
-				PrizeName: r.PrizeName, Staff: r.Staff, VerifiedBy: r.VerifiedBy}
+				PrizeName: r.PrizeName, Staff: r.Staff, VerifiedBy: r.VerifiedBy, StockLeft: r.StockLeft}
 			if r.Slug != nil {
 				e.Campaign = *r.Slug
 			}

@@ -409,7 +409,7 @@ func TestEventsAndMatchedClaim(t *testing.T) {
 	json.Unmarshal(d.Source, &ev)
 	if ev["action"] != "given" || ev["prize"] != "tshirt" || ev["prize_name"] != "T-shirt" || ev["staff"] != "Kim" ||
 		ev["claim_code"] != "ABC234" || ev["handle"] != "User1" || ev["network"] != "twitter" || ev["campaign"] != "c1" ||
-		ev["verified_by"] != "handle" {
+		ev["verified_by"] != "handle" || ev["stock_left"] != 9.0 {
 		t.Fatalf("event %s", d.Source)
 	}
 	tw, _ := s.Doc("twitter-c1", tweetID(1))
