@@ -38,6 +38,7 @@ $(AXE_JS):
 fuzz:
 	$(GO) test ./internal/tweet -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/tweet -run '^$$' -fuzz '^FuzzExtractHashtags$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/esdoc -run '^$$' -fuzz '^FuzzBuildTweet$$' -fuzztime $(FUZZTIME)
 
 bench:
 	@$(GO) run ./cmd/bench

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,6 +27,7 @@ func TestComposeFileDescribesTheStack(t *testing.T) {
 		Healthcheck map[string]any               `yaml:"healthcheck"`
 		Volumes     []string                     `yaml:"volumes"`
 		Ports       []string                     `yaml:"ports"`
+		Ulimits     map[string]any               `yaml:"ulimits"`
 	}
 	var doc struct {
 		Services map[string]service `yaml:"services"`
@@ -104,6 +106,51 @@ func TestComposeFileDescribesTheStack(t *testing.T) {
 	}
 	if _, err := os.Stat("../../deploy/kibana/dashboard.ndjson"); err != nil {
 		t.Error(err)
+	}
+
+	// Operations (issue 13): nothing published beyond the host (Elasticsearch and Kibana run
+	// without security; the index holds handles and claim codes); no default token anyone could
+	// guess; the app's health is checked by the binary itself (the image has no shell); ES and
+	// Kibana at the Go client's version; memlock only with bootstrap.memory_lock.
+	for name, svc := range s {
+		for _, p := range svc.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("%s publishes %q on every interface, want 127.0.0.1:...", name, p)
+			}
+		}
+		if _, ok := svc.Ulimits["memlock"]; ok && svc.Environment["bootstrap.memory_lock"] != "true" {
+			t.Errorf("%s raises memlock without bootstrap.memory_lock", name)
+		}
+	}
+	for _, name := range []string{"migrate", "app"} {
+		for _, key := range []string{"ADMIN_TOKEN", "INGEST_TOKEN"} {
+			if v := s[name].Environment[key]; !strings.HasPrefix(v, "${"+key+":?") {
+				t.Errorf("%s %s = %q, want ${%s:?...} (required, no default)", name, key, v, key)
+			}
+		}
+	}
+	hc := toStrings(s["app"].Healthcheck["test"])
+	if len(hc) != 3 || hc[0] != "CMD" || hc[1] != "/giveaway" || hc[2] != "healthcheck" {
+		t.Errorf("app health check %v, want [CMD /giveaway healthcheck]", hc)
+	}
+	if newApp().Command("healthcheck") == nil {
+		t.Error("giveaway has no healthcheck command")
+	}
+	if df, _ := os.ReadFile("../../deploy/Dockerfile"); !strings.Contains(string(df), `ENTRYPOINT ["/giveaway"]`) {
+		t.Error("the image's binary is not /giveaway")
+	}
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := regexp.MustCompile(`github.com/elastic/go-elasticsearch/v8 v(\S+)`).FindSubmatch(gomod)
+	if client == nil {
+		t.Fatal("go.mod has no go-elasticsearch")
+	}
+	for _, name := range []string{"elasticsearch", "kibana"} {
+		if _, tag, _ := strings.Cut(s[name].Image, ":"); tag != string(client[1]) {
+			t.Errorf("%s runs %s, the client is %s", name, tag, client[1])
+		}
 	}
 }
 

@@ -76,6 +76,16 @@ func esCommand() *cli.Command {
 				},
 				Action: esRetryDead,
 			},
+			{
+				Name: "reindex-legacy",
+				Usage: "copy a 2016-style Logstash index (string dates, text fields) into an index with this " +
+					"service's mapping, each tweet under its id, keeping the tweets the destination holds",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "from", Required: true, Usage: "the old index, e.g. twitter-2016.08.14"},
+					&cli.StringFlag{Name: "to", Required: true, Usage: "the destination, e.g. the campaign's tweets index"},
+				},
+				Action: esReindexLegacy,
+			},
 		},
 	}
 }
@@ -157,6 +167,25 @@ func esRetryDead(ctx context.Context, cmd *cli.Command) error {
 	}
 	fmt.Fprintf(os.Stderr, "re-enqueued %d dead letters\n", e.Rows)
 	return sendNow(ctx, cmd, pool, e)
+}
+
+func esReindexLegacy(ctx context.Context, cmd *cli.Command) error {
+	cfg := esConfigFrom(cmd)
+	if cfg.URL == "" {
+		return errors.New("reindex-legacy needs ELASTICSEARCH_URL (or --elasticsearch-url)")
+	}
+	es, err := esfeed.NewClient(esfeed.ClientConfig{URL: cfg.URL, Username: cfg.Username, Password: cfg.Password,
+		APIKey: cfg.APIKey})
+	if err != nil {
+		return err
+	}
+	r, err := esfeed.ReindexLegacy(ctx, es, cmd.String("from"), cmd.String("to"), cfg.Analyzer)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.Root().Writer, "reindexed %s into %s: %d documents, %d copied, %d already there (kept)\n",
+		cmd.String("from"), cmd.String("to"), r.Total, r.Created, r.Conflicts)
+	return nil
 }
 
 // sendNow drains the outbox (the rows of e and whatever else is pending) with a progress bar,

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -21,7 +20,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := newApp().Run(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "giveaway:", err)
+		// A JSON line like every other, so log collectors do not drop the one that matters most.
+		slog.Error("giveaway: "+err.Error(), "fatal", true)
 		os.Exit(1)
 	}
 }
@@ -29,8 +29,9 @@ func main() {
 // newApp is the command line: the global flags and every subcommand.
 func newApp() *cli.Command {
 	return &cli.Command{
-		Name:  "giveaway",
-		Usage: "run a conference booth giveaway: claims, tweet matching, prizes, live dashboards",
+		Name:    "giveaway",
+		Usage:   "run a conference booth giveaway: claims, tweet matching, prizes, live dashboards",
+		Version: buildInfo().String(),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "database-url", Sources: cli.EnvVars("DATABASE_URL"),
 				Usage: "PostgreSQL URL; unset: the project-local development cluster under .devdb/"},
@@ -47,6 +48,7 @@ func newApp() *cli.Command {
 			esCommand(),
 			devdbCommand(),
 			adminCommand(),
+			healthcheckCommand(),
 		},
 	}
 }

@@ -43,6 +43,16 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 	if err == nil || !strings.Contains(out, "giveaway migrate") {
 		t.Fatalf("serve on an empty schema: err %v, output %s", err, out)
 	}
+	// Every line is JSON, the fatal one included.
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Level == "" {
+			t.Errorf("log line is not JSON: %s", line)
+		}
+	}
+	if v, err := runBin(env, bin, "--version"); err != nil || !strings.HasPrefix(v, "giveaway version ") {
+		t.Errorf("--version: %v %s", err, v)
+	}
 	if out, err := runBin(env, bin, "migrate"); err != nil {
 		t.Fatalf("migrate: %v %s", err, out)
 	}
@@ -63,13 +73,16 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 	if body := get(t, base+"/readyz"); !strings.Contains(body, `"database":"ok"`) {
 		t.Fatalf("readyz: %s", body)
 	}
+	if out, err := runBin(env, bin, "healthcheck"); err != nil {
+		t.Fatalf("healthcheck of a running server: %v %s", err, out)
+	}
 	post(t, base+"/api/v1/campaigns", "adm", `{"slug":"pycon","name":"PyCon","required_hashtags":["PyConAPAC","Elastic"],
 		"starts_at":"2016-08-13T00:00:00+09:00","ends_at":"2099-01-01T00:00:00Z","time_zone":"Asia/Seoul",
 		"prizes":[{"key":"tshirt","name":"T-shirt","stock":5}]}`)
 	post(t, base+"/api/v1/ingest/tweets", "ing", `{"id_str":"1","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"#PyConAPAC #Elastic","user":{"screen_name":"a"}}`)
 	metrics := get(t, base+"/metrics")
 	for _, want := range []string{`giveaway_posts_ingested_total{outcome="stored"} 1`, "giveaway_http_requests_total",
-		"giveaway_claims_created_total 0"} {
+		"giveaway_claims_created_total 0", `giveaway_build_info{goversion="go`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
@@ -123,6 +136,15 @@ func TestBinaryServesAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("serve still running 10 s after SIGTERM (an open event stream holds it?)\n%s", logs.String())
+	}
+	if out, err := runBin(env, bin, "healthcheck"); err == nil {
+		t.Errorf("healthcheck passed with the server gone: %s", out)
+	}
+	// One JSON access line per request, naming its id; never the claim's token from its URL.
+	if !strings.Contains(logs.String(), `"msg":"request","request_id":"`) ||
+		!strings.Contains(logs.String(), `"route":"/claims/:token/events"`) ||
+		strings.Contains(logs.String(), claim["token"].(string)) {
+		t.Errorf("access log:\n%s", logs.String())
 	}
 }
 

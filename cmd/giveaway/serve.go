@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/app"
@@ -104,10 +105,17 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		Elasticsearch:     esConfigFrom(cmd),
 		OAuth:             oauthConfig(cmd),
 		SignInsPerMinute:  int(cmd.Int("signins-per-minute")),
+		AccessLog:         slog.Default(),
 	})
 	if err != nil {
 		return err
 	}
+	b := buildInfo()
+	a.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "giveaway_build_info",
+		Help:        "The running binary: 1, labelled with its version, VCS revision and Go version.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": b.Revision, "goversion": b.GoVersion},
+	}, func() float64 { return 1 }))
+	slog.Info("starting", "version", b.Version, "revision", b.Revision)
 	if a.Feeder == nil {
 		slog.Info("ELASTICSEARCH_URL unset: the Elasticsearch feed is off; the outbox keeps every change for `giveaway es backfill`")
 	}

@@ -51,6 +51,8 @@ type Config struct {
 	CSRFKey                         []byte // nil: a random key for this process
 	WebDir                          string // development: templates and static files from disk
 	KibanaURL                       string // the Kibana the console links to; empty: no link
+	// AccessLog gets one line per HTTP request with its X-Request-Id (nil: none).
+	AccessLog *slog.Logger
 	// OAuth configures "Sign in with X / Mastodon" on the claim page (off unless it names a
 	// client id or turns Mastodon on); SignInsPerMinute is its budget per client address.
 	OAuth            oauth.Config
@@ -134,6 +136,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		SessionTTL:      cfg.SessionTTL,
 		XPricePerPost:   cfg.Sources.X.PricePerPost,
 		CSRFKey:         cfg.CSRFKey,
+		AccessLog:       cfg.AccessLog,
 	}
 	apiDeps := httpapi.Deps{
 		Pool:     pool,

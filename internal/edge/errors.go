@@ -63,7 +63,7 @@ func Classify(c echo.Context, err error) (int, *apperr.Error) {
 		}
 		return he.Code, apperr.New(0, code, "%s", msg)
 	}
-	slog.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	slog.Error("request failed", "request_id", RequestID(c), "route", c.Path(), "err", err)
 	return http.StatusInternalServerError, errInternal
 }
 

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"log/slog"
 	"net"
 	"strings"
 
@@ -20,6 +21,8 @@ type ServerConfig struct {
 	TrustedProxies []string
 	// Registry gets the request metrics; nil: none registered.
 	Registry prometheus.Registerer
+	// AccessLog gets one line per request; nil: none (tests).
+	AccessLog *slog.Logger
 }
 
 // NewEcho returns the server with the rules of every answer, API and pages alike, and the one
@@ -33,7 +36,9 @@ func NewEcho(cfg ServerConfig) (*echo.Echo, error) {
 		return nil, err
 	}
 	e.IPExtractor = extractor
-	// Outermost, the metrics see every answer as the client gets it, pages and panics included.
+	// Outermost, the access log and the metrics see every answer as the client gets it, pages
+	// and panics included; the request id is set before anything can fail.
+	e.Use(accessLog(cfg.AccessLog))
 	e.Use(requestMetrics(cfg.Registry))
 	e.Use(middleware.Recover())
 	if cfg.Secure {

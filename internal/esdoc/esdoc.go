@@ -47,7 +47,11 @@ type Tweet struct {
 	QuoteOf        string
 	ReplyTo        string
 	RetweetCount   int64
+	QuoteCount     int64
 	Hidden         bool
+	// Raw is the post as its source sent it (JSON null once purged): the full document is built
+	// from it.
+	Raw json.RawMessage
 }
 
 // Campaign is what a tweet document needs to know about the campaign whose index it goes to.
@@ -93,96 +97,69 @@ func (c Campaign) Eligible(t *Tweet) bool {
 
 // Claim is the claim a tweet verified in a campaign.
 type Claim struct {
-	ID   int64
-	Code string
+	ID         int64
+	Code       string
+	VerifiedBy string // how it was proven: code, handle, oauth, staff
 }
 
-type tweetUser struct {
-	ScreenName string `json:"screen_name"`
-	IDStr      string `json:"id_str,omitempty"`
+// ServiceField is the one top-level field the service's own data sits under, so it never meets
+// a field of the v1.1 status (or whatever Logstash adds) in a shared index.
+const ServiceField = "giveaway"
+
+// Giveaway is the service's own part of a tweet document.
+type Giveaway struct {
+	Campaign           string   `json:"campaign"`
+	Network            string   `json:"network"`
+	HashtagsNormalized []string `json:"hashtags_normalized"`
+	IsRetweet          bool     `json:"is_retweet"`
+	Eligible           bool     `json:"eligible"`
+	Matched            bool     `json:"matched"`
+	MatchedClaim       string   `json:"matched_claim,omitempty"`
+	MatchedClaimID     string   `json:"matched_claim_id,omitempty"`
+	Proof              string   `json:"proof,omitempty"`
+	Hidden             bool     `json:"hidden"`
 }
 
-type hashtag struct {
-	Text string `json:"text"`
-}
-
-type retweeted struct {
-	IDStr string `json:"id_str"`
-	User  struct {
-		ScreenName string `json:"screen_name,omitempty"`
-	} `json:"user"`
-	RetweetCount *int64 `json:"retweet_count,omitempty"`
-}
-
-// TweetDoc is the tweet document; field names follow the v1.1 status.
-type TweetDoc struct {
-	Timestamp            string     `json:"@timestamp"`
-	IDStr                string     `json:"id_str"`
-	Text                 string     `json:"text"`
-	CreatedAt            string     `json:"created_at"`
-	User                 tweetUser  `json:"user"`
-	Entities             entities   `json:"entities"`
-	RetweetedStatus      *retweeted `json:"retweeted_status,omitempty"`
-	RetweetCount         int64      `json:"retweet_count"`
-	Lang                 string     `json:"lang,omitempty"`
-	InReplyToStatusIDStr string     `json:"in_reply_to_status_id_str,omitempty"`
-	QuotedStatusIDStr    string     `json:"quoted_status_id_str,omitempty"`
-	HashtagsNormalized   []string   `json:"hashtags_normalized"`
-	Network              string     `json:"network"`
-	IsRetweet            bool       `json:"is_retweet"`
-	Eligible             bool       `json:"eligible"`
-	Matched              bool       `json:"matched"`
-	MatchedClaim         string     `json:"matched_claim,omitempty"`
-	MatchedClaimID       string     `json:"matched_claim_id,omitempty"`
-	Campaign             string     `json:"campaign"`
-	Hidden               bool       `json:"hidden"`
-}
-
-type entities struct {
-	Hashtags []hashtag `json:"hashtags"`
-}
-
-// BuildTweet returns the document of t in campaign c; claim is the claim it verified there, if any.
-func BuildTweet(t *Tweet, c *Campaign, claim *Claim) TweetDoc {
-	d := TweetDoc{
-		Timestamp:            t.CreatedAt.UTC().Format(time.RFC3339Nano),
-		IDStr:                t.ID,
-		Text:                 t.Text,
-		CreatedAt:            t.CreatedAt.UTC().Format(TwitterTimeLayout),
-		User:                 tweetUser{ScreenName: t.Handle, IDStr: t.AuthorID},
-		Entities:             entities{Hashtags: make([]hashtag, len(t.Hashtags))},
-		RetweetCount:         t.RetweetCount,
-		Lang:                 t.Lang,
-		InReplyToStatusIDStr: t.ReplyTo,
-		QuotedStatusIDStr:    t.QuoteOf,
-		HashtagsNormalized:   t.HashtagsNorm,
-		Network:              t.Network,
-		IsRetweet:            t.RetweetOf != "",
-		Eligible:             c.Eligible(t),
-		Campaign:             c.Slug,
-		Hidden:               t.Hidden,
+// ServiceFields returns the service's part of t's document in campaign c.
+func ServiceFields(t *Tweet, c *Campaign, claim *Claim) Giveaway {
+	g := Giveaway{Campaign: c.Slug, Network: t.Network, HashtagsNormalized: t.HashtagsNorm,
+		IsRetweet: t.RetweetOf != "", Eligible: c.Eligible(t), Hidden: t.Hidden}
+	if g.Network == "" {
+		g.Network = "twitter"
 	}
-	for i, h := range t.Hashtags {
-		d.Entities.Hashtags[i] = hashtag{Text: h}
-	}
-	if d.HashtagsNormalized == nil {
-		d.HashtagsNormalized = []string{}
-	}
-	if t.RetweetOf != "" {
-		rt := &retweeted{IDStr: t.RetweetOf}
-		rt.User.ScreenName = t.RetweetOfHandle
-		if t.RetweetOfCount >= 0 {
-			n := t.RetweetOfCount
-			rt.RetweetCount = &n
-		}
-		d.RetweetedStatus = rt
+	if g.HashtagsNormalized == nil {
+		g.HashtagsNormalized = []string{}
 	}
 	if claim != nil {
-		d.Matched = true
-		d.MatchedClaim = claim.Code
-		d.MatchedClaimID = strconv.FormatInt(claim.ID, 10)
+		g.Matched, g.MatchedClaim, g.MatchedClaimID = true, claim.Code, strconv.FormatInt(claim.ID, 10)
+		g.Proof = claim.VerifiedBy
 	}
-	return d
+	return g
+}
+
+// BuildTweet returns the document of t in campaign c (claim: the claim it verified there, if
+// any): the v1.1 status with every field Logstash's full_tweet mode writes (FullTweetFields),
+// whatever shape the post arrived in, and the service's fields under ServiceField.
+func BuildTweet(t *Tweet, c *Campaign, claim *Claim) json.RawMessage {
+	return NewDocument(t).For(c, claim, t.Hidden)
+}
+
+// Document is a tweet's v1.1 status, built once (reading its raw JSON) and completed for each
+// campaign whose index it goes to.
+type Document struct {
+	t      *Tweet
+	status obj
+}
+
+// NewDocument builds t's status.
+func NewDocument(t *Tweet) *Document { return &Document{t: t, status: fullStatus(t)} }
+
+// For is the document in campaign c: the status and the service's fields there.
+func (d *Document) For(c *Campaign, claim *Claim, hidden bool) json.RawMessage {
+	g := ServiceFields(d.t, c, claim)
+	g.Hidden = hidden
+	d.status.set(ServiceField, g)
+	return d.status.encode()
 }
 
 // Event is one audit_log row of a giveaway action, joined with its claim and campaign.
@@ -203,6 +180,8 @@ type Event struct {
 	// VerifiedBy is how the claim was proven (code, handle, oauth, staff): what a verification
 	// event recorded, else the claim's.
 	VerifiedBy string
+	// StockLeft is the event's prize's stock left (-1: the event has no prize).
+	StockLeft int64
 }
 
 // EventDoc is the giveaway event document.
@@ -223,6 +202,9 @@ type EventDoc struct {
 	Staff     string `json:"staff,omitempty"`
 	// VerifiedBy: how the event's claim was proven.
 	VerifiedBy string `json:"verified_by,omitempty"`
+	// StockLeft: the prize's stock left, for the dashboard's stock panel (the latest event of a
+	// prize has its current stock).
+	StockLeft *int64 `json:"stock_left,omitempty"`
 }
 
 // BuildEvent returns the document of e.
@@ -237,13 +219,17 @@ func BuildEvent(e *Event) EventDoc {
 	if e.ClaimID != 0 {
 		d.ClaimID = strconv.FormatInt(e.ClaimID, 10)
 	}
+	if e.StockLeft >= 0 && e.Prize != "" {
+		n := e.StockLeft
+		d.StockLeft = &n
+	}
 	return d
 }
 
 // Marshal encodes a document; the builders' types cannot fail to encode.
 func Marshal(doc any) []byte {
-	if d, ok := doc.(TweetDoc); ok {
-		return d.AppendJSON(make([]byte, 0, 512))
+	if d, ok := doc.(json.RawMessage); ok {
+		return d
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

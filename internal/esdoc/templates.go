@@ -7,8 +7,9 @@ import (
 
 // TemplateVersion is the version field of the index templates this binary installs. Bump it with
 // every mapping change: the feeder only PUTs a template when the installed one is older.
-// 2: giveaway events carry verified_by.
-const TemplateVersion = 2
+// 2: giveaway events carry verified_by. 3: no tweets template (tweets indexes are created one by
+// one, so nothing of ours applies to an index we do not write); events carry stock_left.
+const TemplateVersion = 3
 
 // DefaultAnalyzer is the analyzer of text fields: the built-in cjk analyzer splits Korean,
 // Japanese and Chinese into bigrams and needs no plugin. Where the analysis-nori plugin is
@@ -23,15 +24,20 @@ type Template struct {
 	Body     map[string]any
 }
 
-// Templates returns the tweets and events index templates, text fields analysed by analyzer
-// ("" means DefaultAnalyzer).
+// RetiredTemplates are templates earlier versions installed and this one removes: the tweets
+// template claimed every twitter-* index in the cluster, Logstash's included.
+var RetiredTemplates = []string{"giveaway-tweets"}
+
+// Templates returns the index templates: only the events indexes, whose giveaway-events- prefix
+// is this service's own. Tweets indexes are named per campaign and often share a cluster (and a
+// name prefix) with a Logstash pipeline's, so no pattern claims them: the feeder creates each
+// one with TweetMapping before its first document, or writes into it as it is when it exists.
 func Templates(analyzer string) []Template {
 	if analyzer == "" {
 		analyzer = DefaultAnalyzer
 	}
 	return []Template{
-		template("giveaway-tweets", []string{"twitter-*"}, analyzer, TweetMapping(analyzer)),
-		template("giveaway-events", []string{"giveaway-events-*"}, analyzer, EventMapping()),
+		template("giveaway-events", []string{EventsIndex("*")}, analyzer, EventMapping()),
 	}
 }
 
@@ -61,46 +67,67 @@ var (
 	boolean = map[string]any{"type": "boolean"}
 	long    = map[string]any{"type": "long"}
 	date    = map[string]any{"type": "date"}
+	// str is how Logstash's template (and Elasticsearch's default dynamic mapping) maps a string:
+	// text to search, a .keyword subfield to aggregate. Old indexes have it so; ours agree.
+	str = map[string]any{"type": "text", "norms": false,
+		"fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 256}}}
 )
 
 func object(props map[string]any) map[string]any { return map[string]any{"properties": props} }
 
-// TweetMapping maps tweet documents. IDs are keywords: tweet ids exceed 2^53 and would lose
-// digits as numbers. dynamic=false keeps a stray field from growing the mapping; a test checks
-// that every field the builder writes is mapped.
+// TweetMapping maps tweet documents the way a Logstash-fed index maps the same fields: strings as
+// text with a .keyword subfield (a dynamic template, like Logstash's, for every string field of
+// the status), counts and numeric ids as long; the fields the dashboard uses are spelled out so
+// they never depend on which document came first. Differences: text is analysed by analyzer,
+// created_at is a date (an old index has it as a string until giveaway es reindex-legacy), and
+// the service's own fields under giveaway are keywords and booleans.
 func TweetMapping(analyzer string) map[string]any {
 	if analyzer == "" {
 		analyzer = DefaultAnalyzer
 	}
+	text := map[string]any{"type": "text", "norms": false, "analyzer": analyzer,
+		"fields": map[string]any{"keyword": map[string]any{"type": "keyword", "ignore_above": 256}}}
+	user := object(map[string]any{"id": long, "id_str": str, "screen_name": str, "name": str,
+		"followers_count": long, "friends_count": long, "statuses_count": long})
 	return map[string]any{
-		"dynamic": false,
+		"dynamic_templates": []any{map[string]any{"string_fields": map[string]any{
+			"match": "*", "match_mapping_type": "string", "mapping": str}}},
 		"properties": map[string]any{
 			"@timestamp": date,
-			"id_str":     keyword,
-			"text":       map[string]any{"type": "text", "analyzer": analyzer},
+			"@version":   keyword,
+			"id":         long,
+			"id_str":     str,
+			"text":       text,
 			// v1.1 spelling; ignore_malformed so an odd value never rejects the document.
 			"created_at": map[string]any{"type": "date", "format": "EEE MMM dd HH:mm:ss Z yyyy||strict_date_optional_time",
 				"ignore_malformed": true},
-			"user":     object(map[string]any{"screen_name": keyword, "id_str": keyword}),
-			"entities": object(map[string]any{"hashtags": object(map[string]any{"text": keyword})}),
+			"timestamp_ms": str,
+			"source":       str,
+			"lang":         str,
+			"user":         user,
+			"entities": object(map[string]any{
+				"hashtags":      object(map[string]any{"text": str}),
+				"user_mentions": object(map[string]any{"screen_name": str, "id_str": str}),
+				"urls":          object(map[string]any{"expanded_url": str}),
+			}),
 			"retweeted_status": object(map[string]any{
-				"id_str":        keyword,
-				"user":          object(map[string]any{"screen_name": keyword}),
+				"id":            long,
+				"id_str":        str,
+				"text":          text,
+				"user":          object(map[string]any{"screen_name": str, "id_str": str}),
 				"retweet_count": long,
 			}),
 			"retweet_count":             long,
-			"lang":                      keyword,
-			"in_reply_to_status_id_str": keyword,
-			"quoted_status_id_str":      keyword,
-			"hashtags_normalized":       keyword,
-			"network":                   keyword,
-			"is_retweet":                boolean,
-			"eligible":                  boolean,
-			"matched":                   boolean,
-			"matched_claim":             keyword,
-			"matched_claim_id":          keyword,
-			"campaign":                  keyword,
-			"hidden":                    boolean,
+			"favorite_count":            long,
+			"quote_count":               long,
+			"reply_count":               long,
+			"in_reply_to_status_id_str": str,
+			"quoted_status_id_str":      str,
+			ServiceField: object(map[string]any{
+				"campaign": keyword, "network": keyword, "hashtags_normalized": keyword,
+				"is_retweet": boolean, "eligible": boolean, "matched": boolean, "matched_claim": keyword,
+				"matched_claim_id": keyword, "proof": keyword, "hidden": boolean,
+			}),
 		},
 	}
 }
@@ -113,12 +140,13 @@ func EventMapping() map[string]any {
 			"@timestamp": date, "at": date, "audit_id": keyword, "action": keyword, "actor": keyword,
 			"campaign": keyword, "claim_id": keyword, "claim_code": keyword, "network": keyword,
 			"handle": keyword, "tweet_id": keyword, "prize": keyword, "prize_name": keyword,
-			"staff": keyword, "verified_by": keyword,
+			"staff": keyword, "verified_by": keyword, "stock_left": long,
 		},
 	}
 }
 
-// Fields lists the leaf fields of a mapping as dotted paths with their types.
+// Fields lists the leaf fields of a mapping as dotted paths with their types, multi-fields
+// (text.keyword) included.
 func Fields(mapping map[string]any) map[string]string {
 	out := map[string]string{}
 	var walk func(prefix string, props map[string]any)
@@ -130,6 +158,11 @@ func Fields(mapping map[string]any) map[string]string {
 				continue
 			}
 			out[prefix+name], _ = m["type"].(string)
+			if subs, ok := m["fields"].(map[string]any); ok {
+				for sn, sv := range subs {
+					out[prefix+name+"."+sn], _ = sv.(map[string]any)["type"].(string)
+				}
+			}
 		}
 	}
 	if props, ok := mapping["properties"].(map[string]any); ok {

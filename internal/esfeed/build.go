@@ -82,7 +82,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		for _, r := range rs {
 			e := esdoc.Event{AuditID: r.ID, At: r.At, Action: r.Action, Actor: r.Actor, ClaimID: r.ClaimID,
 				ClaimCode: r.Code, Network: r.Network, Handle: r.Handle, TweetID: r.TweetID, Prize: r.Prize,
-				PrizeName: r.PrizeName, Staff: r.Staff, VerifiedBy: r.VerifiedBy}
+				PrizeName: r.PrizeName, Staff: r.Staff, VerifiedBy: r.VerifiedBy, StockLeft: r.StockLeft}
 			if r.Slug != nil {
 				e.Campaign = *r.Slug
 			}
@@ -131,7 +131,8 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 		found[tweetKey{r.Network, r.ID}] = &esdoc.Tweet{Network: r.Network, ID: r.ID, AuthorID: r.AuthorID,
 			Handle: r.Handle, CreatedAt: r.CreatedAt, Text: r.Text, Lang: r.Lang, Hashtags: r.Hashtags,
 			HashtagsNorm: r.HashtagsNorm, RetweetOf: r.RetweetOf, RetweetOfHandle: r.RetweetOfHandle,
-			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount}
+			RetweetOfCount: r.RetweetOfCount, QuoteOf: r.QuoteOf, ReplyTo: r.ReplyTo, RetweetCount: r.RetweetCount,
+			QuoteCount: r.QuoteCount, Raw: []byte(r.Raw)}
 	}
 	type claimKey struct {
 		campaign int64
@@ -145,7 +146,7 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 	for _, r := range cs {
 		k := claimKey{r.CampaignID, tweetKey{r.TweetNetwork, r.TweetID}}
 		if prev := matched[k]; prev == nil || r.ID < prev.ID {
-			matched[k] = &esdoc.Claim{ID: r.ID, Code: r.Code}
+			matched[k] = &esdoc.Claim{ID: r.ID, Code: r.Code, VerifiedBy: r.VerifiedBy}
 		}
 	}
 
@@ -175,15 +176,17 @@ func (f *Feeder) build(ctx context.Context, tx pgx.Tx, rows []claimedRow) ([]sen
 			}
 			continue
 		}
+		var doc *esdoc.Document // built once, from the raw JSON, for every campaign it goes to
 		for _, c := range campaigns {
 			if c.purged || !c.c.Matches(t) {
 				continue
 			}
-			tc := *t
-			tc.Hidden = hidden[claimKey{c.id, k}]
-			doc := esdoc.BuildTweet(&tc, &c.c, matched[claimKey{c.id, k}])
+			if doc == nil {
+				doc = esdoc.NewDocument(t)
+			}
+			body := doc.For(&c.c, matched[claimKey{c.id, k}], hidden[claimKey{c.id, k}])
 			items = append(items, sendItem{action: "index", index: c.c.TweetsIndex, id: docID,
-				version: u.version, body: esdoc.Marshal(doc), rows: u.rows})
+				version: u.version, body: body, rows: u.rows})
 		}
 	}
 	return items, nil

@@ -82,13 +82,18 @@ func TestThousandsArriveExactlyOnce(t *testing.T) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc["id_str"] != id || doc["campaign"] != "pyconapac2016" || doc["text"] != "안녕 #PyConAPAC 42" ||
-		doc["user"].(map[string]any)["screen_name"] != "User42" || doc["hidden"] != false ||
-		doc["eligible"] != false || doc["network"] != "twitter" {
+	g, _ := doc["giveaway"].(map[string]any)
+	if doc["id_str"] != id || g["campaign"] != "pyconapac2016" || doc["text"] != "안녕 #PyConAPAC 42" ||
+		doc["user"].(map[string]any)["screen_name"] != "User42" || g["hidden"] != false ||
+		g["eligible"] != false || g["network"] != "twitter" {
 		t.Fatalf("document %s", d.Source)
 	}
-	if _, ok := s.Template("giveaway-tweets"); !ok {
-		t.Fatal("tweets template not installed")
+	// No template claims tweets indexes: each is created with the mapping before its first document.
+	if _, ok := s.Template("giveaway-tweets"); ok {
+		t.Fatal("a tweets template is installed")
+	}
+	if b, ok := s.IndexBody("twitter-pyconapac2016"); !ok || !strings.Contains(string(b), `"string_fields"`) {
+		t.Fatalf("tweets index created with %s", b)
 	}
 	if v := metricValue(f.m.rowsDone); v != 5000 {
 		t.Fatalf("rows done metric %v", v)
@@ -404,13 +409,13 @@ func TestEventsAndMatchedClaim(t *testing.T) {
 	json.Unmarshal(d.Source, &ev)
 	if ev["action"] != "given" || ev["prize"] != "tshirt" || ev["prize_name"] != "T-shirt" || ev["staff"] != "Kim" ||
 		ev["claim_code"] != "ABC234" || ev["handle"] != "User1" || ev["network"] != "twitter" || ev["campaign"] != "c1" ||
-		ev["verified_by"] != "handle" {
+		ev["verified_by"] != "handle" || ev["stock_left"] != 9.0 {
 		t.Fatalf("event %s", d.Source)
 	}
 	tw, _ := s.Doc("twitter-c1", tweetID(1))
 	var doc map[string]any
 	json.Unmarshal(tw.Source, &doc)
-	if doc["matched_claim"] != "ABC234" || doc["eligible"] != true {
+	if g, _ := doc["giveaway"].(map[string]any); g["matched_claim"] != "ABC234" || g["eligible"] != true || g["proof"] != "handle" {
 		t.Fatalf("tweet %s", tw.Source)
 	}
 }
@@ -495,22 +500,66 @@ func TestTemplatesInstalledOnceAndUpgraded(t *testing.T) {
 	if err := f.InstallTemplates(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Requests("template_put"); n != 2 {
-		t.Fatalf("%d template PUTs for two templates installed twice, want 2", n)
+	if n := s.Requests("template_put"); n != 1 {
+		t.Fatalf("%d template PUTs for one template installed twice, want 1", n)
 	}
-	// An older installed version is replaced.
+	// An older installed version is replaced; the twitter-* tweets template an earlier version
+	// installed is removed, and a template of that name that is not ours is left alone.
 	es := newClient(t, s.URL)
-	res, err := es.Indices.PutIndexTemplate("giveaway-tweets", strings.NewReader(`{"index_patterns":["twitter-*"],"version":0}`))
-	if err != nil || res.IsError() {
-		t.Fatal(err, res)
+	for name, body := range map[string]string{
+		"giveaway-events": `{"index_patterns":["giveaway-events-*"],"version":0}`,
+		"giveaway-tweets": `{"index_patterns":["twitter-*"],"version":2,"_meta":{"managed_by":"giveaway","analyzer":"cjk"}}`,
+	} {
+		res, err := es.Indices.PutIndexTemplate(name, strings.NewReader(body))
+		if err != nil || res.IsError() {
+			t.Fatal(err, res)
+		}
+		res.Body.Close()
 	}
+	if err := f.InstallTemplates(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Template("giveaway-events")
+	if !strings.Contains(string(b), `"verified_by"`) || s.Requests("template_put") != 4 {
+		t.Fatalf("template not upgraded: %s", b)
+	}
+	if _, ok := s.Template("giveaway-tweets"); ok {
+		t.Fatal("the old twitter-* template is still installed")
+	}
+	res, _ := es.Indices.PutIndexTemplate("giveaway-tweets", strings.NewReader(`{"index_patterns":["twitter-*"]}`))
 	res.Body.Close()
 	if err := f.InstallTemplates(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := s.Template("giveaway-tweets")
-	if !strings.Contains(string(b), `"cjk"`) || s.Requests("template_put") != 4 {
-		t.Fatalf("template not upgraded: %s", b)
+	if _, ok := s.Template("giveaway-tweets"); !ok {
+		t.Fatal("someone else's template deleted")
+	}
+}
+
+// A campaign may name an existing index a Logstash pipeline writes: documents go into it as it
+// is (no new mapping), with _id = tweet id, so Logstash's copy (document_id => "%{id_str}") and
+// ours are one document.
+func TestWritesIntoExistingLogstashIndex(t *testing.T) {
+	pool := pgtest.New(t)
+	s := estest.New(t)
+	es := newClient(t, s.URL)
+	logstashBody := `{"mappings":{"dynamic_templates":[{"string_fields":{"match":"*","match_mapping_type":"string","mapping":{"type":"text","fields":{"keyword":{"type":"keyword","ignore_above":256}}}}}]}}`
+	res, err := es.Indices.Create("twitter-2016.08.14", es.Indices.Create.WithBody(strings.NewReader(logstashBody)))
+	if err != nil || res.IsError() {
+		t.Fatal(err, res)
+	}
+	res.Body.Close()
+	addCampaign(t, pool, "c1", "twitter-2016.08.14", "go")
+	addTweets(t, pool, 1, 2, "#go", "go")
+	f := newFeeder(t, pool, s.URL, fastOptions())
+	if _, err := f.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.IndexBody("twitter-2016.08.14"); string(b) != logstashBody {
+		t.Fatalf("the Logstash index's mapping changed: %s", b)
+	}
+	if _, ok := s.Doc("twitter-2016.08.14", tweetID(2)); !ok || s.Count("twitter-2016.08.14") != 2 {
+		t.Fatalf("documents not written by tweet id: %d", s.Count("twitter-2016.08.14"))
 	}
 }
 
@@ -580,9 +629,9 @@ func TestModerationHidesDocuments(t *testing.T) {
 		if !ok {
 			t.Fatalf("tweet %d missing from %s", i, index)
 		}
-		var doc struct{ Hidden bool }
+		var doc struct{ Giveaway struct{ Hidden bool } }
 		json.Unmarshal(d.Source, &doc)
-		return doc.Hidden
+		return doc.Giveaway.Hidden
 	}
 	walls := moderation.New(pool)
 	drain()

@@ -535,8 +535,9 @@ func truncate(s string) string {
 	return s
 }
 
-// ensureIndices creates, with our mappings, indexes that no template pattern covers (a campaign
-// may name its own tweets index) before documents go there.
+// ensureIndices creates, with our mappings, indexes that no template pattern covers (every
+// tweets index: no template claims them) before documents go there. An index that exists already
+// (created earlier, or a Logstash index a campaign names) is written into as it is.
 func (f *Feeder) ensureIndices(ctx context.Context, items []sendItem) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -643,7 +644,43 @@ func (f *Feeder) InstallTemplates(ctx context.Context) error {
 		}
 		f.log.Info("index template installed", "template", t.Name, "version", esdoc.TemplateVersion)
 	}
+	if err := f.retireTemplates(ctx); err != nil {
+		return err
+	}
 	f.templates.Store(true)
+	return nil
+}
+
+// retireTemplates deletes the templates earlier versions installed that this one no longer
+// wants (the twitter-* tweets template claimed Logstash's indexes too); only ours, by _meta.
+func (f *Feeder) retireTemplates(ctx context.Context) error {
+	for _, name := range esdoc.RetiredTemplates {
+		res, err := f.es.Indices.GetIndexTemplate(f.es.Indices.GetIndexTemplate.WithName(name),
+			f.es.Indices.GetIndexTemplate.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 404 {
+			continue
+		}
+		if res.IsError() {
+			return fmt.Errorf("get index template %s: %s", name, res.Status())
+		}
+		if !bytes.Contains(b, []byte(`"managed_by":"giveaway"`)) {
+			continue
+		}
+		res, err = f.es.Indices.DeleteIndexTemplate(name, f.es.Indices.DeleteIndexTemplate.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.IsError() && res.StatusCode != 404 {
+			return fmt.Errorf("delete index template %s: %s", name, res.Status())
+		}
+		f.log.Info("index template retired", "template", name)
+	}
 	return nil
 }
 

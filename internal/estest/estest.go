@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -65,10 +66,95 @@ type Server struct {
 	bulkDelay    time.Duration
 	onBulk       func(ops []Op)
 
-	requests map[string]int // by endpoint: "bulk", "info", "template", ...
-	ops      []Op
-	inFlight map[string]int // "index/id/version" of bulk ops being handled
-	overlaps int            // ops received while the same op was in flight in another request
+	requests  map[string]int // by endpoint: "bulk", "info", "template", ...
+	reindexes []Reindex
+	ops       []Op
+	inFlight  map[string]int // "index/id/version" of bulk ops being handled
+	overlaps  int            // ops received while the same op was in flight in another request
+}
+
+// Reindex is one _reindex request as received.
+type Reindex struct {
+	Query url.Values
+	Body  json.RawMessage
+}
+
+// Reindexes returns the _reindex requests received.
+func (s *Server) Reindexes() []Reindex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Reindex(nil), s.reindexes...)
+}
+
+// reindex answers POST /_reindex the way Elasticsearch 8 does with wait_for_completion=true:
+// source.index's documents are copied to dest.index. The double cannot run the request's
+// painless script; it applies the one thing the scripts of this project do to every document
+// that has it, _id = id_str, and honours dest.op_type create (an existing document is a version
+// conflict) with conflicts=proceed.
+func (s *Server) reindex(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var req struct {
+		Conflicts string `json:"conflicts"`
+		Source    struct {
+			Index string `json:"index"`
+		} `json:"source"`
+		Dest struct {
+			Index  string `json:"index"`
+			OpType string `json:"op_type"`
+		} `json:"dest"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Source.Index == "" || req.Dest.Index == "" {
+		writeError(w, 400, "action_request_validation_exception", "source.index and dest.index are required")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reindexes = append(s.reindexes, Reindex{Query: r.URL.Query(), Body: body})
+	src := s.indices[req.Source.Index]
+	if src == nil {
+		writeJSON(w, 404, map[string]any{"error": map[string]any{"type": "index_not_found_exception",
+			"reason": "no such index [" + req.Source.Index + "]"}, "status": 404})
+		return
+	}
+	dst := s.indices[req.Dest.Index]
+	if dst == nil {
+		dst = &index{docs: map[string]*Doc{}}
+		s.indices[req.Dest.Index] = dst
+	}
+	ids := make([]string, 0, len(src.docs))
+	for id := range src.docs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	created, conflicts := 0, 0
+	for _, id := range ids {
+		d := src.docs[id]
+		if d.Deleted {
+			continue
+		}
+		var doc struct {
+			IDStr string `json:"id_str"`
+		}
+		json.Unmarshal(d.Source, &doc)
+		if doc.IDStr != "" {
+			id = doc.IDStr
+		}
+		if old := dst.docs[id]; old != nil && !old.Deleted && req.Dest.OpType == "create" {
+			conflicts++
+			continue
+		}
+		s.seqNo++
+		dst.docs[id] = &Doc{Version: 1, SeqNo: s.seqNo, Source: d.Source}
+		created++
+	}
+	if conflicts > 0 && req.Conflicts != "proceed" {
+		writeJSON(w, 409, map[string]any{"took": 1, "timed_out": false, "total": created + conflicts,
+			"created": created, "version_conflicts": conflicts, "failures": []any{map[string]any{"status": 409}}})
+		return
+	}
+	writeJSON(w, 200, map[string]any{"took": 1, "timed_out": false, "total": created + conflicts,
+		"created": created, "updated": 0, "deleted": 0, "batches": 1, "version_conflicts": conflicts,
+		"noops": 0, "failures": []any{}})
 }
 
 // TB is the part of testing.TB the double needs.
@@ -326,6 +412,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"index_templates": []any{
 			map[string]any{"name": parts[1], "index_template": json.RawMessage(b)}}})
+	case "template_delete":
+		s.mu.Lock()
+		_, ok := s.templates[parts[1]]
+		delete(s.templates, parts[1])
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, 404, "resource_not_found_exception",
+				fmt.Sprintf("index template matching [%s] not found", parts[1]))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"acknowledged": true})
 	case "index_create":
 		body, _ := io.ReadAll(r.Body)
 		if len(body) > 0 && !json.Valid(body) {
@@ -394,6 +491,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"_shards": map[string]any{"total": 1, "successful": 1, "failed": 0}})
 	case "bulk":
 		s.bulk(w, r, parts)
+	case "reindex":
+		s.reindex(w, r)
 	default:
 		io.Copy(io.Discard, r.Body)
 		writeError(w, 400, "illegal_argument_exception",
@@ -408,10 +507,14 @@ func classify(method string, parts []string) string {
 		return "info"
 	case n == 2 && parts[0] == "_cluster" && parts[1] == "health":
 		return "health"
+	case n == 1 && parts[0] == "_reindex" && method == "POST":
+		return "reindex"
 	case n == 2 && parts[0] == "_index_template" && (method == "PUT" || method == "POST"):
 		return "template_put"
 	case n == 2 && parts[0] == "_index_template" && method == "GET":
 		return "template_get"
+	case n == 2 && parts[0] == "_index_template" && method == "DELETE":
+		return "template_delete"
 	case (n == 1 && parts[0] == "_bulk" || n == 2 && parts[1] == "_bulk") && (method == "POST" || method == "PUT"):
 		return "bulk"
 	case n >= 1 && parts[n-1] == "_refresh":

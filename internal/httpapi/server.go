@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,8 @@ type Config struct {
 	ClaimsPerMinute int
 	// SecureCookies marks cookies Secure (set when PUBLIC_BASE_URL is https).
 	SecureCookies bool
+	// AccessLog gets the edge's line per request (nil: none).
+	AccessLog *slog.Logger
 	// PublicBaseURL is where attendees reach the service: a re-issued claim link points there.
 	// Empty: the request's own scheme and host.
 	PublicBaseURL string

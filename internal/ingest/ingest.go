@@ -200,9 +200,11 @@ func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
 			if old, ok := byKey[k]; ok {
 				if newer(it.Post.VersionID, old.VersionID) {
 					it.Post.RetweetCount = max(it.Post.RetweetCount, old.RetweetCount)
+					it.Post.QuoteCount = max(it.Post.QuoteCount, old.QuoteCount)
 					byKey[k] = it.Post
 				} else {
 					old.RetweetCount = max(it.Post.RetweetCount, old.RetweetCount)
+					old.QuoteCount = max(it.Post.QuoteCount, old.QuoteCount)
 				}
 				continue
 			}
@@ -214,6 +216,18 @@ func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
 	posts := make([]*tweet.Post, 0, len(byKey))
 	for _, p := range byKey {
 		posts = append(posts, p)
+		// An original in the same batch as its retweets takes their count here: the statement
+		// that stores the batch cannot write one row twice.
+		if p.RetweetOf != "" && p.RetweetOfCount > 0 {
+			if o := byKey[p.Network+"\x00"+p.RetweetOf]; o != nil {
+				o.RetweetCount = max(o.RetweetCount, p.RetweetOfCount)
+			}
+		}
+		if p.QuoteOf != "" && p.QuoteOfCount > 0 {
+			if o := byKey[p.Network+"\x00"+p.QuoteOf]; o != nil {
+				o.QuoteCount = max(o.QuoteCount, p.QuoteOfCount)
+			}
+		}
 	}
 	sort.Slice(posts, func(i, j int) bool {
 		if posts[i].Network != posts[j].Network {
@@ -240,7 +254,8 @@ func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (st
 		AuthorCreatedAt: make([]time.Time, n), CreatedAt: make([]time.Time, n), Text: make([]string, n),
 		Lang: make([]string, n), Hashtags: make([]string, n), HashtagsNorm: make([]string, n),
 		RetweetOf: make([]string, n), RetweetOfHandle: make([]string, n), QuoteOf: make([]string, n),
-		ReplyTo: make([]string, n), RetweetCount: make([]int64, n), Raw: make([]string, n),
+		ReplyTo: make([]string, n), RetweetCount: make([]int64, n), QuoteCount: make([]int64, n),
+		RetweetOfCount: make([]int64, n), QuoteOfCount: make([]int64, n), Raw: make([]string, n),
 	}
 	keys := map[string]eligiblePost{}
 	for i, t := range posts {
@@ -262,7 +277,8 @@ func (s *Service) params(posts []*tweet.Post, camps []campaign, res *Result) (st
 		p.Hashtags[i] = strings.Join(t.Hashtags, "\x1f")
 		p.HashtagsNorm[i] = strings.Join(norm, "\x1f")
 		p.RetweetOf[i], p.RetweetOfHandle[i], p.QuoteOf[i], p.ReplyTo[i] = t.RetweetOf, t.RetweetOfHandle, t.QuoteOf, t.ReplyTo
-		p.RetweetCount[i] = t.RetweetCount
+		p.RetweetCount[i], p.QuoteCount[i] = t.RetweetCount, t.QuoteCount
+		p.RetweetOfCount[i], p.QuoteOfCount[i] = t.RetweetOfCount, t.QuoteOfCount
 		p.Raw[i] = string(t.Raw)
 		if len(t.Raw) == 0 {
 			p.Raw[i] = "null"

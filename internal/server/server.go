@@ -19,7 +19,8 @@ func Mount(api httpapi.Config, apiDeps httpapi.Deps, web pages.Deps) (*echo.Echo
 	if apiDeps.Registry != nil {
 		reg = apiDeps.Registry
 	}
-	e, err := edge.NewEcho(edge.ServerConfig{Secure: api.SecureCookies, TrustedProxies: api.TrustedProxies, Registry: reg})
+	e, err := edge.NewEcho(edge.ServerConfig{Secure: api.SecureCookies, TrustedProxies: api.TrustedProxies, Registry: reg,
+		AccessLog: api.AccessLog})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -204,7 +204,10 @@ SELECT a.id, a.at, a.action, a.actor, coalesce(a.claim_id, 0)::bigint AS claim_i
        coalesce(c.tweet_network, '')::text AS tweet_network, coalesce(c.tweet_id, '')::text AS tweet_id,
        coalesce(a.details->>'prize', '')::text AS prize, coalesce(p.name, '')::text AS prize_name,
        coalesce(a.details->>'staff', a.actor)::text AS staff,
-       coalesce(a.details->>'verified_by', c.verified_by, '')::text AS verified_by
+       coalesce(a.details->>'verified_by', c.verified_by, '')::text AS verified_by,
+       -- The prize's stock left when the feeder reads it (-1: no prize): the latest event of a
+       -- prize shows its stock, whether sent at once or in a backfill.
+       coalesce(p.stock_left, -1)::bigint AS stock_left
 FROM unnest($1::bigint[]) AS k(id)
 JOIN audit_log a ON a.id = k.id
 LEFT JOIN campaigns cp ON cp.id = a.campaign_id
@@ -228,11 +231,12 @@ type FeedEventsRow struct {
 	PrizeName    string
 	Staff        string
 	VerifiedBy   string
+	StockLeft    int64
 }
 
 // The named audit rows as giveaway events for the feeder. details keys read: prize (the prize
 // key), staff (falls back to the actor), verified_by (how a verification proved the claim; other
-// events carry the claim's).
+// events carry the claim's); stock_left as the dashboard's stock panel reads it.
 func (q *Queries) FeedEvents(ctx context.Context, ids []int64) ([]FeedEventsRow, error) {
 	rows, err := q.db.Query(ctx, feedEvents, ids)
 	if err != nil {
@@ -258,6 +262,7 @@ func (q *Queries) FeedEvents(ctx context.Context, ids []int64) ([]FeedEventsRow,
 			&i.PrizeName,
 			&i.Staff,
 			&i.VerifiedBy,
+			&i.StockLeft,
 		); err != nil {
 			return nil, err
 		}

@@ -365,7 +365,8 @@ func (q *Queries) DeleteClaimTokens(ctx context.Context, campaignID int64) (int6
 }
 
 const feedMatchedClaims = `-- name: FeedMatchedClaims :many
-SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code
+SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code,
+       coalesce(c.verified_by, '')::text AS verified_by
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
 JOIN claims c ON c.tweet_network = k.network AND c.tweet_id = k.id
 WHERE c.status IN ('verified', 'given')
@@ -382,6 +383,7 @@ type FeedMatchedClaimsRow struct {
 	TweetID      string
 	ID           int64
 	Code         string
+	VerifiedBy   string
 }
 
 // The claims the named posts verified, for the feeder: only claims that still stand mark a post
@@ -401,6 +403,7 @@ func (q *Queries) FeedMatchedClaims(ctx context.Context, arg FeedMatchedClaimsPa
 			&i.TweetID,
 			&i.ID,
 			&i.Code,
+			&i.VerifiedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -592,7 +595,7 @@ WITH posts AS MATERIALIZED (
     SELECT t.network, t.id, t.handle_norm, t.hashtags_norm, t.created_at, t.text
     FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
     -- LATERAL: one primary-key probe per post, whatever the statistics say.
-    CROSS JOIN LATERAL (SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, received_at, updated_at FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
+    CROSS JOIN LATERAL (SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, received_at, updated_at, quote_count FROM tweets t WHERE t.network = i.network AND t.id = i.id LIMIT 1) t
     WHERE t.retweet_of IS NULL
 ), cand AS (
     SELECT DISTINCT ON (cl.id) cl.id AS claim_id, p.network, p.id AS tweet_id,

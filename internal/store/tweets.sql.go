@@ -130,16 +130,17 @@ SELECT t.network, t.id, coalesce(t.author_id, '')::text AS author_id, t.handle, 
        t.hashtags, t.hashtags_norm, coalesce(t.retweet_of, '')::text AS retweet_of,
        coalesce(t.retweet_of_handle, '')::text AS retweet_of_handle,
        (CASE WHEN t.retweet_of IS NULL THEN -1
-            ELSE coalesce((SELECT rt.retweet_count FROM tweets rt
+            ELSE greatest((SELECT rt.retweet_count FROM tweets rt
                            WHERE rt.network = t.network AND rt.id = t.retweet_of),
-                          (SELECT CASE WHEN r.raw #>> '{retweeted_status,retweet_count}' ~ '^[0-9]{1,18}$'
-                                       THEN (r.raw #>> '{retweeted_status,retweet_count}')::bigint END
-                           FROM tweet_raw r WHERE r.network = t.network AND r.id = t.id),
+                          (SELECT c.retweet_count FROM tweet_counts c
+                           WHERE c.network = t.network AND c.id = t.retweet_of),
                           -1)
        END)::bigint AS retweet_of_count,
-       coalesce(t.quote_of, '')::text AS quote_of, coalesce(t.reply_to, '')::text AS reply_to, t.retweet_count
+       coalesce(t.quote_of, '')::text AS quote_of, coalesce(t.reply_to, '')::text AS reply_to, t.retweet_count,
+       t.quote_count, coalesce(r.raw::text, 'null')::text AS raw
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) AS k
 JOIN tweets t ON t.network = k.network AND t.id = k.id
+LEFT JOIN tweet_raw r ON r.network = t.network AND r.id = t.id
 `
 
 type FeedTweetsParams struct {
@@ -163,10 +164,13 @@ type FeedTweetsRow struct {
 	QuoteOf         string
 	ReplyTo         string
 	RetweetCount    int64
+	QuoteCount      int64
+	Raw             string
 }
 
-// The named posts as the Elasticsearch feeder indexes them. The retweeted post's count comes from
-// its own row when stored, else from a v1.1 payload.
+// The named posts as the Elasticsearch feeder indexes them, with their raw JSON (the full
+// document is built from it). The retweeted post's count is the highest known: its own row's
+// when stored, else what retweets embedded.
 func (q *Queries) FeedTweets(ctx context.Context, arg FeedTweetsParams) ([]FeedTweetsRow, error) {
 	rows, err := q.db.Query(ctx, feedTweets, arg.Networks, arg.Ids)
 	if err != nil {
@@ -192,6 +196,8 @@ func (q *Queries) FeedTweets(ctx context.Context, arg FeedTweetsParams) ([]FeedT
 			&i.QuoteOf,
 			&i.ReplyTo,
 			&i.RetweetCount,
+			&i.QuoteCount,
+			&i.Raw,
 		); err != nil {
 			return nil, err
 		}
@@ -273,7 +279,7 @@ func (q *Queries) StoredTweetIDs(ctx context.Context, arg StoredTweetIDsParams) 
 
 const upsertTweets = `-- name: UpsertTweets :many
 WITH input AS (
-    SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, raw FROM (
+    SELECT network, id, version_id, author_id, handle, handle_norm, author_created_at, created_at, text, lang, hashtags, hashtags_norm, retweet_of, retweet_of_handle, quote_of, reply_to, retweet_count, quote_count, retweet_of_count, quote_of_count, raw FROM (
     SELECT
            unnest($1::text[]) AS network,
            unnest($2::text[]) AS id,
@@ -292,30 +298,60 @@ WITH input AS (
            unnest($15::text[]) AS quote_of,
            unnest($16::text[]) AS reply_to,
            unnest($17::bigint[]) AS retweet_count,
-           unnest($18::text[]) AS raw
+           unnest($18::bigint[]) AS quote_count,
+           unnest($19::bigint[]) AS retweet_of_count,
+           unnest($20::bigint[]) AS quote_of_count,
+           unnest($21::text[]) AS raw
     ) i
     WHERE NOT EXISTS (SELECT 1 FROM tweet_tombstones tt WHERE tt.network = i.network AND tt.id = i.id)
+), embedded AS (
+    -- The originals' counts this batch carries, one row per original.
+    SELECT network, id, max(retweet_count) AS retweet_count, max(quote_count) AS quote_count
+    FROM (SELECT network, retweet_of AS id, retweet_of_count AS retweet_count, 0::bigint AS quote_count
+          FROM input WHERE retweet_of <> '' AND retweet_of_count > 0
+          UNION ALL
+          SELECT network, quote_of, 0, quote_of_count FROM input WHERE quote_of <> '' AND quote_of_count > 0) e
+    GROUP BY network, id
+), counted AS (
+    INSERT INTO tweet_counts AS c (network, id, retweet_count, quote_count)
+    SELECT network, id, retweet_count, quote_count FROM embedded ORDER BY network, id
+    ON CONFLICT (network, id) DO UPDATE SET
+        retweet_count = greatest(c.retweet_count, excluded.retweet_count),
+        quote_count = greatest(c.quote_count, excluded.quote_count)
+    WHERE excluded.retweet_count > c.retweet_count OR excluded.quote_count > c.quote_count
+), raised AS (
+    -- Stored originals outside this batch; those inside it were raised by the caller.
+    UPDATE tweets t SET retweet_count = greatest(t.retweet_count, e.retweet_count),
+                        quote_count = greatest(t.quote_count, e.quote_count), updated_at = now()
+    FROM embedded e
+    WHERE t.network = e.network AND t.id = e.id
+      AND (e.retweet_count > t.retweet_count OR e.quote_count > t.quote_count)
+      AND NOT EXISTS (SELECT 1 FROM input i WHERE i.network = e.network AND i.id = e.id)
+    RETURNING t.network, t.id
 ), up AS (
     INSERT INTO tweets AS t (network, id, version_id, author_id, handle, handle_norm, author_created_at,
                              created_at, text, lang, hashtags, hashtags_norm, retweet_of,
-                             retweet_of_handle, quote_of, reply_to, retweet_count)
-    SELECT network, id, version_id, NULLIF(author_id, ''), handle, handle_norm,
+                             retweet_of_handle, quote_of, reply_to, retweet_count, quote_count)
+    SELECT i.network, i.id, version_id, NULLIF(author_id, ''), handle, handle_norm,
            NULLIF(author_created_at, 'epoch'), created_at, text, NULLIF(lang, ''),
            COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
            COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
            NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
-           NULLIF(reply_to, ''), retweet_count
-    FROM input
-    ORDER BY network, id
+           NULLIF(reply_to, ''),
+           -- Retweets stored before their original counted for it.
+           greatest(i.retweet_count, c.retweet_count), greatest(i.quote_count, c.quote_count)
+    FROM input i LEFT JOIN tweet_counts c ON c.network = i.network AND c.id = i.id
+    ORDER BY i.network, i.id
     ON CONFLICT (network, id) DO UPDATE SET
         version_id = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.version_id ELSE t.version_id END,
         text = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.text ELSE t.text END,
         hashtags = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags ELSE t.hashtags END,
         hashtags_norm = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.hashtags_norm ELSE t.hashtags_norm END,
         retweet_count = greatest(t.retweet_count, excluded.retweet_count),
+        quote_count = greatest(t.quote_count, excluded.quote_count),
         updated_at = now()
     WHERE id_newer(excluded.version_id, t.version_id)
-       OR excluded.retweet_count > t.retweet_count
+       OR excluded.retweet_count > t.retweet_count OR excluded.quote_count > t.quote_count
     RETURNING t.network, t.id, t.version_id, (xmax = 0) AS inserted
 ), raws AS (
     INSERT INTO tweet_raw AS r (network, id, raw)
@@ -325,7 +361,8 @@ WITH input AS (
     ORDER BY i.network, i.id
     ON CONFLICT (network, id) DO UPDATE SET raw = excluded.raw
 ), queued AS (
-    INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', network, id FROM up
+    INSERT INTO outbox (kind, ref_network, ref_id)
+    SELECT 'tweet', network, id FROM up UNION ALL SELECT 'tweet', network, id FROM raised
 )
 SELECT network, id, inserted FROM up
 `
@@ -348,6 +385,9 @@ type UpsertTweetsParams struct {
 	QuoteOf         []string
 	ReplyTo         []string
 	RetweetCount    []int64
+	QuoteCount      []int64
+	RetweetOfCount  []int64
+	QuoteOfCount    []int64
 	Raw             []string
 }
 
@@ -359,9 +399,12 @@ type UpsertTweetsRow struct {
 
 // One statement for a whole batch. Arrays hold one element per post; hashtag lists travel as
 // U+001F-joined strings because PostgreSQL cannot unnest arrays of arrays of different lengths.
-// A known post is rewritten only by a newer edit or a higher retweet count; a post deleted
-// earlier (tombstone) is not stored again. The raw JSON follows the version the row now holds.
-// Every stored change queues its outbox row.
+// A known post is rewritten only by a newer edit or a higher retweet or quote count; a post
+// deleted earlier (tombstone) is not stored again. The raw JSON follows the version the row now
+// holds. A retweet's (quote's) embedded count of its original goes to tweet_counts and raises
+// the stored original, never lowering it; the caller has already raised originals in the same
+// batch, which one statement cannot update twice. Every stored change queues its outbox row.
+// Counts only rise, so concurrent batches agree whatever order they commit in.
 func (q *Queries) UpsertTweets(ctx context.Context, arg UpsertTweetsParams) ([]UpsertTweetsRow, error) {
 	rows, err := q.db.Query(ctx, upsertTweets,
 		arg.Network,
@@ -381,6 +424,9 @@ func (q *Queries) UpsertTweets(ctx context.Context, arg UpsertTweetsParams) ([]U
 		arg.QuoteOf,
 		arg.ReplyTo,
 		arg.RetweetCount,
+		arg.QuoteCount,
+		arg.RetweetOfCount,
+		arg.QuoteOfCount,
 		arg.Raw,
 	)
 	if err != nil {

@@ -127,7 +127,7 @@ func TestParsePosts(t *testing.T) {
 			want: Post{ID: "764330000000000002", VersionID: "764330000000000002", AuthorID: minsu, Handle: "minsu_dev",
 				AuthorCreatedAt: minsuSince, CreatedAt: utc("2016-08-13T05:00:00Z"), Lang: "en",
 				Hashtags: []string{"PyConAPAC", "Elastic"}, Retweet: true, RetweetOf: "764300000000000000",
-				RetweetOfHandle: "pyconapac", RetweetCount: 12},
+				RetweetOfHandle: "pyconapac", RetweetCount: 12, RetweetOfCount: 12},
 			textSuffix: "RT @pyconapac: Visit the Elastic booth for a prize! #PyConAPAC #Elastic",
 		},
 		{
@@ -363,5 +363,38 @@ func TestParseStreamErrorMessage(t *testing.T) {
 	_, err := Parse(readFixture(t, "v2_disconnect.json"))
 	if err == nil || !strings.Contains(err.Error(), "operational-disconnect (UpstreamOperationalDisconnect)") {
 		t.Errorf("error %v should name the disconnect", err)
+	}
+}
+
+// A retweet or quote carries its original's counts (v1.1 embeds the status, v2 includes it):
+// they are how the original's counts reach us. An edited original is named by its first version.
+func TestEmbeddedCounts(t *testing.T) {
+	for _, c := range []struct {
+		name, line              string
+		of                      string
+		retweetOf, quoteOfCount int64
+	}{
+		{"v1 retweet of an edited post", `{"id_str":"20","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"RT @a: x",
+			"user":{"screen_name":"b"},"retweeted_status":{"id_str":"12","edit_history":{"initial_tweet_id":"10"},
+			"retweet_count":"7","user":{"screen_name":"a"}}}`, "10", 7, 0},
+		{"v1 quote", `{"id_str":"21","created_at":"Sat Aug 13 05:00:00 +0000 2016","text":"yes",
+			"user":{"screen_name":"b"},"quoted_status_id_str":"10","quoted_status":{"id_str":"10","quote_count":3}}`, "10", 0, 3},
+		{"v2 retweet", `{"data":{"id":"22","text":"RT @a: x","author_id":"2","created_at":"2024-03-03T07:00:00Z",
+			"referenced_tweets":[{"type":"retweeted","id":"12"}]},"includes":{"users":[{"id":"2","username":"b"}],
+			"tweets":[{"id":"12","edit_history_tweet_ids":["10","12"],"public_metrics":{"retweet_count":9,"quote_count":1}}]}}`, "10", 9, 0},
+		{"v2 quote", `{"data":{"id":"23","text":"yes","author_id":"2","created_at":"2024-03-03T07:00:00Z",
+			"referenced_tweets":[{"type":"quoted","id":"10"}]},"includes":{"users":[{"id":"2","username":"b"}],
+			"tweets":[{"id":"10","public_metrics":{"retweet_count":9,"quote_count":4}}]}}`, "10", 0, 4},
+	} {
+		it, err := Parse([]byte(c.line))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		p := it.Post
+		of := p.RetweetOf + p.QuoteOf
+		if of != c.of || p.RetweetOfCount != c.retweetOf || p.QuoteOfCount != c.quoteOfCount {
+			t.Errorf("%s: of %q retweets %d quotes %d, want %q %d %d", c.name, of, p.RetweetOfCount,
+				p.QuoteOfCount, c.of, c.retweetOf, c.quoteOfCount)
+		}
 	}
 }

@@ -26,7 +26,13 @@ type Post struct {
 	QuoteOf         string // set for a quote: the id of the quoted post
 	ReplyTo         string
 	RetweetCount    int64
-	Raw             json.RawMessage // the line as received
+	QuoteCount      int64
+	// RetweetOfCount and QuoteOfCount are the retweet count of the retweeted post and the quote
+	// count of the quoted post as this post embedded them (0: not said). They raise the stored
+	// original's counts: retweets are how those counts reach us.
+	RetweetOfCount int64
+	QuoteOfCount   int64
+	Raw            json.RawMessage // the line as received
 }
 
 // Delete is a stream delete notice.

@@ -23,6 +23,7 @@ type v1Status struct {
 	InReplyToStatusIDStr string         `json:"in_reply_to_status_id_str"`
 	InReplyToStatusID    flexID         `json:"in_reply_to_status_id"`
 	RetweetCount         flexInt        `json:"retweet_count"`
+	QuoteCount           flexInt        `json:"quote_count"`
 	Lang                 string         `json:"lang"`
 	EditHistory          *v1EditHistory `json:"edit_history"`
 }
@@ -47,9 +48,22 @@ type v1User struct {
 // v1Ref is the little we need from an embedded retweeted or quoted status. Its entities are
 // deliberately not read: a quoted post's hashtags are not the quoter's.
 type v1Ref struct {
-	ID    flexID  `json:"id"`
-	IDStr string  `json:"id_str"`
-	User  *v1User `json:"user"`
+	ID           flexID         `json:"id"`
+	IDStr        string         `json:"id_str"`
+	User         *v1User        `json:"user"`
+	RetweetCount flexInt        `json:"retweet_count"`
+	QuoteCount   flexInt        `json:"quote_count"`
+	EditHistory  *v1EditHistory `json:"edit_history"`
+}
+
+// entryID is the id the embedded post is stored under: its first version's when edited.
+func (r *v1Ref) entryID() string {
+	if r.EditHistory != nil {
+		if first := firstID(string(r.EditHistory.InitialTweetID)); first != "" {
+			return first
+		}
+	}
+	return firstID(r.IDStr, string(r.ID))
 }
 
 // v1EditHistory appears on v1.1 statuses created after editing launched.
@@ -62,7 +76,7 @@ func parseV1(line []byte) (*Post, error) {
 	if err := json.Unmarshal(line, &s); err != nil {
 		return nil, invalidf("v1.1 status: %v", err)
 	}
-	p := &Post{Lang: s.Lang, RetweetCount: int64(s.RetweetCount)}
+	p := &Post{Lang: s.Lang, RetweetCount: int64(s.RetweetCount), QuoteCount: int64(s.QuoteCount)}
 
 	p.VersionID = firstID(s.IDStr, string(s.ID))
 	if p.VersionID == "" {
@@ -114,14 +128,18 @@ func parseV1(line []byte) (*Post, error) {
 	// user retweeted it), is what makes a status a plain retweet.
 	if rt := s.RetweetedStatus; rt != nil {
 		p.Retweet = true
-		p.RetweetOf = firstID(rt.IDStr, string(rt.ID))
+		p.RetweetOf = rt.entryID()
+		p.RetweetOfCount = int64(rt.RetweetCount)
 		if rt.User != nil {
 			p.RetweetOfHandle = cleanHandle(rt.User.ScreenName)
 		}
 	}
 	p.QuoteOf = firstID(s.QuotedStatusIDStr, string(s.QuotedStatusID))
-	if p.QuoteOf == "" && s.QuotedStatus != nil {
-		p.QuoteOf = firstID(s.QuotedStatus.IDStr, string(s.QuotedStatus.ID))
+	if qs := s.QuotedStatus; qs != nil {
+		if id := qs.entryID(); id != "" && (p.QuoteOf == "" || p.QuoteOf == firstID(qs.IDStr, string(qs.ID))) {
+			p.QuoteOf = id
+			p.QuoteOfCount = int64(qs.QuoteCount)
+		}
 	}
 	p.ReplyTo = firstID(s.InReplyToStatusIDStr, string(s.InReplyToStatusID))
 	return p, nil

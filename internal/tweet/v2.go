@@ -41,6 +41,29 @@ type v2Ref struct {
 type v2Metrics struct {
 	RetweetCount flexInt `json:"retweet_count"`
 	RepostCount  flexInt `json:"repost_count"`
+	QuoteCount   flexInt `json:"quote_count"`
+}
+
+// retweets is the retweet count under either vocabulary.
+func (m *v2Metrics) retweets() int64 {
+	if m == nil {
+		return 0
+	}
+	return max(int64(m.RetweetCount), int64(m.RepostCount))
+}
+
+// entryID is the id the post is stored under: its first version's when edited.
+func (t *v2Tweet) entryID() string {
+	history := t.EditHistoryTweetIDs
+	if len(history) == 0 {
+		history = t.EditHistoryPostIDs
+	}
+	if len(history) > 0 {
+		if first := firstID(string(history[0])); first != "" {
+			return first
+		}
+	}
+	return firstID(string(t.ID))
 }
 
 type v2User struct {
@@ -119,16 +142,7 @@ func (t *v2Tweet) post(in *v2Includes) (*Post, error) {
 		return nil, invalidf("v2 post: missing id")
 	}
 	// An edited post stays one entry: it is keyed by its first version.
-	p.ID = p.VersionID
-	history := t.EditHistoryTweetIDs
-	if len(history) == 0 {
-		history = t.EditHistoryPostIDs
-	}
-	if len(history) > 0 {
-		if first := firstID(string(history[0])); first != "" {
-			p.ID = first
-		}
-	}
+	p.ID = t.entryID()
 
 	author := in.user(p.AuthorID)
 	if author == nil && t.Author != nil {
@@ -169,10 +183,8 @@ func (t *v2Tweet) post(in *v2Includes) (*Post, error) {
 	}
 
 	if m := t.PublicMetrics; m != nil {
-		p.RetweetCount = int64(m.RetweetCount)
-		if p.RetweetCount == 0 {
-			p.RetweetCount = int64(m.RepostCount)
-		}
+		p.RetweetCount = m.retweets()
+		p.QuoteCount = int64(m.QuoteCount)
 	}
 
 	refs := t.ReferencedTweets
@@ -186,6 +198,8 @@ func (t *v2Tweet) post(in *v2Includes) (*Post, error) {
 			p.Retweet = true
 			p.RetweetOf = id
 			if orig := in.tweet(id); orig != nil {
+				p.RetweetOf = firstID(orig.entryID(), id)
+				p.RetweetOfCount = orig.PublicMetrics.retweets()
 				if u := in.user(string(orig.AuthorID)); u != nil {
 					p.RetweetOfHandle = cleanHandle(u.Username)
 				}
@@ -195,6 +209,12 @@ func (t *v2Tweet) post(in *v2Includes) (*Post, error) {
 			}
 		case "quoted":
 			p.QuoteOf = id
+			if orig := in.tweet(id); orig != nil {
+				p.QuoteOf = firstID(orig.entryID(), id)
+				if orig.PublicMetrics != nil {
+					p.QuoteOfCount = int64(orig.PublicMetrics.QuoteCount)
+				}
+			}
 		case "replied_to":
 			p.ReplyTo = id
 		}

@@ -217,6 +217,14 @@ type Tweet struct {
 	RetweetCount    int64
 	ReceivedAt      time.Time
 	UpdatedAt       time.Time
+	QuoteCount      int64
+}
+
+type TweetCount struct {
+	Network      string
+	ID           string
+	RetweetCount int64
+	QuoteCount   int64
 }
 
 type TweetRaw struct {

@@ -292,7 +292,8 @@ SELECT * FROM up;
 -- name: FeedMatchedClaims :many
 -- The claims the named posts verified, for the feeder: only claims that still stand mark a post
 -- as matched.
-SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code
+SELECT c.campaign_id, c.tweet_network::text AS tweet_network, c.tweet_id::text AS tweet_id, c.id, c.code,
+       coalesce(c.verified_by, '')::text AS verified_by
 FROM (SELECT unnest(@networks::text[]) AS network, unnest(@ids::text[]) AS id) AS k
 JOIN claims c ON c.tweet_network = k.network AND c.tweet_id = k.id
 WHERE c.status IN ('verified', 'given');
