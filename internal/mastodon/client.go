@@ -20,6 +20,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/mastodon/tagname"
 	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
@@ -43,7 +44,7 @@ type Client struct {
 type state struct {
 	leader        bool
 	inst          instance
-	streams       map[string]*streamState // by normalized first hashtag
+	streams       map[string]*streamState // by first hashtag, as Mastodon names it
 	reconnects    int64
 	postsReceived int64
 	lastPost      time.Time
@@ -227,30 +228,37 @@ func (c *Client) instanceWithRetry(ctx context.Context) (instance, error) {
 
 // filter is one campaign's hashtags as far as a stream is concerned.
 type filter struct {
-	required []string // normalized; the first is the stream's tag
-	others   []string // the rest as Mastodon names them, for the timeline's all[]
+	required []string // as Mastodon names them (tagname); the first is the stream's tag
+	others   []string // required[1:], for the timeline's all[]
+	spelled  []string // as the campaign spells them, in the same order
 }
 
-// wanted groups the listening campaigns by their first required hashtag.
+// wanted groups the listening campaigns by their first required hashtag as Mastodon names it,
+// so #PyConEspaña and #PyConEspana share one stream as they share one tag on Mastodon.
 func wanted(rows []store.ListeningCampaignsRow) map[string]*streamSpec {
 	out := map[string]*streamSpec{}
 	for _, r := range rows {
-		if len(r.RequiredHashtags) == 0 {
+		// The display spelling, not the stored comparison form: that one is case-folded
+		// ("Straße" becomes "strasse"), while Mastodon only lower-cases.
+		spelled := r.DisplayHashtags
+		if len(spelled) != len(r.RequiredHashtags) {
+			spelled = r.RequiredHashtags
+		}
+		f := filter{spelled: spelled}
+		for _, d := range spelled {
+			if n := tagname.Name(d); n != "" {
+				f.required = append(f.required, n)
+			}
+		}
+		if len(f.required) == 0 {
 			continue
 		}
-		display := r.DisplayHashtags
-		if len(display) != len(r.RequiredHashtags) {
-			display = r.RequiredHashtags
-		}
-		first := r.RequiredHashtags[0]
+		f.others = f.required[1:]
+		first := f.required[0]
 		spec := out[first]
 		if spec == nil {
-			spec = &streamSpec{tag: first, param: streamTag(display[0])}
+			spec = &streamSpec{tag: first}
 			out[first] = spec
-		}
-		f := filter{required: r.RequiredHashtags}
-		for _, d := range display[1:] {
-			f.others = append(f.others, streamTag(d))
 		}
 		if !slices.ContainsFunc(spec.filters, func(g filter) bool { return slices.Equal(g.required, f.required) }) {
 			spec.filters = append(spec.filters, f)
@@ -260,8 +268,7 @@ func wanted(rows []store.ListeningCampaignsRow) map[string]*streamSpec {
 }
 
 type streamSpec struct {
-	tag     string // normalized
-	param   string // as sent to Mastodon
+	tag     string // as Mastodon names it: the stream's parameter and the cursor's name
 	filters []filter
 }
 

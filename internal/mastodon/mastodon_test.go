@@ -3,6 +3,7 @@ package mastodon_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -580,5 +581,63 @@ func TestEditAddingTheTagVerifiesAndDeleteUndoes(t *testing.T) {
 	testkit.Eventually(t, "the deleted post to go", func() bool { return len(h.posts()) == 0 })
 	if got := h.claimStatus(jisu); got != "pending" {
 		t.Errorf("claim %s after its only post was deleted, want pending", got)
+	}
+}
+
+func (h *harness) claimIn(slug, handle string) *giveaway.Claim {
+	h.t.Helper()
+	c, _, err := h.svc.CreateClaim(context.Background(), slug, giveaway.ClaimInput{Network: "mastodon", Handle: handle})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// Mastodon names a tag by NFKC, lower case and ASCII folding, in tags[] and in its streams: a
+// campaign #PyConEspaña #BLÅHAJ must see posts that Mastodon tags pyconespana and blahaj however
+// the author spelled them, and Korean tags must keep working.
+func TestTagsAreNamedAsMastodonNamesThem(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.campaign("espana", "PyConEspaña", "BLÅHAJ")
+	h.campaign("kr", "파이콘한국")
+	ana := h.claimIn("espana", "ana@remote.example")
+	ben := h.claimIn("espana", "ben@remote.example")
+	carla := h.claimIn("espana", "carla@remote.example")
+	dana := h.claimIn("espana", "dana@remote.example")
+	jisu := h.claimIn("kr", "jisu@remote.example")
+	r := h.start(nil)
+	h.live(r, "pyconespana")
+	h.live(r, "파이콘한국")
+
+	h.srv.Publish(h.srv.Toot("ana@remote.example", "¡Hola! #PyConEspaña #Blåhaj"))
+	h.srv.Publish(h.srv.Toot("ben@remote.example", "#PyConEspana #BLAHAJ sin acentos"))
+	h.srv.Publish(h.srv.Toot("jisu@remote.example", "부스에 왔어요 #파이콘한국"))
+	// A status whose server left tags[] empty: the tags in its text count, named the same way.
+	bare := h.srv.Toot("carla@remote.example", "#ＰｙＣｏｎＥｓｐａñａ #blåhaj")
+	bare.Tags = []mastodontest.Tag{}
+	raw, err := json.Marshal(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Push("pyconespana", "update", string(raw))
+	// One tag short: not kept.
+	h.srv.Publish(h.srv.Toot("dana@remote.example", "#PyConEspaña only"))
+
+	for name, c := range map[string]*giveaway.Claim{"ana": ana, "ben": ben, "carla": carla, "jisu": jisu} {
+		testkit.Eventually(t, name+"'s claim to be verified", func() bool { return h.claimStatus(c) == "verified" })
+	}
+	if got := h.claimStatus(dana); got != "pending" {
+		t.Errorf("dana's claim is %s; a post without #BLÅHAJ may not verify it", got)
+	}
+	for _, rq := range h.srv.Requests("/api/v1/streaming/") {
+		if tag := rq.Query.Get("tag"); tag != "pyconapac" && tag != "pyconespana" && tag != "파이콘한국" {
+			t.Errorf("stream asked for tag=%q; Mastodon names the tags pyconapac, pyconespana, 파이콘한국", tag)
+		}
+	}
+	for _, rq := range h.srv.Requests("/api/v1/timelines/tag/") {
+		if rq.Path == "/api/v1/timelines/tag/pyconespana" && !slices.Equal(rq.Query["all[]"], []string{"blahaj"}) {
+			t.Errorf("gap fill all[] = %v, want [blahaj]", rq.Query["all[]"])
+		}
 	}
 }

@@ -103,15 +103,6 @@ func TestIDNewer(t *testing.T) {
 	}
 }
 
-func TestStreamTag(t *testing.T) {
-	for in, want := range map[string]string{"PyConAPAC": "pyconapac", "#Elastic": "elastic", "ＥＬＡＳＴＩＣ": "elastic",
-		"스마트스터디": "스마트스터디", "Straße": "straße"} {
-		if got := streamTag(in); got != want {
-			t.Errorf("streamTag(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestConfigEnabled(t *testing.T) {
 	for _, c := range []struct {
 		url, token string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -32,8 +33,7 @@ var errStall = errors.New("mastodon stream: no event or heartbeat within the sta
 type stream struct {
 	c       *Client
 	inst    instance
-	tag     string // normalized first hashtag
-	param   string // the tag as sent to Mastodon
+	tag     string // the first hashtag as Mastodon names it, which is also how it is asked for
 	source  string // names the saved cursor
 	filters atomic.Pointer[[]filter]
 	cancel  context.CancelFunc
@@ -42,7 +42,7 @@ type stream struct {
 
 func (c *Client) startStream(ctx context.Context, inst instance, spec *streamSpec) *stream {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &stream{c: c, inst: inst, tag: spec.tag, param: spec.param,
+	s := &stream{c: c, inst: inst, tag: spec.tag,
 		source: "mastodon:" + c.host + ":" + spec.tag, cancel: cancel, done: make(chan struct{})}
 	s.filters.Store(&spec.filters)
 	c.update(func(st *state) {
@@ -144,7 +144,7 @@ func dropCause(err error) string {
 func (s *stream) connect(ctx context.Context) (res connResult) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := s.c.newRequest(ctx, s.inst.Streaming+"/api/v1/streaming/hashtag?"+url.Values{"tag": {s.param}}.Encode())
+	req, err := s.c.newRequest(ctx, s.inst.Streaming+"/api/v1/streaming/hashtag?"+url.Values{"tag": {s.tag}}.Encode())
 	if err != nil {
 		return connResult{err: err}
 	}
@@ -296,7 +296,7 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 				// min_id gives the page just after it (newest first), so paging moves forward.
 				q.Set("min_id", minID)
 			}
-			page, err := s.c.timelinePage(ctx, s.param, q)
+			page, err := s.c.timelinePage(ctx, s.tag, q)
 			if err != nil {
 				return "", err
 			}
@@ -377,10 +377,11 @@ func (s *stream) handle(evs []sseEvent) (items []tweet.Item, newest string, unkn
 // stored copy follows it.
 func (s *stream) keep(st *status, raw []byte, edit bool) *tweet.Post {
 	outcome := "kept"
+	matched := s.matching(st.tagNames())
 	switch {
 	case st.boost():
 		outcome = "boost"
-	case s.matches(st.normTags()):
+	case len(matched) > 0:
 	case edit:
 		if _, ok := s.c.known.get(st.ID); !ok {
 			outcome = "missing_tags"
@@ -398,16 +399,31 @@ func (s *stream) keep(st *status, raw []byte, edit bool) *tweet.Post {
 		cs.postsReceived++
 		cs.lastPost = now
 	})
-	return st.post(raw, s.inst.Domain)
+	p := st.post(raw, s.inst.Domain)
+	for _, f := range matched {
+		p.Hashtags = withCampaignSpelling(p.Hashtags, f.spelled)
+	}
+	return p
 }
 
-func (s *stream) matches(tags []string) bool {
+// matching lists the stream's campaign filters whose every tag is among names.
+func (s *stream) matching(names []string) []filter {
+	var out []filter
 	for _, f := range *s.filters.Load() {
-		if tweet.HasAll(tags, f.required) {
-			return true
+		if allIn(names, f.required) {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
+}
+
+func allIn(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *stream) bad(where string, err error, data []byte) {

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/boothgiveaway/giveaway/internal/mastodon/tagname"
 )
 
 // Status is Mastodon's Status entity, as the REST API and the streaming server render it.
@@ -74,7 +76,8 @@ type Account struct {
 	Fields         []any   `json:"fields"`
 }
 
-// Tag is a status's hashtag; Mastodon names it in lower case.
+// Tag is a status's hashtag, named as Mastodon's HashtagNormalizer names it (lower case, accents
+// folded: see tagname).
 type Tag struct {
 	Name string `json:"name"`
 	URL  string `json:"url"`
@@ -207,7 +210,7 @@ func (s *Server) StreamsOpen(tag string) int {
 	defer s.mu.Unlock()
 	n := 0
 	for c := range s.conns {
-		if c.tag == strings.ToLower(tag) {
+		if c.tag == tagname.Name(tag) {
 			n++
 		}
 	}
@@ -302,7 +305,8 @@ func (s *Server) streamHashtag(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, "Invalid access token") {
 		return
 	}
-	tag := strings.ToLower(r.URL.Query().Get("tag"))
+	// The streaming server names the channel with its own normalizeHashtag (streaming/index.js).
+	tag := tagname.Name(r.URL.Query().Get("tag"))
 	if tag == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "No tag for stream provided"})
 		return
@@ -352,7 +356,7 @@ func (s *Server) streamHashtag(w http.ResponseWriter, r *http.Request) {
 }
 
 // PushRaw writes raw, verbatim, to every open stream for tag.
-func (s *Server) PushRaw(tag, raw string) { s.send(strings.ToLower(tag), event{raw: raw}) }
+func (s *Server) PushRaw(tag, raw string) { s.send(tagname.Name(tag), event{raw: raw}) }
 
 // Push sends one event as Mastodon frames it ("event: name\ndata: payload\n\n") to every open
 // stream for tag.
@@ -439,12 +443,13 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, "The access token is invalid") {
 		return
 	}
-	tag := strings.ToLower(r.PathValue("hashtag"))
+	// The timeline finds tags by their normalized name (Tag.matching_name).
+	tag := tagname.Name(r.PathValue("hashtag"))
 	q := r.URL.Query()
 	lower := func(vs []string) []string {
 		out := make([]string, len(vs))
 		for i, v := range vs {
-			out[i] = strings.ToLower(v)
+			out[i] = tagname.Name(v)
 		}
 		return out
 	}
@@ -542,7 +547,7 @@ func (s *Server) account(acct string) Account {
 
 // Toot makes a public status by acct ("jisu" for an account on this instance, "jisu@remote.example"
 // for one elsewhere) saying text, rendered as Mastodon renders it: paragraphs at blank lines,
-// <br /> at line ends, hashtags as tag links (and tags, named in lower case), links with their
+// <br /> at line ends, hashtags as tag links (and tags, named as Mastodon names them), links with their
 // scheme hidden. It is not posted yet: see Publish and Add.
 func (s *Server) Toot(acct, text string) Status {
 	a := s.account(acct)
@@ -632,7 +637,8 @@ func (s *Server) renderLine(b *strings.Builder, line string, tags []Tag) []Tag {
 				i = j
 				continue
 			}
-			lower := strings.ToLower(name)
+			// tags[] carries the name Mastodon stores (HashtagNormalizer), the link text the author's.
+			lower := tagname.Name(name)
 			tagURL := "https://" + s.Domain + "/tags/" + url.PathEscape(lower)
 			fmt.Fprintf(b, `<a href="%s" class="mention hashtag" rel="tag">#<span>%s</span></a>`,
 				tagURL, html.EscapeString(name))
