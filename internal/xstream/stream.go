@@ -18,6 +18,9 @@ import (
 
 const streamPath = "/2/tweets/search/stream"
 
+// maxResetWait bounds a wait taken from x-rate-limit-reset, against a clock or header gone wrong.
+const maxResetWait = time.Hour
+
 // maxLine bounds one stream line; a post with its includes is a few kilobytes.
 const maxLine = 4 << 20
 
@@ -76,6 +79,11 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 		case errors.As(res.err, &ae) && ae.Status == http.StatusTooManyRequests:
 			cause = "rate_limited"
 			wait = b.next(failRate)
+			if until := ae.Reset.Sub(c.cfg.Now()); !ae.Reset.IsZero() && until > -time.Second {
+				// X says when the window ends: wait for it (a second more, as the header is in
+				// whole seconds), neither longer nor into a longer penalty.
+				wait = min(until+time.Second, maxResetWait)
+			}
 		case errors.As(res.err, &ae):
 			cause = "http"
 			wait = b.next(failHTTP)
@@ -136,7 +144,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return connResult{err: apiError(resp.StatusCode, b)}
+		return connResult{err: apiError(resp, b)}
 	}
 
 	res.established = true

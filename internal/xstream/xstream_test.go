@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"sort"
 	"sync"
@@ -311,12 +313,14 @@ func TestStreamHTTPErrorsBackOffExponentially(t *testing.T) {
 	}
 }
 
-func TestStreamTooManyConnectionsWaitsFromAMinute(t *testing.T) {
+func TestStreamRateLimitedWithoutResetWaitsFromAMinute(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
 	srv := xtest.New(token)
 	defer srv.Close()
-	srv.MaxConnections = 0 // someone else holds the project's one connection
+	for range 6 {
+		srv.Script(xtest.Conn{Status: 429})
+	}
 	h := run(t, pool, testConfig(srv.URL), 6)
 	h.wait(t)
 	m := time.Minute
@@ -326,6 +330,65 @@ func TestStreamTooManyConnectionsWaitsFromAMinute(t *testing.T) {
 	}
 	if srv.Connects() != 6 {
 		t.Errorf("connects %d, want 6 (one per wait)", srv.Connects())
+	}
+}
+
+// X says in x-rate-limit-reset when a 429's window ends: the reader waits until then, not the
+// minute-doubling guess, which is too long for a window about to end and too short for a long one.
+func TestStreamRateLimitedWaitsUntilXSaysTheWindowEnds(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	now := time.Unix(2_000_000_000, 0)
+	srv.Script(
+		xtest.Conn{Status: 429, RateLimitReset: now.Add(90 * time.Second)},
+		xtest.Conn{Status: 429, RateLimitReset: now.Add(10 * time.Second)},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("551", "gina", "#PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	cfg := testConfig(srv.URL)
+	cfg.Now = func() time.Time { return now }
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "the post after the rate limit", func() bool { return len(h.rec.got()) == 1 })
+	// A second more than the header says, as it counts whole seconds.
+	want := []time.Duration{91 * time.Second, 11 * time.Second}
+	if got := h.sleeps.got(); !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+}
+
+// X now closes a project's open stream when a new one connects, where it used to refuse the
+// new one with 429 TooManyConnections: a restarted reader whose old connection X still holds
+// gets the stream at once.
+func TestStreamNewConnectionReplacesAStaleOne(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/2/tweets/search/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	stale, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Body.Close()
+	if stale.StatusCode != 200 {
+		t.Fatalf("stale connection: HTTP %d", stale.StatusCode)
+	}
+	srv.Script(xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("561", "hana", "#PyConAPAC"))},
+		End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond})
+	h := run(t, pool, testConfig(srv.URL), 0)
+
+	testkit.Eventually(t, "the post on the new connection", func() bool { return len(h.rec.got()) == 1 })
+	if _, err := io.Copy(io.Discard, stale.Body); err != nil {
+		t.Errorf("the stale connection ended badly: %v", err)
+	}
+	if got := h.sleeps.got(); len(got) != 0 {
+		t.Errorf("waited %v; the new connection replaces the stale one at once", got)
+	}
+	if srv.Replaced() != 1 {
+		t.Errorf("replaced %d connections, want 1", srv.Replaced())
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,10 @@ func Pause(d time.Duration) Step { return Step{Wait: d} }
 
 // Conn scripts one stream connection.
 type Conn struct {
-	Status         int // when set and not 200, the connection is refused with X's error body for it
+	Status int // when set and not 200, the connection is refused with X's error body for it
+	// RateLimitReset, with Status 429, is sent as x-rate-limit-reset: the Unix second the
+	// window ends, as X sends it on every answer.
+	RateLimitReset time.Time
 	Steps          []Step
 	End            End
 	KeepAliveEvery time.Duration // with Hold; zero means silence (a stall)
@@ -63,8 +67,9 @@ type Rule struct {
 type Server struct {
 	*httptest.Server
 	Token string
-	// MaxConnections is how many streams may be open at once (X allows one per project); one
-	// more is refused with 429 TooManyConnections.
+	// MaxConnections is how many streams may be open at once (X allows one per project). As X
+	// does now, a new connection beyond it is accepted and the oldest open one is closed (X used
+	// to refuse the new one with 429 TooManyConnections).
 	MaxConnections int
 	Default        Conn
 
@@ -73,6 +78,8 @@ type Server struct {
 	rules     []Rule
 	nextID    int64
 	connects  int
+	replaced  int
+	open      []*openConn // oldest first
 	active    int
 	maxActive int
 	queries   []url.Values
@@ -121,6 +128,16 @@ func (s *Server) Connects() int {
 	defer s.mu.Unlock()
 	return s.connects
 }
+
+// Replaced is how many open streams were closed because a new connection took their place.
+func (s *Server) Replaced() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replaced
+}
+
+// openConn is one held stream; closed is closed when a newer connection replaces it.
+type openConn struct{ closed chan struct{} }
 
 // Active is how many streams are open now; MaxActive the most ever open at once.
 func (s *Server) Active() (active, maxActive int) {
@@ -183,31 +200,36 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.connects++
 	s.queries = append(s.queries, r.URL.Query())
-	if s.active >= s.MaxConnections {
-		s.mu.Unlock()
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{
-			"title":            "ConnectionException",
-			"detail":           "This stream is currently at the maximum allowed connection limit.",
-			"connection_issue": "TooManyConnections",
-			"type":             "https://api.twitter.com/2/problems/streaming-connection",
-		})
-		return
-	}
 	c := s.Default
 	if len(s.script) > 0 {
 		c, s.script = s.script[0], s.script[1:]
 	}
 	if c.Status != 0 && c.Status != http.StatusOK {
 		s.mu.Unlock()
+		if !c.RateLimitReset.IsZero() {
+			w.Header().Set("x-rate-limit-reset", strconv.FormatInt(c.RateLimitReset.Unix(), 10))
+		}
 		writeError(w, c.Status)
 		return
 	}
+	for len(s.open) > 0 && len(s.open) >= max(s.MaxConnections, 1) {
+		old := s.open[0]
+		s.open = s.open[1:]
+		close(old.closed)
+		s.active--
+		s.replaced++
+	}
+	me := &openConn{closed: make(chan struct{})}
+	s.open = append(s.open, me)
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.active--
+		if i := slices.Index(s.open, me); i >= 0 {
+			s.open = slices.Delete(s.open, i, i+1)
+			s.active--
+		}
 		s.mu.Unlock()
 	}()
 
@@ -226,6 +248,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			return true
 		case <-r.Context().Done():
 		case <-s.done:
+		case <-me.closed:
 		}
 		return false
 	}
@@ -262,6 +285,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			case <-s.done:
 				return
+			case <-me.closed:
+				return // replaced by a newer connection: the response ends
 			}
 		}
 	}
