@@ -107,9 +107,13 @@ func (c *Client) Status() source.Status {
 			d[k] = t
 		}
 	}
+	var degraded []string
+	if c.cfg.BackfillMinutes == 0 {
+		degraded = append(degraded, "X_BACKFILL_MINUTES is 0: posts made while the stream reconnects are not replayed (each reconnect is recorded as a gap)")
+	}
 	return source.Status{Leader: st.Leader, Connected: st.Connected, ConnectedSince: st.ConnectedSince,
 		Reconnects: st.Reconnects, Pending: int(c.pending.Load()), LastError: st.LastError,
-		NextAttempt: st.NextAttempt, Detail: d}
+		NextAttempt: st.NextAttempt, Degraded: degraded, Detail: d}
 }
 
 // CampaignsChanged asks this instance, if it holds the stream, to reconcile the rules soon. The

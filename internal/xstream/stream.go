@@ -54,10 +54,14 @@ type connResult struct {
 // streamLoop connects and reconnects until ctx ends, waiting between attempts as X documents.
 func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 	var b backoff
+	var downSince time.Time // when the last open connection ended; zero before the first
 	for {
-		res := c.connect(ctx, items)
+		res := c.connect(ctx, items, downSince)
 		if ctx.Err() != nil {
 			return
+		}
+		if res.established {
+			downSince = c.cfg.Now()
 		}
 		var wait time.Duration
 		cause := "network"
@@ -114,6 +118,21 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 	}
 }
 
+// recordGap records what X does not replay of the time the stream was down (from, to): all of
+// it without backfill, what is older than the backfill reaches with it.
+func (c *Client) recordGap(ctx context.Context, from, to time.Time) {
+	why := "X_BACKFILL_MINUTES is 0 (or the account may not use backfill): X does not replay posts made while the stream was down"
+	if n := c.cfg.BackfillMinutes; n > 0 {
+		to = to.Add(-time.Duration(n) * time.Minute) // X replays the last n minutes before now
+		if !to.After(from) {
+			return
+		}
+		why = fmt.Sprintf("the stream was down longer than the %d minutes X replays (X_BACKFILL_MINUTES)", n)
+	}
+	source.RecordGap(ctx, c.pool, c.log, c.m.Metrics, source.Gap{Source: c.Name(), Kind: source.GapReconnect,
+		From: from, To: to, Detail: why})
+}
+
 func dropCause(err error) string {
 	var se *StreamError
 	switch {
@@ -127,8 +146,9 @@ func dropCause(err error) string {
 	return "network"
 }
 
-// connect opens the stream once and reads it until it ends.
-func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res connResult) {
+// connect opens the stream once and reads it until it ends. downSince is when the previous
+// connection ended: what X did not replay since then is recorded as a gap once this one is open.
+func (c *Client) connect(ctx context.Context, items chan<- tweet.Item, downSince time.Time) (res connResult) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
@@ -152,6 +172,9 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 	c.m.Connected.Set(1)
 	c.update(func(s *state) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
 	c.log.Info("X stream connected")
+	if !downSince.IsZero() {
+		c.recordGap(ctx, downSince, c.cfg.Now())
+	}
 	defer func() {
 		res.lived = time.Since(started)
 		c.m.Connected.Set(0)

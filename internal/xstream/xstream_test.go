@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,8 +227,49 @@ func TestStreamDropMidLineReconnectsAtOnceWithBackfill(t *testing.T) {
 	if bad := metric(t, h.reg, "giveaway_xstream_bad_lines_total", ""); bad != 0 {
 		t.Errorf("the partial line counted as bad (%v); it is a drop", bad)
 	}
-	if st := h.client.Status(); st.Reconnects != 1 || !st.Connected {
+	if st := h.client.Status(); st.Reconnects != 1 || !st.Connected || len(st.Degraded) != 0 {
 		t.Errorf("status %+v", st)
+	}
+	if g := gaps(t, pool); len(g) != 0 {
+		t.Errorf("gaps %+v; backfill covered the moment away", g)
+	}
+}
+
+func gaps(t *testing.T, pool *pgxpool.Pool) []store.SourceGap {
+	t.Helper()
+	g, err := store.New(pool).RecentSourceGaps(context.Background(), store.RecentSourceGapsParams{MaxRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// Without backfill, what was posted while the stream reconnected is lost: the reader says so
+// in /readyz and records the stretch, which the report shows.
+func TestStreamReconnectWithoutBackfillRecordsTheGap(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	srv.Script(
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("211", "alice", "first #PyConAPAC"))}, End: xtest.Drop},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("212", "bob", "after #PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	before := time.Now().Add(-time.Second)
+	h := run(t, pool, testConfig(srv.URL), 0)
+	testkit.Eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	g := gaps(t, pool)[0]
+	if g.Source != "x_stream" || g.Kind != "reconnect" || g.FromAt.Before(before) || !g.ToAt.After(g.FromAt) ||
+		g.ToAt.After(time.Now().Add(time.Second)) || !strings.Contains(g.Detail, "X_BACKFILL_MINUTES") {
+		t.Errorf("gap %+v, want the reconnect's stretch, naming X_BACKFILL_MINUTES", g)
+	}
+	if got := metric(t, h.reg, "giveaway_source_gaps_total", ""); got != 1 {
+		t.Errorf("gaps metric %v, want 1", got)
+	}
+	if st := h.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "X_BACKFILL_MINUTES is 0") {
+		t.Errorf("degraded %q, want the backfill setting named", st.Degraded)
 	}
 }
 
