@@ -39,6 +39,8 @@ func sourceFlags() []cli.Flag {
 			Usage: "a user access token on that instance (hashtag streams need one since Mastodon 4.2)"},
 		&cli.StringFlag{Name: "bluesky-jetstream-url", Sources: cli.EnvVars("BLUESKY_JETSTREAM_URL"),
 			Usage: "a Jetstream websocket, e.g. wss://jetstream2.us-east.bsky.network/subscribe: turns on the Bluesky source"},
+		&cli.DurationFlag{Name: "bluesky-jetstream-window", Value: bluesky.DefaultReplayWindow, Sources: cli.EnvVars("BLUESKY_JETSTREAM_WINDOW"),
+			Usage: "how far back the Jetstream instance keeps events (its TTL); an older saved cursor is recorded as a gap"},
 		&cli.StringFlag{Name: "bluesky-appview-url", Value: bluesky.DefaultAppViewURL, Sources: cli.EnvVars("BLUESKY_APPVIEW_URL"),
 			Usage: "where Bluesky DIDs are resolved to handles"},
 	}
@@ -53,7 +55,7 @@ func sourceConfigFrom(cmd *cli.Command) app.Sources {
 		Mastodon: mastodon.Config{BaseURL: strings.TrimSpace(cmd.String("mastodon-url")),
 			Token: strings.TrimSpace(cmd.String("mastodon-token"))},
 		Bluesky: bluesky.Config{JetstreamURL: strings.TrimSpace(cmd.String("bluesky-jetstream-url")),
-			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url"))},
+			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url")), ReplayWindow: cmd.Duration("bluesky-jetstream-window")},
 	}
 }
 
@@ -64,7 +66,7 @@ func streamCommand() *cli.Command {
 		Name: "stream",
 		Usage: "read the configured sources into the database: the X filtered stream (X_BEARER_TOKEN, X_API_URL, " +
 			"X_BACKFILL_MINUTES, X_STALL_TIMEOUT, X_PRICE_PER_POST), Mastodon (MASTODON_URL, MASTODON_TOKEN), Bluesky " +
-			"(BLUESKY_JETSTREAM_URL, BLUESKY_APPVIEW_URL)",
+			"(BLUESKY_JETSTREAM_URL, BLUESKY_JETSTREAM_WINDOW, BLUESKY_APPVIEW_URL)",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "metrics-addr", Sources: cli.EnvVars("METRICS_ADDR"),
 				Usage: "address to serve /metrics on; unset: none"},
