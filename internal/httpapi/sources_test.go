@@ -1,0 +1,59 @@
+package httpapi_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/app"
+	"github.com/boothgiveaway/giveaway/internal/source"
+	"github.com/boothgiveaway/giveaway/internal/xstream"
+)
+
+// The organiser's console asks which sources run, what each may be missing now and which
+// stretches were not read; only admins may ask (errors are shown in full).
+func TestSourcesShowsStateDegradationAndGaps(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) {
+		c.Sources.X = xstream.Config{BearerToken: "x-token", BaseURL: "http://127.0.0.1:1"}
+	})
+	from := time.Now().AddDate(0, -1, 0)
+	source.RecordGap(context.Background(), e.pool, slog.New(slog.DiscardHandler), source.Metrics{}, source.Gap{
+		Source: "x_stream", Kind: source.GapReconnect, From: time.Now().Add(-time.Hour), To: time.Now().Add(-time.Hour + 42*time.Second),
+		Detail: "X_BACKFILL_MINUTES is 0"})
+	source.RecordGap(context.Background(), e.pool, slog.New(slog.DiscardHandler), source.Metrics{}, source.Gap{
+		Source: "bluesky", Kind: source.GapCursorTooOld, From: from.AddDate(0, -1, 0), To: from.AddDate(0, -1, 1),
+		Detail: "a month ago: not listed"})
+
+	r := e.must(200, req{method: "GET", path: "/api/v1/sources", bearer: adminToken})
+	srcs, _ := r.Body["sources"].([]any)
+	if len(srcs) != 1 {
+		t.Fatalf("sources %s, want the X stream alone", r.Raw)
+	}
+	x, _ := srcs[0].(map[string]any)
+	st, _ := x["status"].(map[string]any)
+	deg, _ := st["degraded"].([]any)
+	if x["name"] != "x_stream" || st["leader"] != false || len(deg) != 1 || !strings.Contains(deg[0].(string), "X_BACKFILL_MINUTES is 0") {
+		t.Errorf("x_stream %s", r.Raw)
+	}
+	gaps, _ := r.Body["gaps"].([]any)
+	if len(gaps) != 1 {
+		t.Fatalf("gaps %s, want the last week's one", r.Raw)
+	}
+	if g := gaps[0].(map[string]any); g["source"] != "x_stream" || g["kind"] != "reconnect" || g["detail"] != "X_BACKFILL_MINUTES is 0" {
+		t.Errorf("gap %v", g)
+	}
+
+	if r := e.call(req{method: "GET", path: "/api/v1/sources"}); r.Status != 401 {
+		t.Errorf("anonymous: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(req{method: "GET", path: "/api/v1/sources", bearer: e.staff("Minji")}); r.Status != 403 {
+		t.Errorf("staff: %d %s", r.Status, r.Raw)
+	}
+	// /readyz, which is public, says what is degraded too.
+	ready := e.must(200, req{method: "GET", path: "/readyz"})
+	if !strings.Contains(string(ready.Raw), "X_BACKFILL_MINUTES is 0") {
+		t.Errorf("readyz does not say the X stream loses posts on reconnect: %s", ready.Raw)
+	}
+}
