@@ -50,6 +50,7 @@ type state struct {
 	lastPost      time.Time
 	lastEvent     time.Time
 	lastError     string
+	account       *accountCheck // what the token's account filters; nil until checked
 }
 
 type streamState struct {
@@ -138,8 +139,13 @@ func (c *Client) Status() source.Status {
 		d["domain"] = c.st.inst.Domain
 		d["streaming_url"] = c.st.inst.Streaming
 	}
+	var degraded []string
+	if ac := c.st.account; ac != nil {
+		d["account"] = ac
+		degraded = ac.degraded()
+	}
 	return source.Status{Leader: c.st.leader, Connected: connected > 0, Reconnects: c.st.reconnects,
-		LastError: c.st.lastError, Detail: d}
+		LastError: c.st.lastError, Degraded: degraded, Detail: d}
 }
 
 // CampaignsChanged asks the reader, if this instance holds it, to read the campaigns now rather
@@ -177,6 +183,8 @@ func (c *Client) lead(ctx context.Context) error {
 	}
 	c.update(func(s *state) { s.inst = inst })
 	c.log.Info("reading Mastodon", "domain", inst.Domain, "streaming", inst.Streaming)
+	c.checkAndSay(ctx)
+	lastCheck := c.cfg.Now()
 
 	running := map[string]*stream{}
 	defer func() {
@@ -185,6 +193,10 @@ func (c *Client) lead(ctx context.Context) error {
 		}
 	}()
 	for {
+		if c.cfg.Now().Sub(lastCheck) >= c.cfg.AccountCheckEvery {
+			c.checkAndSay(ctx)
+			lastCheck = c.cfg.Now()
+		}
 		wait := c.cfg.RefreshInterval
 		if err := c.refresh(ctx, inst, running); err != nil && ctx.Err() == nil {
 			// Streams already open go on with the campaigns they had.
@@ -201,6 +213,23 @@ func (c *Client) lead(ctx context.Context) error {
 		case <-c.changed:
 			t.Stop()
 		}
+	}
+}
+
+// checkAndSay checks what the token's account filters and says it in the log and the status.
+func (c *Client) checkAndSay(ctx context.Context) {
+	ac := c.checkAccount(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	c.update(func(s *state) { s.account = &ac })
+	for _, d := range ac.degraded() {
+		c.log.Warn(d)
+	}
+	if ac.Error == "" {
+		c.log.Info("Mastodon token's account checked; its chosen languages (Preferences, Other, Filter languages) are not shown by the API: "+
+			"leave them all unticked, or posts in other languages never reach the streams",
+			"acct", ac.Acct, "mutes", ac.Mutes, "blocks", ac.Blocks, "domain_blocks", len(ac.DomainBlocks))
 	}
 }
 

@@ -641,3 +641,40 @@ func TestTagsAreNamedAsMastodonNamesThem(t *testing.T) {
 		}
 	}
 }
+
+// Mastodon's streaming server leaves out, for the token's account, the posts of accounts it
+// mutes or blocks and of domains it blocks: the reader checks the account at start and says so
+// in /readyz and the log, so the organiser can use another account before the event.
+func TestTokenAccountFiltersAreCheckedAndSaid(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.Mute("spam@remote.example")
+	h.srv.BlockDomain("bad.example")
+	ok := h.claim("ok@remote.example")
+	muted := h.claim("spam@remote.example")
+	blocked := h.claim("x@bad.example")
+	r := h.start(nil)
+	h.live(r, "pyconapac")
+
+	h.srv.Publish(h.srv.Toot("spam@remote.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("x@bad.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("ok@remote.example", "#PyConAPAC #Elastic"))
+	testkit.Eventually(t, "ok's claim to be verified", func() bool { return h.claimStatus(ok) == "verified" })
+	if h.claimStatus(muted) != "pending" || h.claimStatus(blocked) != "pending" {
+		t.Errorf("the double let through posts Mastodon filters for the token's account")
+	}
+
+	st := r.client.Status()
+	if len(st.Degraded) != 2 || !strings.Contains(st.Degraded[0], "mutes 1 accounts") ||
+		!strings.Contains(st.Degraded[1], "blocks 1 domains (bad.example)") {
+		t.Errorf("degraded %q, want the mute and the domain block said", st.Degraded)
+	}
+	if r.logs.count("mutes 1 accounts") != 1 || r.logs.count("chosen languages") != 1 {
+		t.Errorf("the log does not say what the account filters")
+	}
+	for _, p := range []string{"/api/v1/accounts/verify_credentials", "/api/v1/mutes", "/api/v1/blocks", "/api/v1/domain_blocks"} {
+		if rq := h.srv.Requests(p); len(rq) != 1 || rq[0].Authorization != "Bearer "+token {
+			t.Errorf("%s asked %d times with the token, want once at start: %+v", p, len(rq), rq)
+		}
+	}
+}

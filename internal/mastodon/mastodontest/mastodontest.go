@@ -115,6 +115,10 @@ type Server struct {
 	conns     map[*conn]bool
 	requests  []Request
 	done      chan struct{}
+
+	// What the token's account filters (see Mute, Block, BlockDomain, ChooseLanguages).
+	mutes, blocks, domainBlocks []string
+	languages                   []string
 }
 
 type options struct {
@@ -149,6 +153,10 @@ func New(token string, opts ...Option) *Server {
 	web.HandleFunc("GET /api/v2/instance", s.instanceV2)
 	web.HandleFunc("GET /api/v1/instance", s.instanceV1)
 	web.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.tagTimeline)
+	web.HandleFunc("GET /api/v1/accounts/verify_credentials", s.verifyCredentials)
+	web.HandleFunc("GET /api/v1/mutes", s.accountList(func() []string { return s.mutes }))
+	web.HandleFunc("GET /api/v1/blocks", s.accountList(func() []string { return s.blocks }))
+	web.HandleFunc("GET /api/v1/domain_blocks", s.domainBlockList)
 	streaming := http.NewServeMux()
 	streaming.HandleFunc("GET /api/v1/streaming/hashtag", s.streamHashtag)
 	streaming.HandleFunc("GET /api/v1/streaming/health", func(w http.ResponseWriter, _ *http.Request) {
@@ -419,6 +427,9 @@ func (s *Server) Delete(st Status) {
 }
 
 func (s *Server) pushStatus(name string, st Status) {
+	if s.filtered(st) {
+		return
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		panic(err)
@@ -430,6 +441,109 @@ func (s *Server) pushStatus(name string, st Status) {
 	for _, t := range tags {
 		s.Push(t.Name, name, string(b))
 	}
+}
+
+// Mute, Block and BlockDomain make the token's account mute or block accounts (acct, as Toot
+// takes it) or domains; ChooseLanguages sets its chosen languages (Preferences, Other, Filter
+// languages). As Mastodon's streaming server does, hashtag streams then leave out the statuses
+// of those accounts and domains and those in other languages (a status without a language
+// passes), and so does the hashtag timeline.
+func (s *Server) Mute(accts ...string) {
+	s.mu.Lock()
+	s.mutes = append(s.mutes, accts...)
+	s.mu.Unlock()
+}
+
+// Block: see Mute.
+func (s *Server) Block(accts ...string) {
+	s.mu.Lock()
+	s.blocks = append(s.blocks, accts...)
+	s.mu.Unlock()
+}
+
+// BlockDomain: see Mute.
+func (s *Server) BlockDomain(domains ...string) {
+	s.mu.Lock()
+	s.domainBlocks = append(s.domainBlocks, domains...)
+	s.mu.Unlock()
+}
+
+// ChooseLanguages: see Mute. The API shows them nowhere, as Mastodon's does not.
+func (s *Server) ChooseLanguages(langs ...string) {
+	s.mu.Lock()
+	s.languages = langs
+	s.mu.Unlock()
+}
+
+// filtered says whether the token's account filters st out of its streams.
+func (s *Server) filtered(st Status) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hidden(st)
+}
+
+// hidden: st is in a language the account did not choose, or its author is muted or blocked,
+// or its domain blocked; s.mu is held.
+func (s *Server) hidden(st Status) bool {
+	if len(s.languages) > 0 && st.Language != nil && !slices.Contains(s.languages, *st.Language) {
+		return true
+	}
+	acct := st.Account.Acct
+	_, domain, _ := strings.Cut(acct, "@")
+	return slices.Contains(s.mutes, acct) || slices.Contains(s.blocks, acct) ||
+		(domain != "" && slices.Contains(s.domainBlocks, domain))
+}
+
+// verifyCredentials is the token's own account (a CredentialAccount, with its source).
+func (s *Server) verifyCredentials(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, "The access token is invalid") {
+		return
+	}
+	a := s.account("booth")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": a.ID, "username": a.Username, "acct": a.Acct, "display_name": a.DisplayName, "locked": false,
+		"bot": false, "created_at": a.CreatedAt, "note": "", "url": a.URL, "emojis": []any{}, "fields": []any{},
+		"source": map[string]any{"privacy": "public", "sensitive": false, "language": "en", "note": "",
+			"fields": []any{}, "follow_requests_count": 0},
+	})
+}
+
+// limitOf reads ?limit= as Mastodon does: a default, and at most max.
+func limitOf(r *http.Request, def, maxN int) int {
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 {
+		return min(v, maxN)
+	}
+	return def
+}
+
+// accountList serves /api/v1/mutes or /api/v1/blocks: the accounts, up to limit (default 40,
+// at most 80).
+func (s *Server) accountList(list func() []string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(w, r, "The access token is invalid") {
+			return
+		}
+		s.mu.Lock()
+		accts := slices.Clone(list())
+		s.mu.Unlock()
+		out := []Account{}
+		for _, a := range accts[:min(len(accts), limitOf(r, 40, 80))] {
+			out = append(out, s.account(a))
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// domainBlockList serves /api/v1/domain_blocks: the domains as strings, up to limit (default
+// 100, at most 200).
+func (s *Server) domainBlockList(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, "The access token is invalid") {
+		return
+	}
+	s.mu.Lock()
+	ds := slices.Clone(s.domainBlocks)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, append([]string{}, ds[:min(len(ds), limitOf(r, 100, 200))]...))
 }
 
 func compareIDs(a, b string) int {
@@ -467,7 +581,7 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
 			return slices.ContainsFunc(st.Tags, func(x Tag) bool { return x.Name == t })
 		}
 		if !has(tag) || !allOf(all, has) || (len(anyOf) > 0 && !slices.ContainsFunc(anyOf, has)) ||
-			slices.ContainsFunc(none, has) {
+			slices.ContainsFunc(none, has) || s.hidden(st) {
 			continue
 		}
 		if maxID != "" && compareIDs(st.ID, maxID) >= 0 {
