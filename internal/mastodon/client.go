@@ -223,13 +223,16 @@ func (c *Client) checkAndSay(ctx context.Context) {
 		return
 	}
 	c.update(func(s *state) { s.account = &ac })
-	for _, d := range ac.degraded() {
-		c.log.Warn(d)
+	if ac.Failed {
+		c.log.Error("cannot check what the Mastodon token's account filters", "err", ac.Error)
 	}
-	if ac.Error == "" {
+	for _, d := range ac.degraded() {
+		c.log.Warn(d, "acct", ac.Acct, "domains", strings.Join(ac.DomainBlocks[:min(len(ac.DomainBlocks), 20)], " "))
+	}
+	if !ac.Failed {
 		c.log.Info("Mastodon token's account checked; its chosen languages (Preferences, Other, Filter languages) are not shown by the API: "+
 			"leave them all unticked, or posts in other languages never reach the streams",
-			"acct", ac.Acct, "mutes", ac.Mutes, "blocks", ac.Blocks, "domain_blocks", len(ac.DomainBlocks))
+			"acct", ac.Acct, "mutes", ac.Mutes, "blocks", ac.Blocks, "domain_blocks", ac.Domains)
 	}
 }
 
