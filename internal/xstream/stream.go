@@ -33,10 +33,19 @@ func (c *Client) streamQuery() url.Values {
 	}
 	// Asked on every connect, not only after a drop: a restart or a takeover by another
 	// instance is a gap too, and replayed posts are stored once anyway.
-	if c.cfg.BackfillMinutes > 0 {
-		q.Set("backfill_minutes", strconv.Itoa(c.cfg.BackfillMinutes))
+	if n := c.backfill(); n > 0 {
+		q.Set("backfill_minutes", strconv.Itoa(n))
 	}
 	return q
+}
+
+// backfill is the backfill_minutes asked for: the configured value, or 0 once X refused it
+// for this account (only some access levels may use it).
+func (c *Client) backfill() int {
+	if c.backfillRefused.Load() {
+		return 0
+	}
+	return c.cfg.BackfillMinutes
 }
 
 // StreamError is an in-band errors object (e.g. an operational disconnect) read from the stream.
@@ -88,6 +97,13 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 				// whole seconds), neither longer nor into a longer penalty.
 				wait = min(until+time.Second, maxResetWait)
 			}
+		case errors.As(res.err, &ae) && ae.Status == http.StatusBadRequest && c.backfill() > 0:
+			// X answers an access level without backfill with 400 Invalid Request; the other
+			// parameters are fixed and valid, so read on without it, and say so.
+			c.backfillRefused.Store(true)
+			cause = "http"
+			c.log.Error("X refused backfill_minutes for this account; reading without it, so posts made while the stream reconnects are lost",
+				"err", res.err, "backfill_minutes", c.cfg.BackfillMinutes)
 		case errors.As(res.err, &ae):
 			cause = "http"
 			wait = b.next(failHTTP)
@@ -121,8 +137,11 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 // recordGap records what X does not replay of the time the stream was down (from, to): all of
 // it without backfill, what is older than the backfill reaches with it.
 func (c *Client) recordGap(ctx context.Context, from, to time.Time) {
-	why := "X_BACKFILL_MINUTES is 0 (or the account may not use backfill): X does not replay posts made while the stream was down"
-	if n := c.cfg.BackfillMinutes; n > 0 {
+	why := "X_BACKFILL_MINUTES is 0: X does not replay posts made while the stream was down"
+	if c.backfillRefused.Load() {
+		why = "X refused backfill_minutes for this account: X does not replay posts made while the stream was down"
+	}
+	if n := c.backfill(); n > 0 {
 		to = to.Add(-time.Duration(n) * time.Minute) // X replays the last n minutes before now
 		if !to.After(from) {
 			return

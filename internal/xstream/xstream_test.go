@@ -721,3 +721,33 @@ func TestStreamKeepsPostsWhileTheSinkFails(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// An access level without backfill gets 400 Invalid Request for backfill_minutes: the reader
+// reads on without it, says so, and records each reconnect as a gap, rather than never connecting.
+func TestStreamBackfillRefusedReadsWithoutItAndSaysSo(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	srv.BackfillRefused = true
+	srv.Script(
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("221", "alice", "first #PyConAPAC"))}, End: xtest.Drop},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("222", "bob", "after #PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	cfg := testConfig(srv.URL)
+	cfg.BackfillMinutes = 2
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	q := srv.Queries()
+	if len(q) != 3 || q[0].Get("backfill_minutes") != "2" || q[1].Has("backfill_minutes") || q[2].Has("backfill_minutes") {
+		t.Errorf("queries %v: want backfill asked once, then not again", q)
+	}
+	if g := gaps(t, pool)[0]; !strings.Contains(g.Detail, "refused backfill_minutes") {
+		t.Errorf("gap %+v, want the refusal named", g)
+	}
+	if st := h.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "refused backfill_minutes") {
+		t.Errorf("degraded %q", st.Degraded)
+	}
+}

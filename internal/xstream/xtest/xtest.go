@@ -71,7 +71,10 @@ type Server struct {
 	// does now, a new connection beyond it is accepted and the oldest open one is closed (X used
 	// to refuse the new one with 429 TooManyConnections).
 	MaxConnections int
-	Default        Conn
+	// BackfillRefused answers a stream request with backfill_minutes as X answers an access
+	// level that may not use it: 400 Invalid Request.
+	BackfillRefused bool
+	Default         Conn
 
 	mu        sync.Mutex
 	script    []Conn
@@ -200,6 +203,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.connects++
 	s.queries = append(s.queries, r.URL.Query())
+	if s.BackfillRefused && r.URL.Query().Has("backfill_minutes") {
+		s.mu.Unlock()
+		// The outer problem is the shape X's invalid-request answers have (as reported for
+		// backfill_minutes in xdevplatform/twitter-api-typescript-sdk#46); the inner message is ours.
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"errors": []any{map[string]any{"parameters": map[string]any{"backfill_minutes": []string{r.URL.Query().Get("backfill_minutes")}},
+				"message": "The backfill_minutes query parameter is not available for your account."}},
+			"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+			"type": "https://api.twitter.com/2/problems/invalid-request"})
+		return
+	}
 	c := s.Default
 	if len(s.script) > 0 {
 		c, s.script = s.script[0], s.script[1:]
