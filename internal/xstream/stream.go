@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/source"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -63,14 +64,17 @@ type connResult struct {
 // streamLoop connects and reconnects until ctx ends, waiting between attempts as X documents.
 func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 	var b backoff
-	var downSince time.Time // when the last open connection ended; zero before the first
+	// When the stream was last known open: at first, what an earlier reader (a process before a
+	// restart, an instance before a takeover) saved; then when the last connection ended.
+	downSince := c.loadAlive(ctx)
 	for {
 		res := c.connect(ctx, items, downSince)
-		if ctx.Err() != nil {
-			return
-		}
 		if res.established {
 			downSince = c.cfg.Now()
+			c.saveAlive(context.WithoutCancel(ctx), downSince)
+		}
+		if ctx.Err() != nil {
+			return
 		}
 		var wait time.Duration
 		cause := "network"
@@ -150,6 +154,31 @@ func (c *Client) recordGap(ctx context.Context, from, to time.Time) {
 	}
 	source.RecordGap(ctx, c.pool, c.log, c.m.Metrics, source.Gap{Source: c.Name(), Kind: source.GapReconnect,
 		From: from, To: to, Detail: why})
+}
+
+// aliveSource names, in source_cursors, when the stream was last known open; aliveEvery is how
+// often an open stream saves it, so a restart or a takeover knows what it missed.
+const (
+	aliveSource = "x_stream:alive"
+	aliveEvery  = 30 * time.Second
+)
+
+func (c *Client) loadAlive(ctx context.Context) time.Time {
+	pos, err := store.New(c.pool).SourceCursor(ctx, aliveSource)
+	if err != nil {
+		return time.Time{} // none yet (the first start) or unreadable: no gap to claim
+	}
+	t, _ := time.Parse(time.RFC3339Nano, pos)
+	return t
+}
+
+func (c *Client) saveAlive(ctx context.Context, t time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.New(c.pool).SaveSourceCursor(ctx, store.SaveSourceCursorParams{Source: aliveSource,
+		Position: t.UTC().Format(time.RFC3339Nano)}); err != nil {
+		c.log.Warn("cannot save when the stream was last open; a restart may not see its gap", "err", err)
+	}
 }
 
 func dropCause(err error) string {
@@ -235,6 +264,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item, downSince
 		}
 	}()
 
+	savedAlive := time.Time{}
 	check := time.NewTicker(max(c.cfg.StallTimeout/8, 10*time.Millisecond))
 	defer check.Stop()
 	for {
@@ -254,6 +284,10 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item, downSince
 		case <-check.C:
 			if time.Since(time.Unix(0, lastRead.Load())) > c.cfg.StallTimeout {
 				cancel(errStall)
+			}
+			if now := c.cfg.Now(); now.Sub(savedAlive) >= aliveEvery {
+				c.saveAlive(ctx, now)
+				savedAlive = now
 			}
 		}
 	}

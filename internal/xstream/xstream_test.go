@@ -751,3 +751,31 @@ func TestStreamBackfillRefusedReadsWithoutItAndSaysSo(t *testing.T) {
 		t.Errorf("degraded %q", st.Degraded)
 	}
 }
+
+// A restart, or another instance taking over, is a gap too: the stream saves when it was last
+// open, and the next reader records what its backfill does not reach back to.
+func TestStreamRestartRecordsWhatBackfillDoesNotReach(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	lastOpen := time.Now().Add(-10 * time.Minute)
+	if err := store.New(pool).SaveSourceCursor(context.Background(), store.SaveSourceCursorParams{
+		Source: "x_stream:alive", Position: lastOpen.UTC().Format(time.RFC3339Nano)}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(srv.URL)
+	cfg.BackfillMinutes = 5
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	g := gaps(t, pool)[0]
+	if g.FromAt.Sub(lastOpen).Abs() > time.Second || g.ToAt.Sub(time.Now().Add(-5*time.Minute)).Abs() > 30*time.Second {
+		t.Errorf("gap %v to %v, want from when the stream was last open to where the 5-minute backfill reaches", g.FromAt, g.ToAt)
+	}
+	testkit.Eventually(t, "the stream to say it is open", func() bool {
+		pos, err := store.New(pool).SourceCursor(context.Background(), "x_stream:alive")
+		t2, _ := time.Parse(time.RFC3339Nano, pos)
+		return err == nil && t2.After(lastOpen.Add(time.Minute))
+	})
+	h.stop()
+}
