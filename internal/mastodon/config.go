@@ -29,6 +29,9 @@ type Config struct {
 	// followed by an immediate reconnect; default 30 s.
 	HealthyAfter time.Duration
 	LeaderRetry  time.Duration // how often a standby instance tries to take over; default 15 s
+	// MaxFillPages bounds catching up after a reconnect (pages of 40 statuses), against a server
+	// that pages forever; what is left is recorded as a gap. Default 250 (10,000 statuses).
+	MaxFillPages int
 	// AccountCheckEvery: how often the token's account is checked again for what it filters
 	// (mutes, blocks, domain blocks); default 10 min.
 	AccountCheckEvery time.Duration
@@ -84,6 +87,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.HealthyAfter, 30*time.Second)
 	def(&cfg.LeaderRetry, 15*time.Second)
 	def(&cfg.AccountCheckEvery, 10*time.Minute)
+	if cfg.MaxFillPages <= 0 {
+		cfg.MaxFillPages = 250
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = source.StreamClient()
 	}

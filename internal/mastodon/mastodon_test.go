@@ -21,6 +21,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
@@ -681,5 +682,40 @@ func TestTokenAccountFiltersAreCheckedAndSaid(t *testing.T) {
 		if rq := h.srv.Requests(p); len(rq) != 1 || rq[0].Authorization != "Bearer "+token {
 			t.Errorf("%s asked %d times with the token, want once at start: %+v", p, len(rq), rq)
 		}
+	}
+}
+
+// Catching up after a reconnect is bounded; when it stops before the newest posts, the stretch
+// it did not read is recorded for the report rather than only logged.
+func TestGapFillThatStopsEarlyIsRecorded(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	first := h.start(nil)
+	h.live(first, "pyconapac")
+	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic before the restart")
+	h.srv.Publish(a)
+	testkit.Eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
+	first.stop()
+	testkit.Eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+
+	for i := range 45 { // more than one page of 40
+		h.srv.Add(h.srv.Toot(fmt.Sprintf("p%d@remote.example", i), "#PyConAPAC #Elastic while down"))
+	}
+	r := h.start(func(c *mastodon.Config) { c.MaxFillPages = 1 })
+	gaps := func() int {
+		g, err := store.New(h.pool).RecentSourceGaps(context.Background(), store.RecentSourceGapsParams{MaxRows: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range g {
+			if x.Source != "mastodon" || x.Kind != "fill_incomplete" || !strings.Contains(x.Detail, "#pyconapac") {
+				t.Errorf("gap %+v", x)
+			}
+		}
+		return len(g)
+	}
+	testkit.Eventually(t, "the unread stretch to be recorded", func() bool { return gaps() == 1 })
+	if got := r.metric(t, "giveaway_source_gaps_total", "kind", "fill_incomplete"); got != 1 {
+		t.Errorf("gaps metric %v, want 1", got)
 	}
 }

@@ -20,10 +20,9 @@ import (
 )
 
 const (
-	maxLine      = 4 << 20 // one SSE line; a status is a few kilobytes
-	pageSize     = 40      // the most Mastodon gives per timeline page
-	maxFillPages = 250     // 10,000 statuses: a bound against a server that pages forever
-	maxBatch     = 100     // events handed to the sink at once
+	maxLine  = 4 << 20 // one SSE line; a status is a few kilobytes
+	pageSize = 40      // the most Mastodon gives per timeline page
+	maxBatch = 100     // events handed to the sink at once
 )
 
 // errStall is a connection that went silent: Mastodon heartbeats every 10-15 s.
@@ -285,6 +284,7 @@ func (s *stream) saveCursor(ctx context.Context, saved *string, newest string) e
 // With no cursor (the very first start) it takes the latest page only.
 func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 	newest := cursor
+	var reached time.Time // the newest post the fill read: what follows it is a gap when it stops early
 	for _, f := range *s.filters.Load() {
 		minID := cursor
 		for pages := 1; ; pages++ {
@@ -315,6 +315,9 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 				if numericID(st.ID) && idNewer(st.ID, pageNewest) {
 					pageNewest = st.ID
 				}
+				if st.CreatedAt.After(reached) {
+					reached = st.CreatedAt
+				}
 				if p := s.keep(st, raw, false); p != nil {
 					items = append(items, tweet.Item{Post: p})
 				}
@@ -330,8 +333,10 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 			if minID == "" || !idNewer(pageNewest, minID) {
 				break // first start, or a server that ignores min_id
 			}
-			if pages >= maxFillPages {
-				s.c.log.Warn("gap fill stopped early; older posts may be missing", "tag", s.tag, "pages", pages)
+			if pages >= s.c.cfg.MaxFillPages {
+				source.RecordGap(ctx, s.c.pool, s.c.log.With("tag", s.tag), s.c.m.Metrics, source.Gap{Source: s.c.Name(),
+					Kind: source.GapFillIncomplete, From: reached, To: s.c.cfg.Now(),
+					Detail: fmt.Sprintf("catching up on #%s after a reconnect stopped after %d pages of %d posts", s.tag, pages, pageSize)})
 				break
 			}
 			minID = pageNewest
