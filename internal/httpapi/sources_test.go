@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/csv"
 	"log/slog"
 	"strings"
 	"testing"
@@ -55,5 +56,25 @@ func TestSourcesShowsStateDegradationAndGaps(t *testing.T) {
 	ready := e.must(200, req{method: "GET", path: "/readyz"})
 	if !strings.Contains(string(ready.Raw), "X_BACKFILL_MINUTES is 0") {
 		t.Errorf("readyz does not say the X stream loses posts on reconnect: %s", ready.Raw)
+	}
+}
+
+// The report's gaps come as their own CSV too, for the spreadsheet next to the winners.
+func TestReportGapsCSV(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{stock: 10})
+	staff := e.staff("Janis")
+	now := time.Now()
+	source.RecordGap(context.Background(), e.pool, slog.New(slog.DiscardHandler), source.Metrics{}, source.Gap{
+		Source: "mastodon", Kind: source.GapFillIncomplete, From: now.Add(-time.Minute), To: now, Detail: "=cmd|' /C calc'!A0"})
+	c := e.must(200, req{method: "GET", path: "/api/v1/campaigns/pycon/report?format=gaps-csv", bearer: staff})
+	if ct, cd := c.Header.Get("Content-Type"), c.Header.Get("Content-Disposition"); !strings.HasPrefix(ct, "text/csv") ||
+		!strings.Contains(cd, "-gaps.csv") {
+		t.Fatalf("content type %q, disposition %q", ct, cd)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(c.Raw))).ReadAll()
+	if err != nil || len(rows) != 2 || strings.Join(rows[0], ",") != "source,kind,from,to,detail" ||
+		rows[1][0] != "mastodon" || rows[1][1] != "fill_incomplete" || rows[1][4] != "'=cmd|' /C calc'!A0" {
+		t.Fatalf("gaps csv %q: %v", c.Raw, err)
 	}
 }

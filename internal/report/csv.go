@@ -33,6 +33,29 @@ func WriteCSV(w io.Writer, r *Report) error {
 	return cw.Error()
 }
 
+// GapsCSVHeader is the first row of WriteGapsCSV.
+var GapsCSVHeader = []string{"source", "kind", "from", "to", "detail"}
+
+// WriteGapsCSV writes one row per stretch a source could not read in the report's range, after
+// a header row: what to check by hand before announcing winners.
+func WriteGapsCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(GapsCSVHeader); err != nil {
+		return err
+	}
+	for _, g := range r.SourceGaps {
+		row := []string{g.Source, g.Kind, g.From, g.To, g.Detail}
+		for i := range row {
+			row[i] = SpreadsheetSafe(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 // SpreadsheetSafe neutralises a cell a spreadsheet would run as a formula (OWASP's CSV
 // injection guidance): a cell whose first visible character is =, +, -, @, a tab or a carriage
 // return gets a ' in front, which the spreadsheet shows as text. Spreadsheets skip leading spaces

@@ -572,6 +572,15 @@ func TestSourceGapsOfTheDay(t *testing.T) {
 	if err := report.WriteHTML(&buf, r); err != nil {
 		t.Fatal(err)
 	}
+	var csvOut bytes.Buffer
+	if err := report.WriteGapsCSV(&csvOut, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "source,kind,from,to,detail\n" +
+		"bluesky,cursor_too_old,2016-08-12T09:00:00+09:00,2016-08-14T06:00:00+09:00,older than the 36h0m0s Jetstream keeps\n" +
+		"x_stream,reconnect,2016-08-14T10:00:00+09:00,2016-08-14T10:00:42+09:00,X_BACKFILL_MINUTES is 0\n"; csvOut.String() != want {
+		t.Errorf("gaps CSV\n%s\nwant\n%s", csvOut.String(), want)
+	}
 	got := parsePage(t, buf.String()).tables["source-gaps"]
 	want := [][]string{{"Source", "Posts between", "and", "Why"},
 		{"Bluesky", "2016-08-12 09:00 +09:00", "2016-08-14 06:00 +09:00", "older than the 36h0m0s Jetstream keeps"},
