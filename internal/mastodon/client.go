@@ -139,10 +139,10 @@ func (c *Client) Status() source.Status {
 		d["domain"] = c.st.inst.Domain
 		d["streaming_url"] = c.st.inst.Streaming
 	}
-	var degraded []string
+	degraded := c.st.inst.degraded()
 	if ac := c.st.account; ac != nil {
 		d["account"] = ac
-		degraded = ac.degraded()
+		degraded = append(degraded, ac.degraded()...)
 	}
 	return source.Status{Leader: c.st.leader, Connected: connected > 0, Reconnects: c.st.reconnects,
 		LastError: c.st.lastError, Degraded: degraded, Detail: d}
@@ -183,6 +183,9 @@ func (c *Client) lead(ctx context.Context) error {
 	}
 	c.update(func(s *state) { s.inst = inst })
 	c.log.Info("reading Mastodon", "domain", inst.Domain, "streaming", inst.Streaming)
+	for _, d := range inst.degraded() {
+		c.log.Warn(d)
+	}
 	c.checkAndSay(ctx)
 	lastCheck := c.cfg.Now()
 

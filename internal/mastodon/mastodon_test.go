@@ -719,3 +719,24 @@ func TestGapFillThatStopsEarlyIsRecorded(t *testing.T) {
 		t.Errorf("gaps metric %v, want 1", got)
 	}
 }
+
+// Mastodon 4.5 lets an instance keep remote posts out of hashtag feeds; the reader reads the
+// setting from the instance description and says what it costs.
+func TestInstanceThatKeepsRemotePostsOutOfHashtagFeedsIsSaid(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.LimitHashtagFeeds("public", "disabled")
+	local := h.claim("jisu@mastodon.example")
+	remote := h.claim("minho@remote.example")
+	r := h.start(nil)
+	h.live(r, "pyconapac")
+	h.srv.Publish(h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("jisu", "#PyConAPAC #Elastic"))
+	testkit.Eventually(t, "the local claim to be verified", func() bool { return h.claimStatus(local) == "verified" })
+	if h.claimStatus(remote) != "pending" {
+		t.Errorf("the double let a remote post through a hashtag feed that keeps them out")
+	}
+	if st := r.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "posts from other servers") {
+		t.Errorf("degraded %q, want the remote posts said", st.Degraded)
+	}
+}

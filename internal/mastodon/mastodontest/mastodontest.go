@@ -119,6 +119,9 @@ type Server struct {
 	// What the token's account filters (see Mute, Block, BlockDomain, ChooseLanguages).
 	mutes, blocks, domainBlocks []string
 	languages                   []string
+	// hashtagFeeds is timelines_access.hashtag_feeds (Mastodon 4.5): who may read local and
+	// remote posts in hashtag feeds.
+	hashtagFeeds struct{ local, remote string }
 }
 
 type options struct {
@@ -272,7 +275,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"domain":      s.Domain,
 		"title":       "Mastodon (test)",
-		"version":     "4.3.0",
+		"version":     "4.5.0",
 		"source_url":  "https://github.com/mastodon/mastodon",
 		"description": "A local instance for tests.",
 		"usage":       map[string]any{"users": map[string]any{"active_month": 2}},
@@ -284,6 +287,11 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 			"statuses": map[string]any{"max_characters": 500, "max_media_attachments": 4,
 				"characters_reserved_per_url": 23},
 			"translation": map[string]any{"enabled": false},
+			"timelines_access": map[string]any{
+				"live_feeds":          map[string]any{"local": "public", "remote": "public"},
+				"hashtag_feeds":       map[string]any{"local": s.feedAccess().local, "remote": s.feedAccess().remote},
+				"trending_link_feeds": map[string]any{"local": "public", "remote": "public"},
+			},
 		},
 		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil},
 		"contact":       map[string]any{"email": "admin@" + s.Domain, "account": nil},
@@ -475,6 +483,28 @@ func (s *Server) ChooseLanguages(langs ...string) {
 	s.mu.Unlock()
 }
 
+// LimitHashtagFeeds sets the instance's timelines_access.hashtag_feeds (Mastodon 4.5): "public",
+// "authenticated" or "disabled" for local and remote posts. A disabled kind is left out of
+// hashtag streams and timelines for a user token, as the server does for non-staff users.
+func (s *Server) LimitHashtagFeeds(local, remote string) {
+	s.mu.Lock()
+	s.hashtagFeeds.local, s.hashtagFeeds.remote = local, remote
+	s.mu.Unlock()
+}
+
+func (s *Server) feedAccess() struct{ local, remote string } {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.hashtagFeeds
+	if a.local == "" {
+		a.local = "public"
+	}
+	if a.remote == "" {
+		a.remote = "public"
+	}
+	return a
+}
+
 // filtered says whether the token's account filters st out of its streams.
 func (s *Server) filtered(st Status) bool {
 	s.mu.Lock()
@@ -485,6 +515,10 @@ func (s *Server) filtered(st Status) bool {
 // hidden: st is in a language the account did not choose, or its author is muted or blocked,
 // or its domain blocked; s.mu is held.
 func (s *Server) hidden(st Status) bool {
+	if remote := strings.Contains(st.Account.Acct, "@"); (remote && s.hashtagFeeds.remote == "disabled") ||
+		(!remote && s.hashtagFeeds.local == "disabled") {
+		return true
+	}
 	if len(s.languages) > 0 && st.Language != nil && !slices.Contains(s.languages, *st.Language) {
 		return true
 	}
