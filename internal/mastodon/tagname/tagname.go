@@ -18,7 +18,10 @@ import (
 // Name is tag (with or without its leading '#') as Mastodon names it in a status's tags[] and
 // its hashtag streams; "" when nothing of it can be a tag.
 func Name(tag string) string {
-	s := strings.ToLower(norm.NFKC.String(strings.ToValidUTF8(tag, "")))
+	s := norm.NFKC.String(strings.ToValidUTF8(tag, ""))
+	// Ruby's and JavaScript's lower case of the dotted capital I is "i" and a combining dot
+	// above (Unicode's full mapping); Go's is a plain "i".
+	s = strings.ToLower(strings.ReplaceAll(s, "\u0130", "i\u0307"))
 	return strings.Map(func(r rune) rune {
 		if a, ok := fold[r]; ok {
 			return a
