@@ -433,16 +433,23 @@ func TestHealthyConnectionDropReconnectsAtOnce(t *testing.T) {
 	}
 }
 
-func TestCursorSurvivesARestart(t *testing.T) {
-	t.Parallel()
-	h := setup(t)
+// runAndStop runs a client until a post has moved the cursor, then stops it; it returns the post.
+func (h *harness) runAndStop() mastodontest.Status {
+	h.t.Helper()
 	first := h.start(nil)
 	h.live(first, "pyconapac")
 	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic before the restart")
 	h.srv.Publish(a)
-	testkit.Eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
+	testkit.Eventually(h.t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
 	first.stop()
-	testkit.Eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	testkit.Eventually(h.t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	return a
+}
+
+func TestCursorSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	a := h.runAndStop()
 
 	down := h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic while the service was down")
 	h.srv.Add(down)
@@ -690,13 +697,7 @@ func TestTokenAccountFiltersAreCheckedAndSaid(t *testing.T) {
 func TestGapFillThatStopsEarlyIsRecorded(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	first := h.start(nil)
-	h.live(first, "pyconapac")
-	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic before the restart")
-	h.srv.Publish(a)
-	testkit.Eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
-	first.stop()
-	testkit.Eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	h.runAndStop()
 
 	for i := range 45 { // more than one page of 40
 		h.srv.Add(h.srv.Toot(fmt.Sprintf("p%d@remote.example", i), "#PyConAPAC #Elastic while down"))
