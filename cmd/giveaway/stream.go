@@ -29,6 +29,8 @@ func sourceFlags() []cli.Flag {
 			Usage: "X API base URL"},
 		&cli.IntFlag{Name: "x-backfill-minutes", Sources: cli.EnvVars("X_BACKFILL_MINUTES"),
 			Usage: "backfill_minutes asked for on reconnect (0 to 5, where the account allows it)"},
+		&cli.DurationFlag{Name: "x-stall-timeout", Value: xstream.DefaultStallTimeout, Sources: cli.EnvVars("X_STALL_TIMEOUT"),
+			Usage: "silence on the X stream (no post, no keep-alive) this long is a drop; more than X's 20 s keep-alive interval"},
 		&cli.FloatFlag{Name: "x-price-per-post", Value: xstream.DefaultPricePerPost, Sources: cli.EnvVars("X_PRICE_PER_POST"),
 			Usage: "USD the X API bills per post read, for the stream's and the report's spend estimate"},
 		&cli.StringFlag{Name: "mastodon-url", Sources: cli.EnvVars("MASTODON_URL"),
@@ -37,6 +39,8 @@ func sourceFlags() []cli.Flag {
 			Usage: "a user access token on that instance (hashtag streams need one since Mastodon 4.2)"},
 		&cli.StringFlag{Name: "bluesky-jetstream-url", Sources: cli.EnvVars("BLUESKY_JETSTREAM_URL"),
 			Usage: "a Jetstream websocket, e.g. wss://jetstream2.us-east.bsky.network/subscribe: turns on the Bluesky source"},
+		&cli.DurationFlag{Name: "bluesky-jetstream-window", Value: bluesky.DefaultReplayWindow, Sources: cli.EnvVars("BLUESKY_JETSTREAM_WINDOW"),
+			Usage: "how far back the Jetstream instance keeps events (its TTL); an older saved cursor is recorded as a gap"},
 		&cli.StringFlag{Name: "bluesky-appview-url", Value: bluesky.DefaultAppViewURL, Sources: cli.EnvVars("BLUESKY_APPVIEW_URL"),
 			Usage: "where Bluesky DIDs are resolved to handles"},
 	}
@@ -46,11 +50,12 @@ func sourceFlags() []cli.Flag {
 func sourceConfigFrom(cmd *cli.Command) app.Sources {
 	return app.Sources{
 		X: xstream.Config{BearerToken: strings.TrimSpace(cmd.String("x-bearer-token")), BaseURL: cmd.String("x-api-url"),
-			BackfillMinutes: int(cmd.Int("x-backfill-minutes")), PricePerPost: cmd.Float("x-price-per-post")},
+			BackfillMinutes: int(cmd.Int("x-backfill-minutes")), PricePerPost: cmd.Float("x-price-per-post"),
+			StallTimeout: cmd.Duration("x-stall-timeout")},
 		Mastodon: mastodon.Config{BaseURL: strings.TrimSpace(cmd.String("mastodon-url")),
 			Token: strings.TrimSpace(cmd.String("mastodon-token"))},
 		Bluesky: bluesky.Config{JetstreamURL: strings.TrimSpace(cmd.String("bluesky-jetstream-url")),
-			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url"))},
+			AppViewURL: strings.TrimSpace(cmd.String("bluesky-appview-url")), ReplayWindow: cmd.Duration("bluesky-jetstream-window")},
 	}
 }
 
@@ -60,8 +65,8 @@ func streamCommand() *cli.Command {
 	return &cli.Command{
 		Name: "stream",
 		Usage: "read the configured sources into the database: the X filtered stream (X_BEARER_TOKEN, X_API_URL, " +
-			"X_BACKFILL_MINUTES, X_PRICE_PER_POST), Mastodon (MASTODON_URL, MASTODON_TOKEN), Bluesky " +
-			"(BLUESKY_JETSTREAM_URL, BLUESKY_APPVIEW_URL)",
+			"X_BACKFILL_MINUTES, X_STALL_TIMEOUT, X_PRICE_PER_POST), Mastodon (MASTODON_URL, MASTODON_TOKEN), Bluesky " +
+			"(BLUESKY_JETSTREAM_URL, BLUESKY_JETSTREAM_WINDOW, BLUESKY_APPVIEW_URL)",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "metrics-addr", Sources: cli.EnvVars("METRICS_ADDR"),
 				Usage: "address to serve /metrics on; unset: none"},

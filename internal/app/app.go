@@ -144,6 +144,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Auth:     a.Auth,
 		Ingest:   a.Ingest,
 		Registry: reg,
+		Sources:  a.Sources,
 		Ready: func(context.Context) map[string]any {
 			out := map[string]any{}
 			for _, s := range a.Sources {

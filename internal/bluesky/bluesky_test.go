@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -685,4 +687,74 @@ func TestCursorWaitsForTheSink(t *testing.T) {
 	g.set(false)
 	h.waitPost(t, blueskytest.PostURI(jisu, "held"))
 	h.waitCursor(t, ev.TimeUS)
+}
+
+// Jetstream keeps 36 hours of events and silently starts from its oldest one when asked for an
+// older cursor: the reader says which stretch could not be read, in the log, the metrics, the
+// database (for the report) and /readyz.
+func TestCursorOlderThanJetstreamsWindowIsRecordedAsAGap(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.SetProfile(jisu, "jisu.bsky.social")
+	now := time.Now()
+	saved := now.Add(-48 * time.Hour)
+	if err := store.New(h.pool).SaveSourceCursor(context.Background(), store.SaveSourceCursorParams{
+		Source: "bluesky:jetstream", Position: strconv.FormatInt(saved.UnixMicro(), 10)}); err != nil {
+		t.Fatal(err)
+	}
+	lost := blueskytest.Create(jisu, "lost", both())
+	lost.TimeUS = now.Add(-40 * time.Hour).UnixMicro()
+	h.srv.Push(lost, blueskytest.Create(jisu, "kept", both()))
+	r := h.start(t, h.config())
+	h.waitPost(t, blueskytest.PostURI(jisu, "kept"))
+	if _, ok := h.post(t, blueskytest.PostURI(jisu, "lost")); ok {
+		t.Errorf("a post older than Jetstream's window was replayed; the double must clamp as Jetstream does")
+	}
+
+	gaps, err := store.New(h.pool).RecentSourceGaps(context.Background(), store.RecentSourceGapsParams{MaxRows: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 1 {
+		t.Fatalf("gaps %+v, want one", gaps)
+	}
+	g := gaps[0]
+	// The cursor was saved 48 h ago, less the 5 s rewind; Jetstream reaches back 36 h from now.
+	if g.Source != "bluesky" || g.Kind != "cursor_too_old" ||
+		g.FromAt.Sub(saved).Abs() > 10*time.Second || g.ToAt.Sub(now.Add(-36*time.Hour)).Abs() > time.Minute {
+		t.Errorf("gap %+v, want cursor_too_old from %v to %v", g, saved, now.Add(-36*time.Hour))
+	}
+	if got := metric(t, r.reg, "giveaway_source_gaps_total"); got != 1 {
+		t.Errorf("gaps metric %v, want 1", got)
+	}
+	st := r.client.Status()
+	if len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "could not be read") {
+		t.Errorf("degraded %q, want the stretch that could not be read", st.Degraded)
+	}
+}
+
+// Right after an identity event that names no handle the AppView may still answer the old one;
+// the reader asks again shortly instead of keeping that answer for a day.
+func TestHandleIsAskedAgainShortlyAfterAnIdentityEvent(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.SetProfile(jisu, "old-name.bsky.social")
+	c := h.claim(t, "jisu.bsky.social")
+	cfg := h.config()
+	cfg.IdentityRecheck = time.Millisecond
+	h.start(t, cfg)
+	h.connected(t, 1)
+	h.srv.Push(blueskytest.Create(jisu, "before", both()))
+	if p := h.waitPost(t, blueskytest.PostURI(jisu, "before")); p.Handle != "old-name.bsky.social" {
+		t.Fatalf("handle %q", p.Handle)
+	}
+	// The event names no handle; the AppView has not caught up yet and answers the old one.
+	h.srv.Push(blueskytest.IdentityEvent(jisu, ""))
+	testkit.Eventually(t, "the handle to be asked again", func() bool { return len(h.srv.Lookups()) == 2 })
+	h.srv.SetProfile(jisu, "jisu.bsky.social") // caught up
+	h.srv.Push(blueskytest.Create(jisu, "after", both()))
+	h.waitStatus(t, c, "verified")
+	if p, _ := h.post(t, blueskytest.PostURI(jisu, "after")); p.Handle != "jisu.bsky.social" {
+		t.Errorf("post after the rename has handle %q", p.Handle)
+	}
 }

@@ -8,6 +8,7 @@ package bluesky
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,8 @@ type state struct {
 	pending        int
 	lastError      string
 	nextAttempt    time.Time
+	// lost is the last stretch Jetstream could not replay (the cursor was older than its window).
+	lostFrom, lostTo time.Time
 }
 
 type metrics struct {
@@ -134,9 +137,14 @@ func (c *Client) Status() source.Status {
 		d["cursor"] = t
 		d["cursor_lag_seconds"] = c.cfg.Now().Sub(t).Seconds()
 	}
+	var degraded []string
+	if !st.lostTo.IsZero() {
+		degraded = append(degraded, fmt.Sprintf("posts between %s and %s could not be read: the saved cursor was older than the %v Jetstream keeps",
+			st.lostFrom.Format(time.RFC3339), st.lostTo.Format(time.RFC3339), c.cfg.ReplayWindow))
+	}
 	return source.Status{Leader: st.leader, Connected: st.connected, ConnectedSince: st.connectedSince,
 		Reconnects: st.reconnects, Pending: st.pending, LastError: st.lastError, NextAttempt: st.nextAttempt,
-		Detail: d}
+		Degraded: degraded, Detail: d}
 }
 
 func (c *Client) update(f func(*state)) {

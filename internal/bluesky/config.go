@@ -30,9 +30,17 @@ type Config struct {
 	// CursorEvery: while nothing matches, the cursor is still saved this often, so a restart does
 	// not replay hours of firehose. Default 5 s.
 	CursorEvery time.Duration
-	BatchSize   int           // posts handed to the sink at once; default 200
-	BatchWait   time.Duration // longest a post waits for its batch; default 500 ms
-	LeaseRetry  time.Duration // how often a standby instance tries to take the reader; default 15 s
+	// ReplayWindow (BLUESKY_JETSTREAM_WINDOW) is how far back the Jetstream instance keeps
+	// events; default 36 h, Jetstream's own default. A cursor older than that is clamped by
+	// Jetstream without a word, so the reader records the stretch it cannot replay as a gap.
+	ReplayWindow time.Duration
+	// IdentityRecheck: after an identity event without a handle, the AppView may still answer
+	// the old one for a while, so the answer is asked again after this long (three times,
+	// doubling) instead of being kept for a day; default 30 s.
+	IdentityRecheck time.Duration
+	BatchSize       int           // posts handed to the sink at once; default 200
+	BatchWait       time.Duration // longest a post waits for its batch; default 500 ms
+	LeaseRetry      time.Duration // how often a standby instance tries to take the reader; default 15 s
 
 	HTTPClient *http.Client // AppView calls and the websocket handshake; default: 30 s timeout
 	// Sleep is every wait between attempts (reconnects, retries of the database or the AppView);
@@ -45,6 +53,8 @@ type Config struct {
 // Defaults.
 const (
 	DefaultAppViewURL = "https://public.api.bsky.app"
+	// DefaultReplayWindow is Jetstream's default event retention.
+	DefaultReplayWindow = 36 * time.Hour
 )
 
 // Enabled says whether cfg turns the source on (a Jetstream URL is set) and, when it does,
@@ -85,6 +95,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.StallTimeout, 30*time.Second)
 	def(&cfg.CursorRewind, 5*time.Second)
 	def(&cfg.CursorEvery, 5*time.Second)
+	def(&cfg.ReplayWindow, DefaultReplayWindow)
+	def(&cfg.IdentityRecheck, 30*time.Second)
 	def(&cfg.BatchWait, 500*time.Millisecond)
 	def(&cfg.LeaseRetry, 15*time.Second)
 	if cfg.BatchSize <= 0 {

@@ -18,7 +18,8 @@ const (
 	invalidHandle   = "handle.invalid"
 	profilesPerCall = 25 // app.bsky.actor.getProfiles takes at most 25 actors
 	// handleTTL: a cached handle older than this is asked again (a stale one still beats waiting
-	// when the AppView is down). Identity events keep the cache current in between.
+	// when the AppView is down). Identity events keep the cache current in between (see
+	// handles.recheck for those that name no handle).
 	handleTTL = 24 * time.Hour
 	// unknownTTL: how long a DID the AppView does not know (yet) is not asked about again.
 	unknownTTL = 10 * time.Minute
@@ -30,7 +31,20 @@ const (
 type handles struct {
 	c     *Client
 	known map[string]cachedHandle
+	// recheck: DIDs whose identity event named no handle. The AppView may answer the old handle
+	// for a while after such an event, so the answer is asked again a few times before it is
+	// trusted for handleTTL. In memory only: a restart trusts the saved row.
+	recheck map[string]*recheck
 }
+
+type recheck struct {
+	at   time.Time     // ask again from then on
+	wait time.Duration // until the next time after that
+	left int
+}
+
+// identityRechecks is how many times a handle is asked again after an identity event.
+const identityRechecks = 3
 
 type cachedHandle struct {
 	handle string // "" when the DID has no valid handle
@@ -48,7 +62,7 @@ func (c cachedHandle) fresh(now time.Time) bool {
 }
 
 func newHandles(c *Client) *handles {
-	return &handles{c: c, known: map[string]cachedHandle{}}
+	return &handles{c: c, known: map[string]cachedHandle{}, recheck: map[string]*recheck{}}
 }
 
 // resolve returns a handle for each DID ("" for none). An error means the AppView or the
@@ -56,39 +70,58 @@ func newHandles(c *Client) *handles {
 func (h *handles) resolve(ctx context.Context, dids []string) (map[string]string, error) {
 	now := h.c.cfg.Now()
 	out := make(map[string]string, len(dids))
-	var miss []string
+	var miss, ask []string
 	for _, d := range dids {
+		if r := h.recheck[d]; r != nil && !now.Before(r.at) {
+			ask = append(ask, d) // neither memory nor the saved row: they may hold the old handle
+			continue
+		}
 		if c, ok := h.known[d]; ok && c.fresh(now) {
 			out[d] = c.handle
 		} else {
 			miss = append(miss, d)
 		}
 	}
-	if len(miss) == 0 {
+	if len(miss)+len(ask) == 0 {
 		return out, nil
 	}
-	rows, err := store.New(h.c.pool).BlueskyHandles(ctx, miss)
-	if err != nil {
-		return nil, err
-	}
 	stale := map[string]string{}
-	for _, r := range rows {
-		hd := validHandle(r.Handle)
-		if now.Sub(r.ResolvedAt) < handleTTL {
-			h.known[r.Did] = cachedHandle{handle: hd, at: r.ResolvedAt}
-			out[r.Did] = hd
-		} else {
-			stale[r.Did] = hd
+	for _, d := range ask {
+		if c, ok := h.known[d]; ok {
+			stale[d] = c.handle
 		}
 	}
-	var ask []string
-	for _, d := range miss {
-		if _, ok := out[d]; !ok {
-			ask = append(ask, d)
+	if len(miss) > 0 {
+		rows, err := store.New(h.c.pool).BlueskyHandles(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			hd := validHandle(r.Handle)
+			if now.Sub(r.ResolvedAt) < handleTTL {
+				h.known[r.Did] = cachedHandle{handle: hd, at: r.ResolvedAt}
+				out[r.Did] = hd
+			} else {
+				stale[r.Did] = hd
+			}
+		}
+		for _, d := range miss {
+			if _, ok := out[d]; !ok {
+				ask = append(ask, d)
+			}
 		}
 	}
 	if len(ask) == 0 {
 		return out, nil
+	}
+	for _, d := range ask {
+		if r := h.recheck[d]; r != nil && !now.Before(r.at) {
+			if r.left--; r.left <= 0 {
+				delete(h.recheck, d)
+			} else {
+				r.at, r.wait = now.Add(r.wait), 2*r.wait
+			}
+		}
 	}
 	got, err := h.fetch(ctx, ask)
 	if err != nil {
@@ -151,8 +184,11 @@ func (h *handles) apply(ctx context.Context, ids map[string]string) error {
 			if known[d] {
 				again = append(again, d)
 			}
+			wait := h.c.cfg.IdentityRecheck
+			h.recheck[d] = &recheck{at: now.Add(wait), wait: 2 * wait, left: identityRechecks}
 			continue
 		}
+		delete(h.recheck, d) // the event itself names the handle
 		if err := q.SaveBlueskyHandle(ctx, store.SaveBlueskyHandleParams{Did: d, Handle: storedHandle(hd)}); err != nil {
 			return err
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // maxMessage bounds one Jetstream message. Post records are small, but a message over the limit
@@ -42,8 +44,14 @@ type connResult struct {
 // over once a connection delivered events.
 func (c *Client) streamLoop(ctx context.Context, out chan<- event) {
 	var b backoff
+	var checked int64 // the last cursor checked against the window, so a gap is recorded once
 	for {
-		res := c.connect(ctx, c.resumeFrom(), out)
+		cursor := c.resumeFrom()
+		if cursor != checked {
+			checked = cursor
+			c.checkWindow(ctx, cursor)
+		}
+		res := c.connect(ctx, cursor, out)
 		if ctx.Err() != nil {
 			return
 		}
@@ -76,6 +84,22 @@ func (c *Client) streamLoop(ctx context.Context, out chan<- event) {
 			return
 		}
 	}
+}
+
+// checkWindow records the stretch a cursor older than Jetstream's window cannot replay:
+// Jetstream starts from its oldest event instead, without saying so.
+func (c *Client) checkWindow(ctx context.Context, cursor int64) {
+	if cursor <= 1 {
+		return // no saved position: nothing was promised before now
+	}
+	from := time.UnixMicro(cursor).UTC()
+	oldest := c.cfg.Now().Add(-c.cfg.ReplayWindow)
+	if !oldest.After(from) {
+		return
+	}
+	c.update(func(s *state) { s.lostFrom, s.lostTo = from, oldest })
+	source.RecordGap(ctx, c.pool, c.log, c.m.Metrics, source.Gap{Source: c.Name(), Kind: source.GapCursorTooOld,
+		From: from, To: oldest, Detail: fmt.Sprintf("the saved cursor was older than the %v Jetstream keeps (BLUESKY_JETSTREAM_WINDOW)", c.cfg.ReplayWindow)})
 }
 
 func dropCause(err error) string {

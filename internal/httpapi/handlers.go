@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 func (s *server) healthz(c echo.Context) error {
@@ -69,6 +71,19 @@ func redactErrors(source string, v any) any {
 	walk(m)
 	return m
 }
+
+// sources shows the organiser each source's state, what it may be missing now, and the gaps
+// recorded over the last week.
+func (s *server) sources(c echo.Context) error {
+	out, err := source.Describe(c.Request().Context(), s.deps.Pool, s.deps.Sources, time.Now().Add(-sourceGapsSince))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// sourceGapsSince is how far back GET /api/v1/sources lists gaps: an event's days and more.
+const sourceGapsSince = 7 * 24 * time.Hour
 
 func (s *server) createCampaign(c echo.Context) error {
 	var in giveaway.CampaignInput

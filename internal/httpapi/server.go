@@ -19,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/ingest"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/webhook"
 )
 
@@ -60,6 +61,8 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Ready adds checks to /readyz (the database is always checked).
 	Ready func(ctx context.Context) map[string]any
+	// Sources are the readers this process runs, for GET /api/v1/sources.
+	Sources []source.Source
 }
 
 type server struct {
@@ -116,6 +119,7 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/api/v1/campaigns/:slug/audit", s.campaignAudit, admin...)
 	e.POST("/api/v1/staff", s.createStaff, admin...)
 	e.GET("/api/v1/staff", s.listStaff, admin...)
+	e.GET("/api/v1/sources", s.sources, admin...)
 	e.PATCH("/api/v1/staff/:id", s.updateStaff, admin...)
 	e.POST("/api/v1/staff/:id/sessions/end", s.endStaffSessions, admin...)
 

@@ -99,6 +99,22 @@ func (c *Client) getJSON(ctx context.Context, u string, out any) error {
 type instance struct {
 	Domain    string // the local account domain: what a local acct lacks
 	Streaming string // http(s) base URL of the streaming API
+	// HashtagFeeds is who may read local and remote posts in hashtag feeds
+	// (configuration.timelines_access.hashtag_feeds, Mastodon 4.5): "public", "authenticated"
+	// or "disabled"; empty on older servers, where both are open.
+	HashtagFeeds struct{ Local, Remote string }
+}
+
+// degraded says what the instance's settings keep from a user token's hashtag streams.
+func (in instance) degraded() []string {
+	var out []string
+	if in.HashtagFeeds.Remote == "disabled" {
+		out = append(out, "the instance keeps posts from other servers out of hashtag feeds (timelines_access.hashtag_feeds.remote is disabled): only its own accounts' posts are read")
+	}
+	if in.HashtagFeeds.Local == "disabled" {
+		out = append(out, "the instance keeps its own accounts' posts out of hashtag feeds (timelines_access.hashtag_feeds.local is disabled)")
+	}
+	return out
 }
 
 // fetchInstance asks /api/v2/instance (Mastodon 4.0+), or /api/v1/instance on older servers.
@@ -109,6 +125,12 @@ func (c *Client) fetchInstance(ctx context.Context) (instance, error) {
 			URLs struct {
 				Streaming string `json:"streaming"`
 			} `json:"urls"`
+			TimelinesAccess struct {
+				HashtagFeeds struct {
+					Local  string `json:"local"`
+					Remote string `json:"remote"`
+				} `json:"hashtag_feeds"`
+			} `json:"timelines_access"`
 		} `json:"configuration"`
 	}
 	err := c.getJSON(ctx, c.cfg.BaseURL+"/api/v2/instance", &v2)
@@ -129,6 +151,8 @@ func (c *Client) fetchInstance(ctx context.Context) (instance, error) {
 	}
 	base, _ := url.Parse(c.cfg.BaseURL)
 	in := instance{Domain: strings.ToLower(strings.TrimSpace(v2.Domain)), Streaming: c.cfg.BaseURL}
+	in.HashtagFeeds.Local = v2.Configuration.TimelinesAccess.HashtagFeeds.Local
+	in.HashtagFeeds.Remote = v2.Configuration.TimelinesAccess.HashtagFeeds.Remote
 	if in.Domain == "" {
 		in.Domain = base.Hostname()
 	}

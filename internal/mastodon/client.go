@@ -20,6 +20,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/leader"
+	"github.com/boothgiveaway/giveaway/internal/mastodon/tagname"
 	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
@@ -43,12 +44,13 @@ type Client struct {
 type state struct {
 	leader        bool
 	inst          instance
-	streams       map[string]*streamState // by normalized first hashtag
+	streams       map[string]*streamState // by first hashtag, as Mastodon names it
 	reconnects    int64
 	postsReceived int64
 	lastPost      time.Time
 	lastEvent     time.Time
 	lastError     string
+	account       *accountCheck // what the token's account filters; nil until checked
 }
 
 type streamState struct {
@@ -137,8 +139,13 @@ func (c *Client) Status() source.Status {
 		d["domain"] = c.st.inst.Domain
 		d["streaming_url"] = c.st.inst.Streaming
 	}
+	degraded := c.st.inst.degraded()
+	if ac := c.st.account; ac != nil {
+		d["account"] = ac
+		degraded = append(degraded, ac.degraded()...)
+	}
 	return source.Status{Leader: c.st.leader, Connected: connected > 0, Reconnects: c.st.reconnects,
-		LastError: c.st.lastError, Detail: d}
+		LastError: c.st.lastError, Degraded: degraded, Detail: d}
 }
 
 // CampaignsChanged asks the reader, if this instance holds it, to read the campaigns now rather
@@ -176,6 +183,11 @@ func (c *Client) lead(ctx context.Context) error {
 	}
 	c.update(func(s *state) { s.inst = inst })
 	c.log.Info("reading Mastodon", "domain", inst.Domain, "streaming", inst.Streaming)
+	for _, d := range inst.degraded() {
+		c.log.Warn(d)
+	}
+	c.checkAndSay(ctx)
+	lastCheck := c.cfg.Now()
 
 	running := map[string]*stream{}
 	defer func() {
@@ -184,6 +196,10 @@ func (c *Client) lead(ctx context.Context) error {
 		}
 	}()
 	for {
+		if c.cfg.Now().Sub(lastCheck) >= c.cfg.AccountCheckEvery {
+			c.checkAndSay(ctx)
+			lastCheck = c.cfg.Now()
+		}
 		wait := c.cfg.RefreshInterval
 		if err := c.refresh(ctx, inst, running); err != nil && ctx.Err() == nil {
 			// Streams already open go on with the campaigns they had.
@@ -200,6 +216,26 @@ func (c *Client) lead(ctx context.Context) error {
 		case <-c.changed:
 			t.Stop()
 		}
+	}
+}
+
+// checkAndSay checks what the token's account filters and says it in the log and the status.
+func (c *Client) checkAndSay(ctx context.Context) {
+	ac := c.checkAccount(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	c.update(func(s *state) { s.account = &ac })
+	if ac.Failed {
+		c.log.Error("cannot check what the Mastodon token's account filters", "err", ac.Error)
+	}
+	for _, d := range ac.degraded() {
+		c.log.Warn(d, "acct", ac.Acct, "domains", strings.Join(ac.DomainBlocks[:min(len(ac.DomainBlocks), 20)], " "))
+	}
+	if !ac.Failed {
+		c.log.Info("Mastodon token's account checked; its chosen languages (Preferences, Other, Filter languages) are not shown by the API: "+
+			"leave them all unticked, or posts in other languages never reach the streams",
+			"acct", ac.Acct, "mutes", ac.Mutes, "blocks", ac.Blocks, "domain_blocks", ac.Domains)
 	}
 }
 
@@ -227,30 +263,37 @@ func (c *Client) instanceWithRetry(ctx context.Context) (instance, error) {
 
 // filter is one campaign's hashtags as far as a stream is concerned.
 type filter struct {
-	required []string // normalized; the first is the stream's tag
-	others   []string // the rest as Mastodon names them, for the timeline's all[]
+	required []string // as Mastodon names them (tagname); the first is the stream's tag
+	others   []string // required[1:], for the timeline's all[]
+	spelled  []string // as the campaign spells them, in the same order
 }
 
-// wanted groups the listening campaigns by their first required hashtag.
+// wanted groups the listening campaigns by their first required hashtag as Mastodon names it,
+// so #PyConEspaña and #PyConEspana share one stream as they share one tag on Mastodon.
 func wanted(rows []store.ListeningCampaignsRow) map[string]*streamSpec {
 	out := map[string]*streamSpec{}
 	for _, r := range rows {
-		if len(r.RequiredHashtags) == 0 {
+		// The display spelling, not the stored comparison form: that one is case-folded
+		// ("Straße" becomes "strasse"), while Mastodon only lower-cases.
+		spelled := r.DisplayHashtags
+		if len(spelled) != len(r.RequiredHashtags) {
+			spelled = r.RequiredHashtags
+		}
+		f := filter{spelled: spelled}
+		for _, d := range spelled {
+			if n := tagname.Name(d); n != "" {
+				f.required = append(f.required, n)
+			}
+		}
+		if len(f.required) == 0 {
 			continue
 		}
-		display := r.DisplayHashtags
-		if len(display) != len(r.RequiredHashtags) {
-			display = r.RequiredHashtags
-		}
-		first := r.RequiredHashtags[0]
+		f.others = f.required[1:]
+		first := f.required[0]
 		spec := out[first]
 		if spec == nil {
-			spec = &streamSpec{tag: first, param: streamTag(display[0])}
+			spec = &streamSpec{tag: first}
 			out[first] = spec
-		}
-		f := filter{required: r.RequiredHashtags}
-		for _, d := range display[1:] {
-			f.others = append(f.others, streamTag(d))
 		}
 		if !slices.ContainsFunc(spec.filters, func(g filter) bool { return slices.Equal(g.required, f.required) }) {
 			spec.filters = append(spec.filters, f)
@@ -260,8 +303,7 @@ func wanted(rows []store.ListeningCampaignsRow) map[string]*streamSpec {
 }
 
 type streamSpec struct {
-	tag     string // normalized
-	param   string // as sent to Mastodon
+	tag     string // as Mastodon names it: the stream's parameter and the cursor's name
 	filters []filter
 }
 

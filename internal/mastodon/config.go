@@ -29,6 +29,12 @@ type Config struct {
 	// followed by an immediate reconnect; default 30 s.
 	HealthyAfter time.Duration
 	LeaderRetry  time.Duration // how often a standby instance tries to take over; default 15 s
+	// MaxFillPages bounds catching up after a reconnect (pages of 40 statuses), against a server
+	// that pages forever; what is left is recorded as a gap. Default 250 (10,000 statuses).
+	MaxFillPages int
+	// AccountCheckEvery: how often the token's account is checked again for what it filters
+	// (mutes, blocks, domain blocks); default 10 min.
+	AccountCheckEvery time.Duration
 
 	HTTPClient *http.Client                                     // default: no overall timeout (streams are long-lived)
 	Sleep      func(ctx context.Context, d time.Duration) error // the backoff's wait; tests record it
@@ -80,6 +86,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	def(&cfg.StallTimeout, 60*time.Second)
 	def(&cfg.HealthyAfter, 30*time.Second)
 	def(&cfg.LeaderRetry, 15*time.Second)
+	def(&cfg.AccountCheckEvery, 10*time.Minute)
+	if cfg.MaxFillPages <= 0 {
+		cfg.MaxFillPages = 250
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = source.StreamClient()
 	}

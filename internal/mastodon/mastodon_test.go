@@ -3,6 +3,7 @@ package mastodon_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/mastodon"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
@@ -431,16 +433,23 @@ func TestHealthyConnectionDropReconnectsAtOnce(t *testing.T) {
 	}
 }
 
-func TestCursorSurvivesARestart(t *testing.T) {
-	t.Parallel()
-	h := setup(t)
+// runAndStop runs a client until a post has moved the cursor, then stops it; it returns the post.
+func (h *harness) runAndStop() mastodontest.Status {
+	h.t.Helper()
 	first := h.start(nil)
 	h.live(first, "pyconapac")
 	a := h.srv.Toot("jisu@remote.example", "#PyConAPAC #Elastic before the restart")
 	h.srv.Publish(a)
-	testkit.Eventually(t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
+	testkit.Eventually(h.t, "the cursor to reach the post", func() bool { return h.cursor() == a.ID })
 	first.stop()
-	testkit.Eventually(t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	testkit.Eventually(h.t, "the stream to close", func() bool { return h.srv.StreamsOpen("pyconapac") == 0 })
+	return a
+}
+
+func TestCursorSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	a := h.runAndStop()
 
 	down := h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic while the service was down")
 	h.srv.Add(down)
@@ -580,5 +589,155 @@ func TestEditAddingTheTagVerifiesAndDeleteUndoes(t *testing.T) {
 	testkit.Eventually(t, "the deleted post to go", func() bool { return len(h.posts()) == 0 })
 	if got := h.claimStatus(jisu); got != "pending" {
 		t.Errorf("claim %s after its only post was deleted, want pending", got)
+	}
+}
+
+func (h *harness) claimIn(slug, handle string) *giveaway.Claim {
+	h.t.Helper()
+	c, _, err := h.svc.CreateClaim(context.Background(), slug, giveaway.ClaimInput{Network: "mastodon", Handle: handle})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// Mastodon names a tag by NFKC, lower case and ASCII folding, in tags[] and in its streams: a
+// campaign #PyConEspaña #BLÅHAJ must see posts that Mastodon tags pyconespana and blahaj however
+// the author spelled them, and Korean tags must keep working.
+func TestTagsAreNamedAsMastodonNamesThem(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.campaign("espana", "PyConEspaña", "BLÅHAJ")
+	h.campaign("kr", "파이콘한국")
+	ana := h.claimIn("espana", "ana@remote.example")
+	ben := h.claimIn("espana", "ben@remote.example")
+	carla := h.claimIn("espana", "carla@remote.example")
+	dana := h.claimIn("espana", "dana@remote.example")
+	jisu := h.claimIn("kr", "jisu@remote.example")
+	r := h.start(nil)
+	h.live(r, "pyconespana")
+	h.live(r, "파이콘한국")
+
+	h.srv.Publish(h.srv.Toot("ana@remote.example", "¡Hola! #PyConEspaña #Blåhaj"))
+	h.srv.Publish(h.srv.Toot("ben@remote.example", "#PyConEspana #BLAHAJ sin acentos"))
+	h.srv.Publish(h.srv.Toot("jisu@remote.example", "부스에 왔어요 #파이콘한국"))
+	// A status whose server left tags[] empty: the tags in its text count, named the same way.
+	bare := h.srv.Toot("carla@remote.example", "#ＰｙＣｏｎＥｓｐａñａ #blåhaj")
+	bare.Tags = []mastodontest.Tag{}
+	raw, err := json.Marshal(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Push("pyconespana", "update", string(raw))
+	// One tag short: not kept.
+	h.srv.Publish(h.srv.Toot("dana@remote.example", "#PyConEspaña only"))
+
+	for name, c := range map[string]*giveaway.Claim{"ana": ana, "ben": ben, "carla": carla, "jisu": jisu} {
+		testkit.Eventually(t, name+"'s claim to be verified", func() bool { return h.claimStatus(c) == "verified" })
+	}
+	if got := h.claimStatus(dana); got != "pending" {
+		t.Errorf("dana's claim is %s; a post without #BLÅHAJ may not verify it", got)
+	}
+	for _, rq := range h.srv.Requests("/api/v1/streaming/") {
+		if tag := rq.Query.Get("tag"); tag != "pyconapac" && tag != "pyconespana" && tag != "파이콘한국" {
+			t.Errorf("stream asked for tag=%q; Mastodon names the tags pyconapac, pyconespana, 파이콘한국", tag)
+		}
+	}
+	for _, rq := range h.srv.Requests("/api/v1/timelines/tag/") {
+		if rq.Path == "/api/v1/timelines/tag/pyconespana" && !slices.Equal(rq.Query["all[]"], []string{"blahaj"}) {
+			t.Errorf("gap fill all[] = %v, want [blahaj]", rq.Query["all[]"])
+		}
+	}
+}
+
+// Mastodon's streaming server leaves out, for the token's account, the posts of accounts it
+// mutes or blocks and of domains it blocks: the reader checks the account at start and says so
+// in /readyz and the log, so the organiser can use another account before the event.
+func TestTokenAccountFiltersAreCheckedAndSaid(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.Mute("spam@remote.example")
+	h.srv.BlockDomain("bad.example")
+	ok := h.claim("ok@remote.example")
+	muted := h.claim("spam@remote.example")
+	blocked := h.claim("x@bad.example")
+	r := h.start(nil)
+	h.live(r, "pyconapac")
+
+	h.srv.Publish(h.srv.Toot("spam@remote.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("x@bad.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("ok@remote.example", "#PyConAPAC #Elastic"))
+	testkit.Eventually(t, "ok's claim to be verified", func() bool { return h.claimStatus(ok) == "verified" })
+	if h.claimStatus(muted) != "pending" || h.claimStatus(blocked) != "pending" {
+		t.Errorf("the double let through posts Mastodon filters for the token's account")
+	}
+
+	st := r.client.Status()
+	if len(st.Degraded) != 2 || !strings.Contains(st.Degraded[0], "mutes 1 accounts") ||
+		!strings.Contains(st.Degraded[1], "blocks 1 domains") {
+		t.Errorf("degraded %q, want the mute and the domain block said", st.Degraded)
+	}
+	if r.logs.count("mutes 1 accounts") != 1 || r.logs.count("domains=bad.example") == 0 || r.logs.count("chosen languages") != 1 {
+		t.Errorf("the log does not say what the account filters")
+	}
+	// /readyz is public: counts, never the names.
+	b, _ := json.Marshal(st)
+	if strings.Contains(string(b), "bad.example") || strings.Contains(string(b), "spam") {
+		t.Errorf("status names what the account filters: %s", b)
+	}
+	for _, p := range []string{"/api/v1/accounts/verify_credentials", "/api/v1/mutes", "/api/v1/blocks", "/api/v1/domain_blocks"} {
+		if rq := h.srv.Requests(p); len(rq) != 1 || rq[0].Authorization != "Bearer "+token {
+			t.Errorf("%s asked %d times with the token, want once at start: %+v", p, len(rq), rq)
+		}
+	}
+}
+
+// Catching up after a reconnect is bounded; when it stops before the newest posts, the stretch
+// it did not read is recorded for the report rather than only logged.
+func TestGapFillThatStopsEarlyIsRecorded(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.runAndStop()
+
+	for i := range 45 { // more than one page of 40
+		h.srv.Add(h.srv.Toot(fmt.Sprintf("p%d@remote.example", i), "#PyConAPAC #Elastic while down"))
+	}
+	r := h.start(func(c *mastodon.Config) { c.MaxFillPages = 1 })
+	gaps := func() int {
+		g, err := store.New(h.pool).RecentSourceGaps(context.Background(), store.RecentSourceGapsParams{MaxRows: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range g {
+			if x.Source != "mastodon" || x.Kind != "fill_incomplete" || !strings.Contains(x.Detail, "#pyconapac") {
+				t.Errorf("gap %+v", x)
+			}
+		}
+		return len(g)
+	}
+	testkit.Eventually(t, "the unread stretch to be recorded", func() bool { return gaps() == 1 })
+	if got := r.metric(t, "giveaway_source_gaps_total", "kind", "fill_incomplete"); got != 1 {
+		t.Errorf("gaps metric %v, want 1", got)
+	}
+}
+
+// Mastodon 4.5 lets an instance keep remote posts out of hashtag feeds; the reader reads the
+// setting from the instance description and says what it costs.
+func TestInstanceThatKeepsRemotePostsOutOfHashtagFeedsIsSaid(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.srv.LimitHashtagFeeds("public", "disabled")
+	local := h.claim("jisu@mastodon.example")
+	remote := h.claim("minho@remote.example")
+	r := h.start(nil)
+	h.live(r, "pyconapac")
+	h.srv.Publish(h.srv.Toot("minho@remote.example", "#PyConAPAC #Elastic"))
+	h.srv.Publish(h.srv.Toot("jisu", "#PyConAPAC #Elastic"))
+	testkit.Eventually(t, "the local claim to be verified", func() bool { return h.claimStatus(local) == "verified" })
+	if h.claimStatus(remote) != "pending" {
+		t.Errorf("the double let a remote post through a hashtag feed that keeps them out")
+	}
+	if st := r.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "posts from other servers") {
+		t.Errorf("degraded %q, want the remote posts said", st.Degraded)
 	}
 }

@@ -3,12 +3,13 @@ package mastodon
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/net/html"
-	"golang.org/x/text/unicode/norm"
 
+	"github.com/boothgiveaway/giveaway/internal/mastodon/tagname"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -51,11 +52,19 @@ func parseStatus(b []byte) (*status, error) {
 
 func (s *status) boost() bool { return len(s.Reblog) > 0 && string(s.Reblog) != "null" }
 
-// normTags returns the status's tags in normalized form.
-func (s *status) normTags() []string {
-	out := make([]string, 0, len(s.Tags))
+// tagNames returns the status's tags as Mastodon names them. A status whose tags[] is empty (a
+// server that leaves it out) is read for the hashtags in its text instead, named the same way.
+func (s *status) tagNames() []string {
+	var from []string
 	for _, t := range s.Tags {
-		if n := tweet.Normalize(t.Name); n != "" {
+		from = append(from, t.Name)
+	}
+	if len(from) == 0 {
+		from = tweet.ExtractHashtags(htmlText(s.Content))
+	}
+	out := make([]string, 0, len(from))
+	for _, t := range from {
+		if n := tagname.Name(t); n != "" && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
@@ -101,13 +110,17 @@ func (s *status) post(raw []byte, domain string) *tweet.Post {
 	return p
 }
 
-// hashtagsAsWritten lists the status's tags (Mastodon's own extraction decides which there are)
-// spelled as the author wrote them in the text, since Mastodon may send the names lower-cased.
+// hashtagsAsWritten lists the status's tags (Mastodon's own extraction decides which there are;
+// with none given, the text's) spelled as the author wrote them in the text, since Mastodon
+// sends its normalized names ("blahaj" for #BLÅHAJ).
 func hashtagsAsWritten(text string, tags []statusTag) []string {
+	if len(tags) == 0 {
+		return tweet.ExtractHashtags(text)
+	}
 	want := make(map[string]string, len(tags))
 	var order []string
 	for _, t := range tags {
-		n := tweet.Normalize(t.Name)
+		n := tagname.Name(t.Name)
 		if n == "" {
 			continue
 		}
@@ -118,7 +131,7 @@ func hashtagsAsWritten(text string, tags []statusTag) []string {
 	}
 	out := make([]string, 0, len(order))
 	for _, h := range tweet.ExtractHashtags(text) {
-		n := tweet.Normalize(h)
+		n := tagname.Name(h)
 		if _, ok := want[n]; ok {
 			out = append(out, h)
 			delete(want, n)
@@ -132,10 +145,21 @@ func hashtagsAsWritten(text string, tags []statusTag) []string {
 	return out
 }
 
-// streamTag is how a hashtag is named to Mastodon: NFKC and lower case, as Mastodon names its
-// hashtag channels (full Unicode case folding would turn "ß" into "ss" and miss them).
-func streamTag(display string) string {
-	return strings.ToLower(norm.NFKC.String(strings.TrimLeft(display, "#＃")))
+// withCampaignSpelling adds to tags each of the campaign's tags that Mastodon counts as present
+// but the shared comparison (tweet.Normalize, which keeps accents) would not find: a post saying
+// #PyConEspana carries Mastodon's tag "pyconespana", which is the campaign's #PyConEspaña there.
+func withCampaignSpelling(tags, campaign []string) []string {
+	have := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		have[tweet.Normalize(t)] = true
+	}
+	for _, c := range campaign {
+		if n := tweet.Normalize(c); n != "" && !have[n] {
+			tags = append(tags, c)
+			have[n] = true
+		}
+	}
+	return tags
 }
 
 // idNewer compares instance-local status ids: numbers of up to 19 digits, so a longer id is newer

@@ -103,15 +103,6 @@ func TestIDNewer(t *testing.T) {
 	}
 }
 
-func TestStreamTag(t *testing.T) {
-	for in, want := range map[string]string{"PyConAPAC": "pyconapac", "#Elastic": "elastic", "ＥＬＡＳＴＩＣ": "elastic",
-		"스마트스터디": "스마트스터디", "Straße": "straße"} {
-		if got := streamTag(in); got != want {
-			t.Errorf("streamTag(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestConfigEnabled(t *testing.T) {
 	for _, c := range []struct {
 		url, token string
@@ -189,5 +180,36 @@ func TestHTTPErrorKinds(t *testing.T) {
 	}
 	if k, _ := kindOf(errors.New("dial tcp: refused")); k != failNetwork {
 		t.Errorf("network error kind %v", k)
+	}
+}
+
+// A status as a Mastodon 4 server renders one with an accented tag: the link text keeps the
+// author's spelling, tags[] has the normalized name and the tag URL. The shape follows
+// Mastodon's Status entity (docs.joinmastodon.org/entities/Status); the values are ours.
+func TestAccentedTagIsReadAsWrittenAndMatchedByMastodonsName(t *testing.T) {
+	raw := []byte(`{"id":"113000000000000001","uri":"https://m.example/users/ana/statuses/113000000000000001",
+		"created_at":"2025-10-04T09:30:00.000Z","edited_at":null,"in_reply_to_id":null,"language":"es",
+		"content":"<p>¡Hola! <a href=\"https://m.example/tags/pyconespana\" class=\"mention hashtag\" rel=\"tag\">#<span>PyConEspaña</span></a> <a href=\"https://m.example/tags/blahaj\" class=\"mention hashtag\" rel=\"tag\">#<span>BLÅHAJ</span></a></p>",
+		"reblogs_count":0,"reblog":null,"account":{"id":"7","username":"ana","acct":"ana","created_at":"2020-01-01T00:00:00.000Z"},
+		"tags":[{"name":"pyconespana","url":"https://m.example/tags/pyconespana"},{"name":"blahaj","url":"https://m.example/tags/blahaj"}]}`)
+	st, err := parseStatus(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.tagNames(); !slices.Equal(got, []string{"pyconespana", "blahaj"}) {
+		t.Errorf("tag names %q", got)
+	}
+	if got := st.post(raw, "m.example").Hashtags; !slices.Equal(got, []string{"PyConEspaña", "BLÅHAJ"}) {
+		t.Errorf("hashtags %q, want them as written", got)
+	}
+	// A server that sends no tags[]: the text's hashtags, named the same way.
+	bare := strings.Replace(string(raw), `"tags":[{"name":"pyconespana","url":"https://m.example/tags/pyconespana"},{"name":"blahaj","url":"https://m.example/tags/blahaj"}]`, `"tags":[]`, 1)
+	st, _ = parseStatus([]byte(bare))
+	if got := st.tagNames(); !slices.Equal(got, []string{"pyconespana", "blahaj"}) {
+		t.Errorf("tag names from the text %q", got)
+	}
+	// A campaign spelled #PyConEspaña counts a post Mastodon tags pyconespana, whatever its spelling.
+	if got := withCampaignSpelling([]string{"PyConEspana"}, []string{"PyConEspaña"}); !slices.Equal(got, []string{"PyConEspana", "PyConEspaña"}) {
+		t.Errorf("with the campaign's spelling %q", got)
 	}
 }

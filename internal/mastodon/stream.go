@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -19,10 +20,9 @@ import (
 )
 
 const (
-	maxLine      = 4 << 20 // one SSE line; a status is a few kilobytes
-	pageSize     = 40      // the most Mastodon gives per timeline page
-	maxFillPages = 250     // 10,000 statuses: a bound against a server that pages forever
-	maxBatch     = 100     // events handed to the sink at once
+	maxLine  = 4 << 20 // one SSE line; a status is a few kilobytes
+	pageSize = 40      // the most Mastodon gives per timeline page
+	maxBatch = 100     // events handed to the sink at once
 )
 
 // errStall is a connection that went silent: Mastodon heartbeats every 10-15 s.
@@ -32,8 +32,7 @@ var errStall = errors.New("mastodon stream: no event or heartbeat within the sta
 type stream struct {
 	c       *Client
 	inst    instance
-	tag     string // normalized first hashtag
-	param   string // the tag as sent to Mastodon
+	tag     string // the first hashtag as Mastodon names it, which is also how it is asked for
 	source  string // names the saved cursor
 	filters atomic.Pointer[[]filter]
 	cancel  context.CancelFunc
@@ -42,7 +41,7 @@ type stream struct {
 
 func (c *Client) startStream(ctx context.Context, inst instance, spec *streamSpec) *stream {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &stream{c: c, inst: inst, tag: spec.tag, param: spec.param,
+	s := &stream{c: c, inst: inst, tag: spec.tag,
 		source: "mastodon:" + c.host + ":" + spec.tag, cancel: cancel, done: make(chan struct{})}
 	s.filters.Store(&spec.filters)
 	c.update(func(st *state) {
@@ -144,7 +143,7 @@ func dropCause(err error) string {
 func (s *stream) connect(ctx context.Context) (res connResult) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := s.c.newRequest(ctx, s.inst.Streaming+"/api/v1/streaming/hashtag?"+url.Values{"tag": {s.param}}.Encode())
+	req, err := s.c.newRequest(ctx, s.inst.Streaming+"/api/v1/streaming/hashtag?"+url.Values{"tag": {s.tag}}.Encode())
 	if err != nil {
 		return connResult{err: err}
 	}
@@ -285,6 +284,7 @@ func (s *stream) saveCursor(ctx context.Context, saved *string, newest string) e
 // With no cursor (the very first start) it takes the latest page only.
 func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 	newest := cursor
+	var reached time.Time // the newest post the fill read: what follows it is a gap when it stops early
 	for _, f := range *s.filters.Load() {
 		minID := cursor
 		for pages := 1; ; pages++ {
@@ -296,7 +296,7 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 				// min_id gives the page just after it (newest first), so paging moves forward.
 				q.Set("min_id", minID)
 			}
-			page, err := s.c.timelinePage(ctx, s.param, q)
+			page, err := s.c.timelinePage(ctx, s.tag, q)
 			if err != nil {
 				return "", err
 			}
@@ -315,6 +315,9 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 				if numericID(st.ID) && idNewer(st.ID, pageNewest) {
 					pageNewest = st.ID
 				}
+				if st.CreatedAt.After(reached) {
+					reached = st.CreatedAt
+				}
 				if p := s.keep(st, raw, false); p != nil {
 					items = append(items, tweet.Item{Post: p})
 				}
@@ -330,8 +333,10 @@ func (s *stream) fill(ctx context.Context, cursor string) (string, error) {
 			if minID == "" || !idNewer(pageNewest, minID) {
 				break // first start, or a server that ignores min_id
 			}
-			if pages >= maxFillPages {
-				s.c.log.Warn("gap fill stopped early; older posts may be missing", "tag", s.tag, "pages", pages)
+			if pages >= s.c.cfg.MaxFillPages {
+				source.RecordGap(ctx, s.c.pool, s.c.log.With("tag", s.tag), s.c.m.Metrics, source.Gap{Source: s.c.Name(),
+					Kind: source.GapFillIncomplete, From: reached, To: s.c.cfg.Now(),
+					Detail: fmt.Sprintf("catching up on #%s after a reconnect stopped after %d pages of %d posts", s.tag, pages, pageSize)})
 				break
 			}
 			minID = pageNewest
@@ -377,10 +382,11 @@ func (s *stream) handle(evs []sseEvent) (items []tweet.Item, newest string, unkn
 // stored copy follows it.
 func (s *stream) keep(st *status, raw []byte, edit bool) *tweet.Post {
 	outcome := "kept"
+	matched := s.matching(st.tagNames())
 	switch {
 	case st.boost():
 		outcome = "boost"
-	case s.matches(st.normTags()):
+	case len(matched) > 0:
 	case edit:
 		if _, ok := s.c.known.get(st.ID); !ok {
 			outcome = "missing_tags"
@@ -398,16 +404,31 @@ func (s *stream) keep(st *status, raw []byte, edit bool) *tweet.Post {
 		cs.postsReceived++
 		cs.lastPost = now
 	})
-	return st.post(raw, s.inst.Domain)
+	p := st.post(raw, s.inst.Domain)
+	for _, f := range matched {
+		p.Hashtags = withCampaignSpelling(p.Hashtags, f.spelled)
+	}
+	return p
 }
 
-func (s *stream) matches(tags []string) bool {
+// matching lists the stream's campaign filters whose every tag is among names.
+func (s *stream) matching(names []string) []filter {
+	var out []filter
 	for _, f := range *s.filters.Load() {
-		if tweet.HasAll(tags, f.required) {
-			return true
+		if allIn(names, f.required) {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
+}
+
+func allIn(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *stream) bad(where string, err error, data []byte) {

@@ -113,7 +113,7 @@ func Build(ctx context.Context, db DB, slug string, from, to Day, opts ...Option
 		r: newReport(c, from, to, o.now())}
 	for _, step := range []func(context.Context) error{
 		b.gives, b.winners, b.prizes, b.claims, b.openClaims, b.moderation,
-		b.tweets, b.topHashtags, b.topTweeters, b.mostRetweeted,
+		b.tweets, b.topHashtags, b.topTweeters, b.mostRetweeted, b.sourceGaps,
 	} {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("report %s %s..%s: %w", slug, from, to, err)
@@ -132,7 +132,7 @@ func newReport(c *campaign, from, to Day, now time.Time) *Report {
 		ByHour: make([]HourGiven, 24), TweetsByHour: make([]TweetHour, 24),
 		TopHashtags: []TagCount{}, TopTweeters: []TweeterCount{}, MostRetweeted: []Retweeted{},
 		Winners: []Winner{}, ByStaff: []StaffGiven{}, Prizes: []Prize{}, OpenClaims: []OpenClaim{},
-		Moderation: []Moderation{},
+		Moderation: []Moderation{}, SourceGaps: []SourceGap{},
 	}
 	if r.Campaign.Hashtags == nil {
 		r.Campaign.Hashtags = []string{}
@@ -298,6 +298,15 @@ func (b *builder) mostRetweeted(ctx context.Context) error {
 	for _, r := range rows {
 		b.r.MostRetweeted = append(b.r.MostRetweeted, Retweeted{Network: r.Network, ID: r.ID, Handle: r.Handle,
 			Text: r.Text, Retweets: r.RetweetCount})
+	}
+	return err
+}
+
+func (b *builder) sourceGaps(ctx context.Context) error {
+	rows, err := b.q.SourceGaps(ctx, reportdb.SourceGapsParams{RangeStart: b.start, RangeEnd: b.end})
+	for _, r := range rows {
+		b.r.SourceGaps = append(b.r.SourceGaps, SourceGap{Source: r.Source, Kind: r.Kind,
+			From: localTime(r.FromAt, b.c.loc), To: localTime(r.ToAt, b.c.loc), Detail: r.Detail})
 	}
 	return err
 }

@@ -15,13 +15,21 @@ var CSVHeader = []string{"given_at", "network", "handle", "prize", "staff", "cod
 
 // WriteCSV writes one row per prize given in the report, after a header row.
 func WriteCSV(w io.Writer, r *Report) error {
+	rows := make([][]string, 0, len(r.Winners))
+	for _, g := range r.Winners {
+		rows = append(rows, []string{g.GivenAt, g.Network, g.Handle, g.Prize, g.Staff, g.Code, g.VerifiedBy,
+			strconv.FormatBool(g.AccountChecked)})
+	}
+	return writeCSV(w, CSVHeader, rows)
+}
+
+// writeCSV writes header and rows, every cell made safe for a spreadsheet.
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(header); err != nil {
 		return err
 	}
-	for _, g := range r.Winners {
-		row := []string{g.GivenAt, g.Network, g.Handle, g.Prize, g.Staff, g.Code, g.VerifiedBy,
-			strconv.FormatBool(g.AccountChecked)}
+	for _, row := range rows {
 		for i := range row {
 			row[i] = SpreadsheetSafe(row[i])
 		}
@@ -31,6 +39,19 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// GapsCSVHeader is the first row of WriteGapsCSV.
+var GapsCSVHeader = []string{"source", "kind", "from", "to", "detail"}
+
+// WriteGapsCSV writes one row per stretch a source could not read in the report's range, after
+// a header row: what to check by hand before announcing winners.
+func WriteGapsCSV(w io.Writer, r *Report) error {
+	rows := make([][]string, 0, len(r.SourceGaps))
+	for _, g := range r.SourceGaps {
+		rows = append(rows, []string{g.Source, g.Kind, g.From, g.To, g.Detail})
+	}
+	return writeCSV(w, GapsCSVHeader, rows)
 }
 
 // SpreadsheetSafe neutralises a cell a spreadsheet would run as a formula (OWASP's CSV

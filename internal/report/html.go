@@ -14,9 +14,12 @@ import (
 var templateFS embed.FS
 
 var page = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"clock":   clock,
-	"when":    when,
-	"usd":     func(v float64) string { return "US$" + strconv.FormatFloat(v, 'f', -1, 64) },
+	"clock": clock,
+	"when":  when,
+	"usd":   func(v float64) string { return "US$" + strconv.FormatFloat(v, 'f', -1, 64) },
+	"sourceName": func(s string) string {
+		return map[string]string{"x_stream": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}[s]
+	},
 	"color":   func(i int) string { return "c" + strconv.Itoa(i%len(palette)) },
 	"perDay":  func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
 	"warning": warningText,

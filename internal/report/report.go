@@ -74,6 +74,22 @@ type Report struct {
 	OpenClaims []OpenClaim  `json:"open_claims"`
 	Moderation []Moderation `json:"moderation"`
 	XAPI       XAPISpend    `json:"x_api_spend"`
+	// SourceGaps are the stretches a source knows it could not read that overlap the range
+	// (at most SourceGapsLimit), so the organiser knows what might be missing before
+	// announcing winners.
+	SourceGaps []SourceGap `json:"source_gaps"`
+}
+
+// SourceGapsLimit bounds the gaps a report lists.
+const SourceGapsLimit = 200
+
+// SourceGap is a stretch in which a source could not read posts (internal/source.RecordGap).
+type SourceGap struct {
+	Source string `json:"source"` // x_stream, mastodon, bluesky
+	Kind   string `json:"kind"`   // reconnect, cursor_too_old, fill_incomplete
+	From   string `json:"from"`   // local time, RFC 3339
+	To     string `json:"to"`
+	Detail string `json:"detail"` // why, for the organiser
 }
 
 // Campaign is what the report says about the campaign itself.

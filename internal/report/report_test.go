@@ -204,7 +204,8 @@ func TestDayJSON(t *testing.T) {
     {"at": "2016-08-14T12:30:00+09:00", "actor": "Minji", "action": "rejected", "network": "twitter", "handle": "frank", "details": "{\"reason\": \"no hashtag\"}"},
     {"at": "2016-08-14T13:01:00+09:00", "actor": "Minji", "action": "approved", "network": "instagram", "handle": "@carol.kim", "details": "{}"},
     {"at": "2016-08-14T16:30:00+09:00", "actor": "admin", "action": "hidden", "network": "", "handle": "yuna", "details": "{\"handle\": \"yuna\", \"tweet_id\": \"105\"}"}],
-  "x_api_spend": {"posts": 7, "price_per_post_usd": 0.005, "estimated_usd": 0.035}
+  "x_api_spend": {"posts": 7, "price_per_post_usd": 0.005, "estimated_usd": 0.035},
+  "source_gaps": []
 }`
 	sameJSON(t, r, want)
 }
@@ -253,7 +254,8 @@ func TestEmptyDay(t *testing.T) {
     {"key": "mug", "name": "Elastic mug", "stock": 3, "stock_left": 1, "given": 0, "per_day": 0, "warning": ""}],
   "tweets_by_hour": ` + tweetHours(nil) + `,
   "open_claims": [], "moderation": [],
-  "x_api_spend": {"posts": 0, "price_per_post_usd": 0.005, "estimated_usd": 0}
+  "x_api_spend": {"posts": 0, "price_per_post_usd": 0.005, "estimated_usd": 0},
+  "source_gaps": []
 }`
 	sameJSON(t, r, want)
 
@@ -349,6 +351,7 @@ func TestHTML(t *testing.T) {
 	}
 	sameJSON(t, p.keys, mustJSON(wantKeys))
 	wantTables := map[string][][]string{
+		"source-gaps": {{"Source", "Posts between", "and", "Why"}, {"none known"}},
 		"stock": {
 			{"Prize", "Given", "Per day", "Left", "Of", "Warning"},
 			{"T-shirt 티셔츠", "2", "2", "8", "10", ""},
@@ -546,4 +549,41 @@ func text(n *html.Node) string {
 	}
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// The report lists per source the stretches it could not read that touch the day (in the
+// campaign's time zone), so the organiser knows what might be missing before announcing winners.
+func TestSourceGapsOfTheDay(t *testing.T) {
+	t.Parallel()
+	pool := seeded(t)
+	if _, err := pool.Exec(context.Background(), `INSERT INTO source_gaps (source, kind, from_at, to_at, detail) VALUES
+		('x_stream', 'reconnect', '2016-08-14 10:00:00+09', '2016-08-14 10:00:42+09', 'X_BACKFILL_MINUTES is 0'),
+		('bluesky', 'cursor_too_old', '2016-08-12 09:00+09', '2016-08-14 06:00+09', 'older than the 36h0m0s Jetstream keeps'),
+		('mastodon', 'fill_incomplete', '2016-08-15 09:00+09', '2016-08-15 10:00+09', 'the next day')`); err != nil {
+		t.Fatal(err)
+	}
+	r := build(t, pool, "2016-08-14", "2016-08-14")
+	sameJSON(t, r.SourceGaps, `[
+  {"source": "bluesky", "kind": "cursor_too_old", "from": "2016-08-12T09:00:00+09:00", "to": "2016-08-14T06:00:00+09:00",
+   "detail": "older than the 36h0m0s Jetstream keeps"},
+  {"source": "x_stream", "kind": "reconnect", "from": "2016-08-14T10:00:00+09:00", "to": "2016-08-14T10:00:42+09:00",
+   "detail": "X_BACKFILL_MINUTES is 0"}]`)
+	var buf bytes.Buffer
+	if err := report.WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var csvOut bytes.Buffer
+	if err := report.WriteGapsCSV(&csvOut, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "source,kind,from,to,detail\n" +
+		"bluesky,cursor_too_old,2016-08-12T09:00:00+09:00,2016-08-14T06:00:00+09:00,older than the 36h0m0s Jetstream keeps\n" +
+		"x_stream,reconnect,2016-08-14T10:00:00+09:00,2016-08-14T10:00:42+09:00,X_BACKFILL_MINUTES is 0\n"; csvOut.String() != want {
+		t.Errorf("gaps CSV\n%s\nwant\n%s", csvOut.String(), want)
+	}
+	got := parsePage(t, buf.String()).tables["source-gaps"]
+	want := [][]string{{"Source", "Posts between", "and", "Why"},
+		{"Bluesky", "2016-08-12 09:00 +09:00", "2016-08-14 06:00 +09:00", "older than the 36h0m0s Jetstream keeps"},
+		{"X", "2016-08-14 10:00 +09:00", "2016-08-14 10:00 +09:00", "X_BACKFILL_MINUTES is 0"}}
+	sameJSON(t, got, mustJSON(want))
 }

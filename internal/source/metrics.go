@@ -13,6 +13,8 @@ type Metrics struct {
 	Leader     prometheus.Gauge       // 1 while this instance is the one reading
 	Connected  prometheus.Gauge       // streams open now
 	Reconnects *prometheus.CounterVec // by cause
+	Gaps       *prometheus.CounterVec // stretches known to be missed, by kind (RecordGap)
+	GapSeconds *prometheus.CounterVec // their length, by kind
 }
 
 // NewMetrics returns the shared metrics of the source called name, registering the families in
@@ -26,7 +28,18 @@ func NewMetrics(reg prometheus.Registerer, name string) (Metrics, error) {
 	reconnects := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_source_reconnects_total",
 		Help: "Stream reconnects by source and cause (network, http, auth, rate_limited, stall, closed …)."},
 		[]string{"source", "cause"})
+	gaps := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_source_gaps_total",
+		Help: "Stretches of time the source knows it could not read (reconnect, cursor_too_old, fill_incomplete); the report lists them."},
+		[]string{"source", "kind"})
+	gapSeconds := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_source_gap_seconds_total",
+		Help: "Total length of those stretches, by source and kind."}, []string{"source", "kind"})
 	var err error
+	if gaps, err = shared(reg, gaps); err != nil {
+		return Metrics{}, err
+	}
+	if gapSeconds, err = shared(reg, gapSeconds); err != nil {
+		return Metrics{}, err
+	}
 	if leader, err = shared(reg, leader); err != nil {
 		return Metrics{}, err
 	}
@@ -37,7 +50,9 @@ func NewMetrics(reg prometheus.Registerer, name string) (Metrics, error) {
 		return Metrics{}, err
 	}
 	return Metrics{Leader: leader.WithLabelValues(name), Connected: connected.WithLabelValues(name),
-		Reconnects: reconnects.MustCurryWith(prometheus.Labels{"source": name})}, nil
+		Reconnects: reconnects.MustCurryWith(prometheus.Labels{"source": name}),
+		Gaps:       gaps.MustCurryWith(prometheus.Labels{"source": name}),
+		GapSeconds: gapSeconds.MustCurryWith(prometheus.Labels{"source": name})}, nil
 }
 
 // shared registers c, or answers the collector of the same family another source registered.

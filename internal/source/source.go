@@ -36,6 +36,9 @@ type Status struct {
 	Pending        int       `json:"pending"` // posts read but not yet accepted by the sink
 	LastError      string    `json:"last_error,omitempty"`
 	NextAttempt    time.Time `json:"next_attempt,omitzero"`
+	// Degraded says, in words for the organiser, what the source may be missing now (a setting
+	// that loses posts on reconnect, an account that filters, a window it could not catch up).
+	Degraded []string `json:"degraded,omitempty"`
 
 	Detail map[string]any `json:"-"`
 }

@@ -40,3 +40,20 @@ func TestBackoffSchedule(t *testing.T) {
 		t.Errorf("after reset: got %v, want 250ms", got)
 	}
 }
+
+// X's keep-alives come every 20 s, at times marginally late: the default stall timeout leaves
+// a margin, and a timeout without one is refused at boot.
+func TestStallTimeoutHasAMarginOverTheKeepAlive(t *testing.T) {
+	cfg, err := Config{BearerToken: "t"}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StallTimeout != 60*time.Second {
+		t.Errorf("default stall timeout %v, want 60s (three keep-alive intervals)", cfg.StallTimeout)
+	}
+	for d, ok := range map[time.Duration]bool{20 * time.Second: false, 5 * time.Second: false, 30 * time.Second: true, 0: true} {
+		if _, err := (Config{StallTimeout: d}).Enabled(); (err == nil) != ok {
+			t.Errorf("stall timeout %v: err %v, want accepted=%v", d, err, ok)
+		}
+	}
+}

@@ -45,8 +45,9 @@ type Client struct {
 	log  *slog.Logger
 	m    metrics
 
-	reconcile chan struct{}
-	pending   atomic.Int64
+	reconcile       chan struct{}
+	pending         atomic.Int64
+	backfillRefused atomic.Bool // X answered backfill_minutes with 400: asked no more
 
 	mu sync.Mutex
 	st state
@@ -107,9 +108,16 @@ func (c *Client) Status() source.Status {
 			d[k] = t
 		}
 	}
+	var degraded []string
+	switch {
+	case c.cfg.BackfillMinutes == 0:
+		degraded = append(degraded, "X_BACKFILL_MINUTES is 0: posts made while the stream reconnects are not replayed (each reconnect is recorded as a gap)")
+	case c.backfillRefused.Load():
+		degraded = append(degraded, "X refused backfill_minutes for this account: posts made while the stream reconnects are not replayed (each reconnect is recorded as a gap)")
+	}
 	return source.Status{Leader: st.Leader, Connected: st.Connected, ConnectedSince: st.ConnectedSince,
 		Reconnects: st.Reconnects, Pending: int(c.pending.Load()), LastError: st.LastError,
-		NextAttempt: st.NextAttempt, Detail: d}
+		NextAttempt: st.NextAttempt, Degraded: degraded, Detail: d}
 }
 
 // CampaignsChanged asks this instance, if it holds the stream, to reconcile the rules soon. The

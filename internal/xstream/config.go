@@ -22,7 +22,11 @@ type Config struct {
 	BackfillMinutes int
 	PricePerPost    float64 // X_PRICE_PER_POST in USD, default (and when 0) 0.005; for the spend estimate
 
-	StallTimeout time.Duration // no byte, not even a keep-alive, for this long is a drop; default 20 s
+	// StallTimeout (X_STALL_TIMEOUT): no byte, not even a keep-alive, for this long is a drop;
+	// default 60 s. X sends a keep-alive every 20 s, but "marginally after" at times, so 20 s
+	// of silence is a sign rather than a verdict: a timeout of exactly 20 s reconnects for
+	// nothing, and each reconnect is a gap and spends the connection budget.
+	StallTimeout time.Duration
 	BatchSize    int           // posts handed to the sink at once; default 500
 	BatchWait    time.Duration // longest a post waits for its batch to fill; default 200 ms
 	// LeaseRetry is how often a standby tries to take the stream (default 15 s); the holder
@@ -44,6 +48,9 @@ type Config struct {
 const (
 	DefaultBaseURL      = "https://api.x.com"
 	DefaultPricePerPost = 0.005
+	// KeepAliveInterval is how often X sends its keep-alive (an empty line) on a quiet stream.
+	KeepAliveInterval   = 20 * time.Second
+	DefaultStallTimeout = 3 * KeepAliveInterval
 )
 
 // Enabled says whether cfg turns the stream on (a bearer token is set), and refuses settings
@@ -52,6 +59,9 @@ const (
 func (cfg Config) Enabled() (bool, error) {
 	if cfg.BackfillMinutes < 0 || cfg.BackfillMinutes > 5 {
 		return false, fmt.Errorf("X_BACKFILL_MINUTES: want 0 to 5, got %d", cfg.BackfillMinutes)
+	}
+	if cfg.StallTimeout != 0 && cfg.StallTimeout <= KeepAliveInterval {
+		return false, fmt.Errorf("X_STALL_TIMEOUT: want more than X's %v keep-alive interval, got %v", KeepAliveInterval, cfg.StallTimeout)
 	}
 	if cfg.PricePerPost < 0 {
 		return false, fmt.Errorf("X_PRICE_PER_POST: want a price in USD, got %v", cfg.PricePerPost)
@@ -79,7 +89,7 @@ func (cfg Config) withDefaults() (Config, error) {
 			*d = v
 		}
 	}
-	def(&cfg.StallTimeout, 20*time.Second)
+	def(&cfg.StallTimeout, DefaultStallTimeout)
 	def(&cfg.BatchWait, 200*time.Millisecond)
 	def(&cfg.LeaseRetry, 15*time.Second)
 	def(&cfg.RulesInterval, 5*time.Minute)

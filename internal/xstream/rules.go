@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,6 +200,8 @@ func (p Problem) String() string {
 type APIError struct {
 	Status  int
 	Problem Problem
+	// Reset is when the rate-limit window ends (x-rate-limit-reset, a Unix second), if X said.
+	Reset time.Time
 }
 
 func (e *APIError) Error() string {
@@ -272,7 +275,7 @@ func (c *Client) rulesCall(ctx context.Context, method, path string, body, out a
 		return fmt.Errorf("x api: rules: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return apiError(resp.StatusCode, b)
+		return apiError(resp, b)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("x api: rules: bad answer: %w", err)
@@ -280,8 +283,12 @@ func (c *Client) rulesCall(ctx context.Context, method, path string, body, out a
 	return nil
 }
 
-func apiError(status int, body []byte) *APIError {
+func apiError(resp *http.Response, body []byte) *APIError {
+	status := resp.StatusCode
 	e := &APIError{Status: status}
+	if sec, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("x-rate-limit-reset")), 10, 64); err == nil && sec > 0 {
+		e.Reset = time.Unix(sec, 0)
+	}
 	if json.Unmarshal(body, &e.Problem) != nil || e.Problem.Title == "" {
 		// Some answers wrap the problem in "errors".
 		var wrapped struct {

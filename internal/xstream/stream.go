@@ -13,10 +13,14 @@ import (
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/source"
+	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
 const streamPath = "/2/tweets/search/stream"
+
+// maxResetWait bounds a wait taken from x-rate-limit-reset, against a clock or header gone wrong.
+const maxResetWait = time.Hour
 
 // maxLine bounds one stream line; a post with its includes is a few kilobytes.
 const maxLine = 4 << 20
@@ -30,10 +34,19 @@ func (c *Client) streamQuery() url.Values {
 	}
 	// Asked on every connect, not only after a drop: a restart or a takeover by another
 	// instance is a gap too, and replayed posts are stored once anyway.
-	if c.cfg.BackfillMinutes > 0 {
-		q.Set("backfill_minutes", strconv.Itoa(c.cfg.BackfillMinutes))
+	if n := c.backfill(); n > 0 {
+		q.Set("backfill_minutes", strconv.Itoa(n))
 	}
 	return q
+}
+
+// backfill is the backfill_minutes asked for: the configured value, or 0 once X refused it
+// for this account (only some access levels may use it).
+func (c *Client) backfill() int {
+	if c.backfillRefused.Load() {
+		return 0
+	}
+	return c.cfg.BackfillMinutes
 }
 
 // StreamError is an in-band errors object (e.g. an operational disconnect) read from the stream.
@@ -51,8 +64,15 @@ type connResult struct {
 // streamLoop connects and reconnects until ctx ends, waiting between attempts as X documents.
 func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 	var b backoff
+	// When the stream was last known open: at first, what an earlier reader (a process before a
+	// restart, an instance before a takeover) saved; then when the last connection ended.
+	downSince := c.loadAlive(ctx)
 	for {
-		res := c.connect(ctx, items)
+		res := c.connect(ctx, items, downSince)
+		if res.established {
+			downSince = c.cfg.Now()
+			c.saveAlive(context.WithoutCancel(ctx), downSince)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -76,6 +96,18 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 		case errors.As(res.err, &ae) && ae.Status == http.StatusTooManyRequests:
 			cause = "rate_limited"
 			wait = b.next(failRate)
+			if until := ae.Reset.Sub(c.cfg.Now()); !ae.Reset.IsZero() && until > -time.Second {
+				// X says when the window ends: wait for it (a second more, as the header is in
+				// whole seconds), neither longer nor into a longer penalty.
+				wait = min(until+time.Second, maxResetWait)
+			}
+		case errors.As(res.err, &ae) && ae.Status == http.StatusBadRequest && c.backfill() > 0:
+			// X answers an access level without backfill with 400 Invalid Request; the other
+			// parameters are fixed and valid, so read on without it, and say so.
+			c.backfillRefused.Store(true)
+			cause = "http"
+			c.log.Error("X refused backfill_minutes for this account; reading without it, so posts made while the stream reconnects are lost",
+				"err", res.err, "backfill_minutes", c.cfg.BackfillMinutes)
 		case errors.As(res.err, &ae):
 			cause = "http"
 			wait = b.next(failHTTP)
@@ -106,6 +138,49 @@ func (c *Client) streamLoop(ctx context.Context, items chan<- tweet.Item) {
 	}
 }
 
+// recordGap records what X does not replay of the time the stream was down (from, to): all of
+// it without backfill, what is older than the backfill reaches with it.
+func (c *Client) recordGap(ctx context.Context, from, to time.Time) {
+	why := "X_BACKFILL_MINUTES is 0: X does not replay posts made while the stream was down"
+	if c.backfillRefused.Load() {
+		why = "X refused backfill_minutes for this account: X does not replay posts made while the stream was down"
+	}
+	if n := c.backfill(); n > 0 {
+		to = to.Add(-time.Duration(n) * time.Minute) // X replays the last n minutes before now
+		if !to.After(from) {
+			return
+		}
+		why = fmt.Sprintf("the stream was down longer than the %d minutes X replays (X_BACKFILL_MINUTES)", n)
+	}
+	source.RecordGap(ctx, c.pool, c.log, c.m.Metrics, source.Gap{Source: c.Name(), Kind: source.GapReconnect,
+		From: from, To: to, Detail: why})
+}
+
+// aliveSource names, in source_cursors, when the stream was last known open; aliveEvery is how
+// often an open stream saves it, so a restart or a takeover knows what it missed.
+const (
+	aliveSource = "x_stream:alive"
+	aliveEvery  = 30 * time.Second
+)
+
+func (c *Client) loadAlive(ctx context.Context) time.Time {
+	pos, err := store.New(c.pool).SourceCursor(ctx, aliveSource)
+	if err != nil {
+		return time.Time{} // none yet (the first start) or unreadable: no gap to claim
+	}
+	t, _ := time.Parse(time.RFC3339Nano, pos)
+	return t
+}
+
+func (c *Client) saveAlive(ctx context.Context, t time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.New(c.pool).SaveSourceCursor(ctx, store.SaveSourceCursorParams{Source: aliveSource,
+		Position: t.UTC().Format(time.RFC3339Nano)}); err != nil {
+		c.log.Warn("cannot save when the stream was last open; a restart may not see its gap", "err", err)
+	}
+}
+
 func dropCause(err error) string {
 	var se *StreamError
 	switch {
@@ -119,8 +194,9 @@ func dropCause(err error) string {
 	return "network"
 }
 
-// connect opens the stream once and reads it until it ends.
-func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res connResult) {
+// connect opens the stream once and reads it until it ends. downSince is when the previous
+// connection ended: what X did not replay since then is recorded as a gap once this one is open.
+func (c *Client) connect(ctx context.Context, items chan<- tweet.Item, downSince time.Time) (res connResult) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
@@ -136,7 +212,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return connResult{err: apiError(resp.StatusCode, b)}
+		return connResult{err: apiError(resp, b)}
 	}
 
 	res.established = true
@@ -144,6 +220,9 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 	c.m.Connected.Set(1)
 	c.update(func(s *state) { s.Connected, s.ConnectedSince, s.NextAttempt = true, c.cfg.Now(), time.Time{} })
 	c.log.Info("X stream connected")
+	if !downSince.IsZero() {
+		c.recordGap(ctx, downSince, c.cfg.Now())
+	}
 	defer func() {
 		res.lived = time.Since(started)
 		c.m.Connected.Set(0)
@@ -185,6 +264,7 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 		}
 	}()
 
+	savedAlive := time.Time{}
 	check := time.NewTicker(max(c.cfg.StallTimeout/8, 10*time.Millisecond))
 	defer check.Stop()
 	for {
@@ -204,6 +284,10 @@ func (c *Client) connect(ctx context.Context, items chan<- tweet.Item) (res conn
 		case <-check.C:
 			if time.Since(time.Unix(0, lastRead.Load())) > c.cfg.StallTimeout {
 				cancel(errStall)
+			}
+			if now := c.cfg.Now(); now.Sub(savedAlive) >= aliveEvery {
+				c.saveAlive(ctx, now)
+				savedAlive = now
 			}
 		}
 	}

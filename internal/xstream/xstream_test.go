@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,8 +227,49 @@ func TestStreamDropMidLineReconnectsAtOnceWithBackfill(t *testing.T) {
 	if bad := metric(t, h.reg, "giveaway_xstream_bad_lines_total", ""); bad != 0 {
 		t.Errorf("the partial line counted as bad (%v); it is a drop", bad)
 	}
-	if st := h.client.Status(); st.Reconnects != 1 || !st.Connected {
+	if st := h.client.Status(); st.Reconnects != 1 || !st.Connected || len(st.Degraded) != 0 {
 		t.Errorf("status %+v", st)
+	}
+	if g := gaps(t, pool); len(g) != 0 {
+		t.Errorf("gaps %+v; backfill covered the moment away", g)
+	}
+}
+
+func gaps(t *testing.T, pool *pgxpool.Pool) []store.SourceGap {
+	t.Helper()
+	g, err := store.New(pool).RecentSourceGaps(context.Background(), store.RecentSourceGapsParams{MaxRows: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// Without backfill, what was posted while the stream reconnected is lost: the reader says so
+// in /readyz and records the stretch, which the report shows.
+func TestStreamReconnectWithoutBackfillRecordsTheGap(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	srv.Script(
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("211", "alice", "first #PyConAPAC"))}, End: xtest.Drop},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("212", "bob", "after #PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	before := time.Now().Add(-time.Second)
+	h := run(t, pool, testConfig(srv.URL), 0)
+	testkit.Eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	g := gaps(t, pool)[0]
+	if g.Source != "x_stream" || g.Kind != "reconnect" || g.FromAt.Before(before) || !g.ToAt.After(g.FromAt) ||
+		g.ToAt.After(time.Now().Add(time.Second)) || !strings.Contains(g.Detail, "X_BACKFILL_MINUTES") {
+		t.Errorf("gap %+v, want the reconnect's stretch, naming X_BACKFILL_MINUTES", g)
+	}
+	if got := metric(t, h.reg, "giveaway_source_gaps_total", ""); got != 1 {
+		t.Errorf("gaps metric %v, want 1", got)
+	}
+	if st := h.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "X_BACKFILL_MINUTES is 0") {
+		t.Errorf("degraded %q, want the backfill setting named", st.Degraded)
 	}
 }
 
@@ -311,12 +355,14 @@ func TestStreamHTTPErrorsBackOffExponentially(t *testing.T) {
 	}
 }
 
-func TestStreamTooManyConnectionsWaitsFromAMinute(t *testing.T) {
+func TestStreamRateLimitedWithoutResetWaitsFromAMinute(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.New(t)
 	srv := xtest.New(token)
 	defer srv.Close()
-	srv.MaxConnections = 0 // someone else holds the project's one connection
+	for range 6 {
+		srv.Script(xtest.Conn{Status: 429})
+	}
 	h := run(t, pool, testConfig(srv.URL), 6)
 	h.wait(t)
 	m := time.Minute
@@ -326,6 +372,65 @@ func TestStreamTooManyConnectionsWaitsFromAMinute(t *testing.T) {
 	}
 	if srv.Connects() != 6 {
 		t.Errorf("connects %d, want 6 (one per wait)", srv.Connects())
+	}
+}
+
+// X says in x-rate-limit-reset when a 429's window ends: the reader waits until then, not the
+// minute-doubling guess, which is too long for a window about to end and too short for a long one.
+func TestStreamRateLimitedWaitsUntilXSaysTheWindowEnds(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	now := time.Unix(2_000_000_000, 0)
+	srv.Script(
+		xtest.Conn{Status: 429, RateLimitReset: now.Add(90 * time.Second)},
+		xtest.Conn{Status: 429, RateLimitReset: now.Add(10 * time.Second)},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("551", "gina", "#PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	cfg := testConfig(srv.URL)
+	cfg.Now = func() time.Time { return now }
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "the post after the rate limit", func() bool { return len(h.rec.got()) == 1 })
+	// A second more than the header says, as it counts whole seconds.
+	want := []time.Duration{91 * time.Second, 11 * time.Second}
+	if got := h.sleeps.got(); !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+}
+
+// X now closes a project's open stream when a new one connects, where it used to refuse the
+// new one with 429 TooManyConnections: a restarted reader whose old connection X still holds
+// gets the stream at once.
+func TestStreamNewConnectionReplacesAStaleOne(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/2/tweets/search/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	stale, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Body.Close()
+	if stale.StatusCode != 200 {
+		t.Fatalf("stale connection: HTTP %d", stale.StatusCode)
+	}
+	srv.Script(xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("561", "hana", "#PyConAPAC"))},
+		End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond})
+	h := run(t, pool, testConfig(srv.URL), 0)
+
+	testkit.Eventually(t, "the post on the new connection", func() bool { return len(h.rec.got()) == 1 })
+	if _, err := io.Copy(io.Discard, stale.Body); err != nil {
+		t.Errorf("the stale connection ended badly: %v", err)
+	}
+	if got := h.sleeps.got(); len(got) != 0 {
+		t.Errorf("waited %v; the new connection replaces the stale one at once", got)
+	}
+	if srv.Replaced() != 1 {
+		t.Errorf("replaced %d connections, want 1", srv.Replaced())
 	}
 }
 
@@ -615,4 +720,62 @@ func TestStreamKeepsPostsWhileTheSinkFails(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// An access level without backfill gets 400 Invalid Request for backfill_minutes: the reader
+// reads on without it, says so, and records each reconnect as a gap, rather than never connecting.
+func TestStreamBackfillRefusedReadsWithoutItAndSaysSo(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	srv.BackfillRefused = true
+	srv.Script(
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("221", "alice", "first #PyConAPAC"))}, End: xtest.Drop},
+		xtest.Conn{Steps: []xtest.Step{xtest.Line(xtest.Post("222", "bob", "after #PyConAPAC"))},
+			End: xtest.Hold, KeepAliveEvery: 50 * time.Millisecond},
+	)
+	cfg := testConfig(srv.URL)
+	cfg.BackfillMinutes = 2
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "posts from both connections", func() bool { return len(h.rec.got()) == 2 })
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	q := srv.Queries()
+	if len(q) != 3 || q[0].Get("backfill_minutes") != "2" || q[1].Has("backfill_minutes") || q[2].Has("backfill_minutes") {
+		t.Errorf("queries %v: want backfill asked once, then not again", q)
+	}
+	if g := gaps(t, pool)[0]; !strings.Contains(g.Detail, "refused backfill_minutes") {
+		t.Errorf("gap %+v, want the refusal named", g)
+	}
+	if st := h.client.Status(); len(st.Degraded) != 1 || !strings.Contains(st.Degraded[0], "refused backfill_minutes") {
+		t.Errorf("degraded %q", st.Degraded)
+	}
+}
+
+// A restart, or another instance taking over, is a gap too: the stream saves when it was last
+// open, and the next reader records what its backfill does not reach back to.
+func TestStreamRestartRecordsWhatBackfillDoesNotReach(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	srv := xtest.New(token)
+	defer srv.Close()
+	lastOpen := time.Now().Add(-10 * time.Minute)
+	if err := store.New(pool).SaveSourceCursor(context.Background(), store.SaveSourceCursorParams{
+		Source: "x_stream:alive", Position: lastOpen.UTC().Format(time.RFC3339Nano)}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(srv.URL)
+	cfg.BackfillMinutes = 5
+	h := run(t, pool, cfg, 0)
+	testkit.Eventually(t, "the gap to be recorded", func() bool { return len(gaps(t, pool)) == 1 })
+	g := gaps(t, pool)[0]
+	if g.FromAt.Sub(lastOpen).Abs() > time.Second || g.ToAt.Sub(time.Now().Add(-5*time.Minute)).Abs() > 30*time.Second {
+		t.Errorf("gap %v to %v, want from when the stream was last open to where the 5-minute backfill reaches", g.FromAt, g.ToAt)
+	}
+	testkit.Eventually(t, "the stream to say it is open", func() bool {
+		pos, err := store.New(pool).SourceCursor(context.Background(), "x_stream:alive")
+		t2, _ := time.Parse(time.RFC3339Nano, pos)
+		return err == nil && t2.After(lastOpen.Add(time.Minute))
+	})
+	h.stop()
 }

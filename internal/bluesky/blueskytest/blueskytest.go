@@ -185,6 +185,10 @@ type subscriber struct {
 // Server is the fake Jetstream and AppView.
 type Server struct {
 	*httptest.Server
+	// Window is how far back events are kept (Jetstream's event TTL, 36 h by default). As
+	// Jetstream does, a cursor older than that replays from the oldest event kept, without
+	// saying anything was skipped.
+	Window time.Duration
 
 	mu          sync.Mutex
 	log         []logged
@@ -200,7 +204,7 @@ type Server struct {
 
 // New starts a server; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{subs: map[*subscriber]bool{}, profiles: map[string]string{}, changed: make(chan struct{})}
+	s := &Server{Window: 36 * time.Hour, subs: map[*subscriber]bool{}, profiles: map[string]string{}, changed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /subscribe", s.subscribe)
 	mux.HandleFunc("GET /xrpc/app.bsky.actor.getProfiles", s.getProfiles)
@@ -399,8 +403,9 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	// Replay and registration under one lock: no event is missed or sent twice between them.
 	// A cursor in the future, or none, is a live tail.
 	if cursor > 0 {
+		oldest := time.Now().Add(-s.Window).UnixMicro()
 		for _, l := range s.log {
-			if l.timeUS >= cursor {
+			if l.timeUS >= cursor && l.timeUS >= oldest {
 				s.deliver(sub, l)
 			}
 		}

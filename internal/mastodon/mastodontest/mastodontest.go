@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/boothgiveaway/giveaway/internal/mastodon/tagname"
 )
 
 // Status is Mastodon's Status entity, as the REST API and the streaming server render it.
@@ -74,7 +76,8 @@ type Account struct {
 	Fields         []any   `json:"fields"`
 }
 
-// Tag is a status's hashtag; Mastodon names it in lower case.
+// Tag is a status's hashtag, named as Mastodon's HashtagNormalizer names it (lower case, accents
+// folded: see tagname).
 type Tag struct {
 	Name string `json:"name"`
 	URL  string `json:"url"`
@@ -112,6 +115,13 @@ type Server struct {
 	conns     map[*conn]bool
 	requests  []Request
 	done      chan struct{}
+
+	// What the token's account filters (see Mute, Block, BlockDomain, ChooseLanguages).
+	mutes, blocks, domainBlocks []string
+	languages                   []string
+	// hashtagFeeds is timelines_access.hashtag_feeds (Mastodon 4.5): who may read local and
+	// remote posts in hashtag feeds.
+	hashtagFeeds struct{ local, remote string }
 }
 
 type options struct {
@@ -146,6 +156,10 @@ func New(token string, opts ...Option) *Server {
 	web.HandleFunc("GET /api/v2/instance", s.instanceV2)
 	web.HandleFunc("GET /api/v1/instance", s.instanceV1)
 	web.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.tagTimeline)
+	web.HandleFunc("GET /api/v1/accounts/verify_credentials", s.verifyCredentials)
+	web.HandleFunc("GET /api/v1/mutes", s.accountList(func() []string { return s.mutes }))
+	web.HandleFunc("GET /api/v1/blocks", s.accountList(func() []string { return s.blocks }))
+	web.HandleFunc("GET /api/v1/domain_blocks", s.domainBlockList)
 	streaming := http.NewServeMux()
 	streaming.HandleFunc("GET /api/v1/streaming/hashtag", s.streamHashtag)
 	streaming.HandleFunc("GET /api/v1/streaming/health", func(w http.ResponseWriter, _ *http.Request) {
@@ -207,7 +221,7 @@ func (s *Server) StreamsOpen(tag string) int {
 	defer s.mu.Unlock()
 	n := 0
 	for c := range s.conns {
-		if c.tag == strings.ToLower(tag) {
+		if c.tag == tagname.Name(tag) {
 			n++
 		}
 	}
@@ -261,7 +275,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"domain":      s.Domain,
 		"title":       "Mastodon (test)",
-		"version":     "4.3.0",
+		"version":     "4.5.0",
 		"source_url":  "https://github.com/mastodon/mastodon",
 		"description": "A local instance for tests.",
 		"usage":       map[string]any{"users": map[string]any{"active_month": 2}},
@@ -273,6 +287,11 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 			"statuses": map[string]any{"max_characters": 500, "max_media_attachments": 4,
 				"characters_reserved_per_url": 23},
 			"translation": map[string]any{"enabled": false},
+			"timelines_access": map[string]any{
+				"live_feeds":          map[string]any{"local": "public", "remote": "public"},
+				"hashtag_feeds":       map[string]any{"local": s.feedAccess().local, "remote": s.feedAccess().remote},
+				"trending_link_feeds": map[string]any{"local": "public", "remote": "public"},
+			},
 		},
 		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil},
 		"contact":       map[string]any{"email": "admin@" + s.Domain, "account": nil},
@@ -302,7 +321,8 @@ func (s *Server) streamHashtag(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, "Invalid access token") {
 		return
 	}
-	tag := strings.ToLower(r.URL.Query().Get("tag"))
+	// The streaming server names the channel with its own normalizeHashtag (streaming/index.js).
+	tag := tagname.Name(r.URL.Query().Get("tag"))
 	if tag == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "No tag for stream provided"})
 		return
@@ -352,7 +372,7 @@ func (s *Server) streamHashtag(w http.ResponseWriter, r *http.Request) {
 }
 
 // PushRaw writes raw, verbatim, to every open stream for tag.
-func (s *Server) PushRaw(tag, raw string) { s.send(strings.ToLower(tag), event{raw: raw}) }
+func (s *Server) PushRaw(tag, raw string) { s.send(tagname.Name(tag), event{raw: raw}) }
 
 // Push sends one event as Mastodon frames it ("event: name\ndata: payload\n\n") to every open
 // stream for tag.
@@ -415,6 +435,9 @@ func (s *Server) Delete(st Status) {
 }
 
 func (s *Server) pushStatus(name string, st Status) {
+	if s.filtered(st) {
+		return
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		panic(err)
@@ -428,6 +451,135 @@ func (s *Server) pushStatus(name string, st Status) {
 	}
 }
 
+// Mute, Block and BlockDomain make the token's account mute or block accounts (acct, as Toot
+// takes it) or domains; ChooseLanguages sets its chosen languages (Preferences, Other, Filter
+// languages). As Mastodon's streaming server does, hashtag streams then leave out the statuses
+// of those accounts and domains and those in other languages (a status without a language
+// passes), and so does the hashtag timeline.
+func (s *Server) Mute(accts ...string) {
+	s.mu.Lock()
+	s.mutes = append(s.mutes, accts...)
+	s.mu.Unlock()
+}
+
+// Block: see Mute.
+func (s *Server) Block(accts ...string) {
+	s.mu.Lock()
+	s.blocks = append(s.blocks, accts...)
+	s.mu.Unlock()
+}
+
+// BlockDomain: see Mute.
+func (s *Server) BlockDomain(domains ...string) {
+	s.mu.Lock()
+	s.domainBlocks = append(s.domainBlocks, domains...)
+	s.mu.Unlock()
+}
+
+// ChooseLanguages: see Mute. The API shows them nowhere, as Mastodon's does not.
+func (s *Server) ChooseLanguages(langs ...string) {
+	s.mu.Lock()
+	s.languages = langs
+	s.mu.Unlock()
+}
+
+// LimitHashtagFeeds sets the instance's timelines_access.hashtag_feeds (Mastodon 4.5): "public",
+// "authenticated" or "disabled" for local and remote posts. A disabled kind is left out of
+// hashtag streams and timelines for a user token, as the server does for non-staff users.
+func (s *Server) LimitHashtagFeeds(local, remote string) {
+	s.mu.Lock()
+	s.hashtagFeeds.local, s.hashtagFeeds.remote = local, remote
+	s.mu.Unlock()
+}
+
+func (s *Server) feedAccess() struct{ local, remote string } {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.hashtagFeeds
+	if a.local == "" {
+		a.local = "public"
+	}
+	if a.remote == "" {
+		a.remote = "public"
+	}
+	return a
+}
+
+// filtered says whether the token's account filters st out of its streams.
+func (s *Server) filtered(st Status) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hidden(st)
+}
+
+// hidden: st is in a language the account did not choose, or its author is muted or blocked,
+// or its domain blocked; s.mu is held.
+func (s *Server) hidden(st Status) bool {
+	if remote := strings.Contains(st.Account.Acct, "@"); (remote && s.hashtagFeeds.remote == "disabled") ||
+		(!remote && s.hashtagFeeds.local == "disabled") {
+		return true
+	}
+	if len(s.languages) > 0 && st.Language != nil && !slices.Contains(s.languages, *st.Language) {
+		return true
+	}
+	acct := st.Account.Acct
+	_, domain, _ := strings.Cut(acct, "@")
+	return slices.Contains(s.mutes, acct) || slices.Contains(s.blocks, acct) ||
+		(domain != "" && slices.Contains(s.domainBlocks, domain))
+}
+
+// verifyCredentials is the token's own account (a CredentialAccount, with its source).
+func (s *Server) verifyCredentials(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, "The access token is invalid") {
+		return
+	}
+	a := s.account("booth")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": a.ID, "username": a.Username, "acct": a.Acct, "display_name": a.DisplayName, "locked": false,
+		"bot": false, "created_at": a.CreatedAt, "note": "", "url": a.URL, "emojis": []any{}, "fields": []any{},
+		"source": map[string]any{"privacy": "public", "sensitive": false, "language": "en", "note": "",
+			"fields": []any{}, "follow_requests_count": 0},
+	})
+}
+
+// limitOf reads ?limit= as Mastodon does: a default, and at most max.
+func limitOf(r *http.Request, def, maxN int) int {
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 {
+		return min(v, maxN)
+	}
+	return def
+}
+
+// accountList serves /api/v1/mutes or /api/v1/blocks: the accounts, up to limit (default 40,
+// at most 80).
+func (s *Server) accountList(list func() []string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.authorized(w, r, "The access token is invalid") {
+			return
+		}
+		s.mu.Lock()
+		accts := slices.Clone(list())
+		s.mu.Unlock()
+		out := []Account{}
+		for _, a := range accts[:min(len(accts), limitOf(r, 40, 80))] {
+			out = append(out, s.account(a))
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// domainBlockList serves /api/v1/domain_blocks: the domains as strings, up to limit (default
+// 100, at most 200).
+func (s *Server) domainBlockList(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r, "The access token is invalid") {
+		return
+	}
+	s.mu.Lock()
+	ds := slices.Clone(s.domainBlocks)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, append([]string{}, ds[:min(len(ds), limitOf(r, 100, 200))]...))
+}
+
 func compareIDs(a, b string) int {
 	if len(a) != len(b) {
 		return len(a) - len(b)
@@ -439,12 +591,13 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, "The access token is invalid") {
 		return
 	}
-	tag := strings.ToLower(r.PathValue("hashtag"))
+	// The timeline finds tags by their normalized name (Tag.matching_name).
+	tag := tagname.Name(r.PathValue("hashtag"))
 	q := r.URL.Query()
 	lower := func(vs []string) []string {
 		out := make([]string, len(vs))
 		for i, v := range vs {
-			out[i] = strings.ToLower(v)
+			out[i] = tagname.Name(v)
 		}
 		return out
 	}
@@ -462,7 +615,7 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
 			return slices.ContainsFunc(st.Tags, func(x Tag) bool { return x.Name == t })
 		}
 		if !has(tag) || !allOf(all, has) || (len(anyOf) > 0 && !slices.ContainsFunc(anyOf, has)) ||
-			slices.ContainsFunc(none, has) {
+			slices.ContainsFunc(none, has) || s.hidden(st) {
 			continue
 		}
 		if maxID != "" && compareIDs(st.ID, maxID) >= 0 {
@@ -542,7 +695,7 @@ func (s *Server) account(acct string) Account {
 
 // Toot makes a public status by acct ("jisu" for an account on this instance, "jisu@remote.example"
 // for one elsewhere) saying text, rendered as Mastodon renders it: paragraphs at blank lines,
-// <br /> at line ends, hashtags as tag links (and tags, named in lower case), links with their
+// <br /> at line ends, hashtags as tag links (and tags, named as Mastodon names them), links with their
 // scheme hidden. It is not posted yet: see Publish and Add.
 func (s *Server) Toot(acct, text string) Status {
 	a := s.account(acct)
@@ -632,7 +785,8 @@ func (s *Server) renderLine(b *strings.Builder, line string, tags []Tag) []Tag {
 				i = j
 				continue
 			}
-			lower := strings.ToLower(name)
+			// tags[] carries the name Mastodon stores (HashtagNormalizer), the link text the author's.
+			lower := tagname.Name(name)
 			tagURL := "https://" + s.Domain + "/tags/" + url.PathEscape(lower)
 			fmt.Fprintf(b, `<a href="%s" class="mention hashtag" rel="tag">#<span>%s</span></a>`,
 				tagURL, html.EscapeString(name))

@@ -168,6 +168,16 @@ type SourceCursor struct {
 	UpdatedAt time.Time
 }
 
+type SourceGap struct {
+	ID         int64
+	Source     string
+	Kind       string
+	FromAt     time.Time
+	ToAt       time.Time
+	Detail     string
+	RecordedAt time.Time
+}
+
 type Staff struct {
 	ID          int64
 	Name        string

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,10 @@ func Pause(d time.Duration) Step { return Step{Wait: d} }
 
 // Conn scripts one stream connection.
 type Conn struct {
-	Status         int // when set and not 200, the connection is refused with X's error body for it
+	Status int // when set and not 200, the connection is refused with X's error body for it
+	// RateLimitReset, with Status 429, is sent as x-rate-limit-reset: the Unix second the
+	// window ends, as X sends it on every answer.
+	RateLimitReset time.Time
 	Steps          []Step
 	End            End
 	KeepAliveEvery time.Duration // with Hold; zero means silence (a stall)
@@ -63,16 +67,22 @@ type Rule struct {
 type Server struct {
 	*httptest.Server
 	Token string
-	// MaxConnections is how many streams may be open at once (X allows one per project); one
-	// more is refused with 429 TooManyConnections.
+	// MaxConnections is how many streams may be open at once (X allows one per project). As X
+	// does now, a new connection beyond it is accepted and the oldest open one is closed (X used
+	// to refuse the new one with 429 TooManyConnections).
 	MaxConnections int
-	Default        Conn
+	// BackfillRefused answers a stream request with backfill_minutes as X answers an access
+	// level that may not use it: 400 Invalid Request.
+	BackfillRefused bool
+	Default         Conn
 
 	mu        sync.Mutex
 	script    []Conn
 	rules     []Rule
 	nextID    int64
 	connects  int
+	replaced  int
+	open      []*openConn // oldest first
 	active    int
 	maxActive int
 	queries   []url.Values
@@ -121,6 +131,16 @@ func (s *Server) Connects() int {
 	defer s.mu.Unlock()
 	return s.connects
 }
+
+// Replaced is how many open streams were closed because a new connection took their place.
+func (s *Server) Replaced() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replaced
+}
+
+// openConn is one held stream; closed is closed when a newer connection replaces it.
+type openConn struct{ closed chan struct{} }
 
 // Active is how many streams are open now; MaxActive the most ever open at once.
 func (s *Server) Active() (active, maxActive int) {
@@ -183,14 +203,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.connects++
 	s.queries = append(s.queries, r.URL.Query())
-	if s.active >= s.MaxConnections {
+	if s.BackfillRefused && r.URL.Query().Has("backfill_minutes") {
 		s.mu.Unlock()
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{
-			"title":            "ConnectionException",
-			"detail":           "This stream is currently at the maximum allowed connection limit.",
-			"connection_issue": "TooManyConnections",
-			"type":             "https://api.twitter.com/2/problems/streaming-connection",
-		})
+		// The outer problem is the shape X's invalid-request answers have (as reported for
+		// backfill_minutes in xdevplatform/twitter-api-typescript-sdk#46); the inner message is ours.
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"errors": []any{map[string]any{"parameters": map[string]any{"backfill_minutes": []string{r.URL.Query().Get("backfill_minutes")}},
+				"message": "The backfill_minutes query parameter is not available for your account."}},
+			"title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+			"type": "https://api.twitter.com/2/problems/invalid-request"})
 		return
 	}
 	c := s.Default
@@ -199,15 +220,30 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.Status != 0 && c.Status != http.StatusOK {
 		s.mu.Unlock()
+		if !c.RateLimitReset.IsZero() {
+			w.Header().Set("x-rate-limit-reset", strconv.FormatInt(c.RateLimitReset.Unix(), 10))
+		}
 		writeError(w, c.Status)
 		return
 	}
+	for len(s.open) > 0 && len(s.open) >= max(s.MaxConnections, 1) {
+		old := s.open[0]
+		s.open = s.open[1:]
+		close(old.closed)
+		s.active--
+		s.replaced++
+	}
+	me := &openConn{closed: make(chan struct{})}
+	s.open = append(s.open, me)
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.active--
+		if i := slices.Index(s.open, me); i >= 0 {
+			s.open = slices.Delete(s.open, i, i+1)
+			s.active--
+		}
 		s.mu.Unlock()
 	}()
 
@@ -226,6 +262,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			return true
 		case <-r.Context().Done():
 		case <-s.done:
+		case <-me.closed:
 		}
 		return false
 	}
@@ -262,6 +299,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			case <-s.done:
 				return
+			case <-me.closed:
+				return // replaced by a newer connection: the response ends
 			}
 		}
 	}
