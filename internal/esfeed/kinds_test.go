@@ -12,7 +12,7 @@ var (
 	// An INSERT INTO outbox up to the end of its statement or of its CTE.
 	outboxInsert = regexp.MustCompile(`(?is)INSERT INTO outbox\s*\(kind[^)]*\)(.*?)(?:;|\n\)|\z)`)
 	kindLiteral  = regexp.MustCompile(`(?i)(?:SELECT|VALUES\s*\()\s*'(\w+)'`)
-	kindCheck    = regexp.MustCompile(`(?i)kind\s+text\s+NOT NULL\s+CHECK\s*\(kind IN \(([^)]*)\)\)`)
+	kindCheck    = regexp.MustCompile(`(?is)CREATE TABLE outbox\s*\([^;]*?kind\s+text\s+NOT NULL\s+CHECK\s*\(kind IN \(([^)]*)\)\)`)
 )
 
 // TestOutboxKindsAreTheOnesTheSQLWrites: every kind the SQL (queries and migrations) writes to
