@@ -49,3 +49,14 @@ JOIN audit_log a ON a.id = k.id
 LEFT JOIN campaigns cp ON cp.id = a.campaign_id
 LEFT JOIN claims c ON c.id = a.claim_id
 LEFT JOIN prizes p ON p.campaign_id = a.campaign_id AND p.key = a.details->>'prize';
+
+-- name: AddDrawEvent :exec
+-- A draw's step (internal/draws): in the audit log, not a giveaway event for the dashboards; the
+-- notice tells the walls, at commit, that a draw of their campaign moved.
+WITH a AS (
+    INSERT INTO audit_log (campaign_id, actor, action, details)
+    VALUES (@campaign_id, @actor, @action, @details) RETURNING campaign_id, action, details
+)
+SELECT pg_notify('giveaway_draws', json_build_object('campaign_id', a.campaign_id,
+    'draw_id', (a.details->>'draw_id')::bigint, 'action', a.action)::text)
+FROM a;
