@@ -21,6 +21,8 @@ CREATE TABLE draws (
     -- Secret until the reveal; NULL until then when the operator keeps the seed off the service.
     seed             bytea CHECK (length(seed) = 32),
     beacon           text CHECK (length(beacon) <= 1000),
+    -- Never published: the HMAC key of the draw's entry ids (internal/draws.entryID).
+    entry_key        bytea CHECK (length(entry_key) = 32),
     created_by       text NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now(),
     committed_at     timestamptz,
@@ -33,15 +35,18 @@ CREATE TABLE draws (
 );
 CREATE INDEX draws_campaign ON draws (campaign_id, id);
 
--- The frozen pool: one random entry id per (draw, claim), unrelated to the handle.
+-- The frozen pool: one entry id per (draw, claim), an HMAC of the claim id under the draw's secret
+-- entry_key, so it looks random, says nothing of the handle, and a claim's page finds its entry
+-- by recomputing it. One index, filled in order (the commit sends the entries sorted), and no
+-- foreign keys: their per-row checks and a second index were most of a million-entrant commit.
+-- The draw's deletion takes its entries along (draws_delete_entries); a purged claim leaves a
+-- frozen pool as it was, as it must.
 CREATE TABLE draw_entries (
-    draw_id  bigint NOT NULL REFERENCES draws (id) ON DELETE CASCADE,
+    draw_id  bigint NOT NULL,
     entry_id text COLLATE "C" NOT NULL CHECK (entry_id ~ '^[a-z2-7]{16}$'),
-    claim_id bigint NOT NULL REFERENCES claims (id),
-    PRIMARY KEY (draw_id, entry_id),
-    UNIQUE (draw_id, claim_id)
+    claim_id bigint NOT NULL,
+    PRIMARY KEY (draw_id, entry_id)
 );
-CREATE INDEX draw_entries_claim ON draw_entries (claim_id);
 
 -- Who the seed drew, in its order: positions below the draw's winners are the winners, then the
 -- backups. A backup is waiting until an absent winner's slot passes to it.
@@ -56,7 +61,6 @@ CREATE TABLE draw_picks (
     decided_by text,
     PRIMARY KEY (draw_id, position),
     UNIQUE (draw_id, entry_id),
-    FOREIGN KEY (draw_id, entry_id) REFERENCES draw_entries (draw_id, entry_id),
     CHECK ((status = 'waiting') = (slot IS NULL)),
     CHECK (status = 'waiting' OR called_at IS NOT NULL)
 );
@@ -76,6 +80,14 @@ END $$;
 CREATE TRIGGER draw_entries_frozen BEFORE UPDATE OR DELETE ON draw_entries
     FOR EACH ROW EXECUTE FUNCTION draw_entries_frozen();
 
+CREATE FUNCTION draws_delete_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM draw_entries WHERE draw_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER draws_delete_entries AFTER DELETE ON draws REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION draws_delete_entries();
+
 ---- create above / drop below ----
 DROP TABLE draw_picks, draw_entries, draws;
-DROP FUNCTION draw_entries_frozen();
+DROP FUNCTION draw_entries_frozen(), draws_delete_entries();

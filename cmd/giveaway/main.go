@@ -47,6 +47,7 @@ func newApp() *cli.Command {
 			esCommand(),
 			devdbCommand(),
 			adminCommand(),
+			drawCommand(),
 		},
 	}
 }

@@ -155,7 +155,7 @@ func encode(t *testing.T, doc map[string]any) []byte {
 func TestVerifyFailsOnAnyTamperedInput(t *testing.T) {
 	p := pool(500)
 	good := published(t, p, "beacon-value")
-	if err := VerifyJSON(bytes.NewReader(encode(t, good))); err != nil {
+	if _, err := VerifyJSON(bytes.NewReader(encode(t, good))); err != nil {
 		t.Fatalf("an honest draw failed to verify: %v", err)
 	}
 	tamper := map[string]func(d map[string]any){
@@ -195,14 +195,14 @@ func TestVerifyFailsOnAnyTamperedInput(t *testing.T) {
 				d[k] = v
 			}
 			f(d)
-			if err := VerifyJSON(bytes.NewReader(encode(t, d))); err == nil {
+			if _, err := VerifyJSON(bytes.NewReader(encode(t, d))); err == nil {
 				t.Fatal("a tampered draw verified")
 			}
 		})
 	}
 	// Before the reveal there is nothing to verify, and verify says so.
 	early := `{"state": "committed", "seed": null, "pool": ["a", "b"]}`
-	if err := VerifyJSON(strings.NewReader(early)); err == nil || !strings.Contains(err.Error(), "committed") {
+	if _, err := VerifyJSON(strings.NewReader(early)); err == nil || !strings.Contains(err.Error(), "committed") {
 		t.Fatalf("a committed draw: want an error naming the state, got %v", err)
 	}
 }

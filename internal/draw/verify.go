@@ -94,13 +94,20 @@ func Verify(p Published, pool []string) error {
 // VerifyJSON recomputes a draw from its public JSON (GET /api/v1/draws/{id}) as it streams: the
 // pool array is read one entry at a time, so it must come after the fields above it (the API
 // writes it last). Fields: algorithm, entrants, pool_hash, seed_commit, seed, beacon, winners and
-// backups (arrays of objects with entry_id), pool (an array of entry ids).
-func VerifyJSON(r io.Reader) error {
+// backups (arrays of objects with entry_id), pool (an array of entry ids). It answers what it
+// verified.
+func VerifyJSON(r io.Reader) (Published, error) {
+	var p Published
+	err := verifyJSON(r, &p)
+	return p, err
+}
+
+func verifyJSON(r io.Reader, out *Published) error {
 	dec := json.NewDecoder(r)
 	if err := expectDelim(dec, '{'); err != nil {
 		return err
 	}
-	var p Published
+	p := out
 	var state string
 	sawPool := false
 	for dec.More() {
@@ -149,7 +156,7 @@ func VerifyJSON(r io.Reader) error {
 				}
 				return errors.New("the pool comes before the seed, winners and backups: put it last")
 			}
-			if err := streamPool(dec, p); err != nil {
+			if err := streamPool(dec, *p); err != nil {
 				return err
 			}
 			sawPool = true

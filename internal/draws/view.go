@@ -180,15 +180,23 @@ type Entry struct {
 	EntryID string `json:"entry_id"`
 }
 
-// EntriesOfClaim are the committed draws the claim is in.
-func (s *Service) EntriesOfClaim(ctx context.Context, claimID int64) ([]Entry, error) {
-	rows, err := store.New(s.pool).DrawEntriesOfClaim(ctx, claimID)
+// EntriesOfClaim are the committed draws of the campaign the claim is in, with its entry id.
+func (s *Service) EntriesOfClaim(ctx context.Context, campaignID, claimID int64) ([]Entry, error) {
+	q := store.New(s.pool)
+	ds, err := q.CommittedDrawsOfCampaign(ctx, campaignID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Entry, len(rows))
-	for i, r := range rows {
-		out[i] = Entry{DrawID: r.DrawID, Prize: r.Prize, State: r.State, EntryID: r.EntryID}
+	out := []Entry{}
+	for _, d := range ds {
+		id := entryID(d.EntryKey, claimID)
+		in, err := q.HasDrawEntry(ctx, store.HasDrawEntryParams{DrawID: d.ID, EntryID: id, ClaimID: claimID})
+		if err != nil {
+			return nil, err
+		}
+		if in {
+			out = append(out, Entry{DrawID: d.ID, Prize: d.Prize, State: d.State, EntryID: id})
+		}
 	}
 	return out, nil
 }

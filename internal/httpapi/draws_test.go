@@ -125,11 +125,11 @@ func TestDrawCommitRevealAndVerify(t *testing.T) {
 		t.Fatalf("backups never called are named: %v", hs)
 	}
 	full := e.getDraw(id)
-	if err := draw.VerifyJSON(bytes.NewReader(full.Raw)); err != nil {
+	if _, err := draw.VerifyJSON(bytes.NewReader(full.Raw)); err != nil {
 		t.Fatalf("the published draw does not verify: %v\n%s", err, full.Raw)
 	}
 	tampered := bytes.Replace(full.Raw, []byte(pool[3].(string)), []byte("aaaaaaaaaaaaaaaa"), 1)
-	if err := draw.VerifyJSON(bytes.NewReader(tampered)); err == nil {
+	if _, err := draw.VerifyJSON(bytes.NewReader(tampered)); err == nil {
 		t.Fatal("a pool with one entry replaced verified")
 	}
 	if got, want := auditActions(t, e), []string{"draw_created", "draw_committed", "draw_revealed"}; !slices.Equal(got, want) {
@@ -213,7 +213,7 @@ func TestDrawForgedRevealIsRefused(t *testing.T) {
 	if r.Status != http.StatusOK || r.Body["seed"] != hex.EncodeToString(seed) {
 		t.Fatalf("the committed seed: %d %s", r.Status, r.Raw)
 	}
-	if err := draw.VerifyJSON(bytes.NewReader(e.getDraw(id).Raw)); err != nil {
+	if _, err := draw.VerifyJSON(bytes.NewReader(e.getDraw(id).Raw)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -40,12 +40,49 @@ func (q *Queries) CallNextBackup(ctx context.Context, arg CallNextBackupParams) 
 	return i, err
 }
 
+const committedDrawsOfCampaign = `-- name: CommittedDrawsOfCampaign :many
+SELECT id, prize, state, entry_key FROM draws WHERE campaign_id = $1 AND state <> 'open' ORDER BY id
+`
+
+type CommittedDrawsOfCampaignRow struct {
+	ID       int64
+	Prize    string
+	State    string
+	EntryKey []byte
+}
+
+// The committed draws of a campaign with their entry keys, for a claim's page to find its entries.
+func (q *Queries) CommittedDrawsOfCampaign(ctx context.Context, campaignID int64) ([]CommittedDrawsOfCampaignRow, error) {
+	rows, err := q.db.Query(ctx, committedDrawsOfCampaign, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CommittedDrawsOfCampaignRow{}
+	for rows.Next() {
+		var i CommittedDrawsOfCampaignRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Prize,
+			&i.State,
+			&i.EntryKey,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createDraw = `-- name: CreateDraw :one
 INSERT INTO draws (campaign_id, prize, winners, backups, pool_filter, must_be_present, presence_minutes,
                    algorithm, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9)
-RETURNING id, campaign_id, prize, winners, backups, pool_filter, must_be_present, presence_minutes, state, algorithm, entrants, pool_hash, seed_commit, seed, beacon, created_by, created_at, committed_at, revealed_at
+RETURNING id, campaign_id, prize, winners, backups, pool_filter, must_be_present, presence_minutes, state, algorithm, entrants, pool_hash, seed_commit, seed, beacon, entry_key, created_by, created_at, committed_at, revealed_at
 `
 
 type CreateDrawParams struct {
@@ -89,6 +126,7 @@ func (q *Queries) CreateDraw(ctx context.Context, arg CreateDrawParams) (Draw, e
 		&i.SeedCommit,
 		&i.Seed,
 		&i.Beacon,
+		&i.EntryKey,
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.CommittedAt,
@@ -120,7 +158,7 @@ func (q *Queries) DecidePick(ctx context.Context, arg DecidePickParams) error {
 }
 
 const drawByID = `-- name: DrawByID :one
-SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = $1
+SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.entry_key, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = $1
 `
 
 type DrawByIDRow struct {
@@ -139,6 +177,7 @@ type DrawByIDRow struct {
 	SeedCommit      []byte
 	Seed            []byte
 	Beacon          *string
+	EntryKey        []byte
 	CreatedBy       string
 	CreatedAt       time.Time
 	CommittedAt     *time.Time
@@ -165,6 +204,7 @@ func (q *Queries) DrawByID(ctx context.Context, id int64) (DrawByIDRow, error) {
 		&i.SeedCommit,
 		&i.Seed,
 		&i.Beacon,
+		&i.EntryKey,
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.CommittedAt,
@@ -212,46 +252,8 @@ func (q *Queries) DrawEntriesAt(ctx context.Context, arg DrawEntriesAtParams) ([
 	return items, nil
 }
 
-const drawEntriesOfClaim = `-- name: DrawEntriesOfClaim :many
-SELECT d.id AS draw_id, d.prize, d.state, e.entry_id FROM draw_entries e JOIN draws d ON d.id = e.draw_id
-WHERE e.claim_id = $1 AND d.state <> 'open' ORDER BY d.id
-`
-
-type DrawEntriesOfClaimRow struct {
-	DrawID  int64
-	Prize   string
-	State   string
-	EntryID string
-}
-
-// The committed draws a claim is in, for the attendee's page.
-func (q *Queries) DrawEntriesOfClaim(ctx context.Context, claimID int64) ([]DrawEntriesOfClaimRow, error) {
-	rows, err := q.db.Query(ctx, drawEntriesOfClaim, claimID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DrawEntriesOfClaimRow{}
-	for rows.Next() {
-		var i DrawEntriesOfClaimRow
-		if err := rows.Scan(
-			&i.DrawID,
-			&i.Prize,
-			&i.State,
-			&i.EntryID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const drawForUpdate = `-- name: DrawForUpdate :one
-SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id
+SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.entry_key, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id
 WHERE d.id = $1 FOR UPDATE OF d
 `
 
@@ -271,6 +273,7 @@ type DrawForUpdateRow struct {
 	SeedCommit      []byte
 	Seed            []byte
 	Beacon          *string
+	EntryKey        []byte
 	CreatedBy       string
 	CreatedAt       time.Time
 	CommittedAt     *time.Time
@@ -298,6 +301,7 @@ func (q *Queries) DrawForUpdate(ctx context.Context, id int64) (DrawForUpdateRow
 		&i.SeedCommit,
 		&i.Seed,
 		&i.Beacon,
+		&i.EntryKey,
 		&i.CreatedBy,
 		&i.CreatedAt,
 		&i.CommittedAt,
@@ -363,6 +367,18 @@ func (q *Queries) DrawPicks(ctx context.Context, drawID int64) ([]DrawPicksRow, 
 }
 
 const drawPoolClaims = `-- name: DrawPoolClaims :many
+WITH gone AS (
+    SELECT b.network, b.handle_norm FROM blocked_people b
+    WHERE $7::boolean AND b.campaign_id = $1
+    UNION
+    SELECT w.network, w.handle_norm FROM draws d
+    JOIN draw_picks p ON p.draw_id = d.id AND p.status IN ('called', 'present')
+    JOIN draw_entries e ON e.draw_id = p.draw_id AND e.entry_id = p.entry_id
+    JOIN claims w ON w.id = e.claim_id
+    WHERE $8::boolean AND d.campaign_id = $1 AND d.id <> $9
+    UNION
+    SELECT split_part(x, ':', 1), substr(x, strpos(x, ':') + 1) FROM unnest($10::text[]) AS x
+)
 SELECT c.id FROM claims c
 WHERE c.campaign_id = $1
   AND c.status = ANY($2::text[])
@@ -370,18 +386,8 @@ WHERE c.campaign_id = $1
   AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
   AND (cardinality($5::text[]) = 0 OR c.network = ANY($5::text[]))
   AND (cardinality($6::text[]) = 0 OR c.verified_by = ANY($6::text[]))
-  AND NOT (c.network || ':' || c.handle_norm = ANY($7::text[]))
   AND c.handle_norm NOT LIKE 'purged-%'
-  AND NOT ($8::boolean AND EXISTS (
-      SELECT 1 FROM blocked_people b
-      WHERE b.campaign_id = c.campaign_id AND b.network = c.network AND b.handle_norm = c.handle_norm))
-  AND NOT ($9::boolean AND EXISTS (
-      SELECT 1 FROM draws d
-      JOIN draw_picks p ON p.draw_id = d.id AND p.status IN ('called', 'present')
-      JOIN draw_entries e ON e.draw_id = p.draw_id AND e.entry_id = p.entry_id
-      JOIN claims w ON w.id = e.claim_id
-      WHERE d.campaign_id = c.campaign_id AND d.id <> $10
-        AND w.network = c.network AND w.handle_norm = c.handle_norm))
+  AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.network = c.network AND g.handle_norm = c.handle_norm)
 `
 
 type DrawPoolClaimsParams struct {
@@ -391,14 +397,15 @@ type DrawPoolClaimsParams struct {
 	ToAt           *time.Time
 	Networks       []string
 	Proofs         []string
-	Excluded       []string
 	ExcludeBlocked bool
 	ExcludeWinners bool
 	DrawID         int64
+	Excluded       []string
 }
 
 // The claims a draw's filter lets in, one per claim (a claim is one person on one network in a
-// campaign: claims' own unique key). Earlier winners are people who held a winner slot of another
+// campaign: claims' own unique key). The people left out are gathered first and anti-joined, so
+// a million claims are one scan. Earlier winners are people who held a winner slot of another
 // draw of the campaign, absent ones excepted.
 func (q *Queries) DrawPoolClaims(ctx context.Context, arg DrawPoolClaimsParams) ([]int64, error) {
 	rows, err := q.db.Query(ctx, drawPoolClaims,
@@ -408,10 +415,10 @@ func (q *Queries) DrawPoolClaims(ctx context.Context, arg DrawPoolClaimsParams) 
 		arg.ToAt,
 		arg.Networks,
 		arg.Proofs,
-		arg.Excluded,
 		arg.ExcludeBlocked,
 		arg.ExcludeWinners,
 		arg.DrawID,
+		arg.Excluded,
 	)
 	if err != nil {
 		return nil, err
@@ -465,7 +472,7 @@ func (q *Queries) DrawPoolPage(ctx context.Context, arg DrawPoolPageParams) ([]s
 }
 
 const drawsOfCampaign = `-- name: DrawsOfCampaign :many
-SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id
+SELECT d.id, d.campaign_id, d.prize, d.winners, d.backups, d.pool_filter, d.must_be_present, d.presence_minutes, d.state, d.algorithm, d.entrants, d.pool_hash, d.seed_commit, d.seed, d.beacon, d.entry_key, d.created_by, d.created_at, d.committed_at, d.revealed_at, c.slug AS campaign_slug FROM draws d JOIN campaigns c ON c.id = d.campaign_id
 WHERE d.campaign_id = $1 ORDER BY d.id
 `
 
@@ -485,6 +492,7 @@ type DrawsOfCampaignRow struct {
 	SeedCommit      []byte
 	Seed            []byte
 	Beacon          *string
+	EntryKey        []byte
 	CreatedBy       string
 	CreatedAt       time.Time
 	CommittedAt     *time.Time
@@ -517,6 +525,7 @@ func (q *Queries) DrawsOfCampaign(ctx context.Context, campaignID int64) ([]Draw
 			&i.SeedCommit,
 			&i.Seed,
 			&i.Beacon,
+			&i.EntryKey,
 			&i.CreatedBy,
 			&i.CreatedAt,
 			&i.CommittedAt,
@@ -531,6 +540,23 @@ func (q *Queries) DrawsOfCampaign(ctx context.Context, campaignID int64) ([]Draw
 		return nil, err
 	}
 	return items, nil
+}
+
+const hasDrawEntry = `-- name: HasDrawEntry :one
+SELECT EXISTS (SELECT 1 FROM draw_entries WHERE draw_id = $1 AND entry_id = $2 AND claim_id = $3)
+`
+
+type HasDrawEntryParams struct {
+	DrawID  int64
+	EntryID string
+	ClaimID int64
+}
+
+func (q *Queries) HasDrawEntry(ctx context.Context, arg HasDrawEntryParams) (bool, error) {
+	row := q.db.QueryRow(ctx, hasDrawEntry, arg.DrawID, arg.EntryID, arg.ClaimID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 type InsertDrawEntriesParams struct {
@@ -562,8 +588,9 @@ func (q *Queries) InsertDrawPicks(ctx context.Context, arg InsertDrawPicksParams
 
 const markDrawCommitted = `-- name: MarkDrawCommitted :one
 UPDATE draws SET state = 'committed', entrants = $1, pool_hash = $2,
-                 seed_commit = $3, seed = $4, committed_at = now()
-WHERE id = $5 AND state = 'open'
+                 seed_commit = $3, seed = $4, entry_key = $5,
+                 committed_at = now()
+WHERE id = $6 AND state = 'open'
 RETURNING id
 `
 
@@ -572,6 +599,7 @@ type MarkDrawCommittedParams struct {
 	PoolHash   []byte
 	SeedCommit []byte
 	Seed       []byte
+	EntryKey   []byte
 	ID         int64
 }
 
@@ -581,6 +609,7 @@ func (q *Queries) MarkDrawCommitted(ctx context.Context, arg MarkDrawCommittedPa
 		arg.PoolHash,
 		arg.SeedCommit,
 		arg.Seed,
+		arg.EntryKey,
 		arg.ID,
 	)
 	var id int64

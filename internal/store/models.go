@@ -95,6 +95,7 @@ type Draw struct {
 	SeedCommit      []byte
 	Seed            []byte
 	Beacon          *string
+	EntryKey        []byte
 	CreatedBy       string
 	CreatedAt       time.Time
 	CommittedAt     *time.Time

@@ -97,6 +97,7 @@ type Draw struct {
 	SeedCommit      []byte
 	Seed            []byte
 	Beacon          *string
+	EntryKey        []byte
 	CreatedBy       string
 	CreatedAt       time.Time
 	CommittedAt     pgtype.Timestamptz

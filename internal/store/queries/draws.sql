@@ -19,8 +19,21 @@ WHERE d.campaign_id = $1 ORDER BY d.id;
 
 -- name: DrawPoolClaims :many
 -- The claims a draw's filter lets in, one per claim (a claim is one person on one network in a
--- campaign: claims' own unique key). Earlier winners are people who held a winner slot of another
+-- campaign: claims' own unique key). The people left out are gathered first and anti-joined, so
+-- a million claims are one scan. Earlier winners are people who held a winner slot of another
 -- draw of the campaign, absent ones excepted.
+WITH gone AS (
+    SELECT b.network, b.handle_norm FROM blocked_people b
+    WHERE @exclude_blocked::boolean AND b.campaign_id = @campaign_id
+    UNION
+    SELECT w.network, w.handle_norm FROM draws d
+    JOIN draw_picks p ON p.draw_id = d.id AND p.status IN ('called', 'present')
+    JOIN draw_entries e ON e.draw_id = p.draw_id AND e.entry_id = p.entry_id
+    JOIN claims w ON w.id = e.claim_id
+    WHERE @exclude_winners::boolean AND d.campaign_id = @campaign_id AND d.id <> @draw_id
+    UNION
+    SELECT split_part(x, ':', 1), substr(x, strpos(x, ':') + 1) FROM unnest(@excluded::text[]) AS x
+)
 SELECT c.id FROM claims c
 WHERE c.campaign_id = @campaign_id
   AND c.status = ANY(@statuses::text[])
@@ -28,25 +41,16 @@ WHERE c.campaign_id = @campaign_id
   AND (sqlc.narg(to_at)::timestamptz IS NULL OR c.created_at < sqlc.narg(to_at)::timestamptz)
   AND (cardinality(@networks::text[]) = 0 OR c.network = ANY(@networks::text[]))
   AND (cardinality(@proofs::text[]) = 0 OR c.verified_by = ANY(@proofs::text[]))
-  AND NOT (c.network || ':' || c.handle_norm = ANY(@excluded::text[]))
   AND c.handle_norm NOT LIKE 'purged-%'
-  AND NOT (@exclude_blocked::boolean AND EXISTS (
-      SELECT 1 FROM blocked_people b
-      WHERE b.campaign_id = c.campaign_id AND b.network = c.network AND b.handle_norm = c.handle_norm))
-  AND NOT (@exclude_winners::boolean AND EXISTS (
-      SELECT 1 FROM draws d
-      JOIN draw_picks p ON p.draw_id = d.id AND p.status IN ('called', 'present')
-      JOIN draw_entries e ON e.draw_id = p.draw_id AND e.entry_id = p.entry_id
-      JOIN claims w ON w.id = e.claim_id
-      WHERE d.campaign_id = c.campaign_id AND d.id <> @draw_id
-        AND w.network = c.network AND w.handle_norm = c.handle_norm));
+  AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.network = c.network AND g.handle_norm = c.handle_norm);
 
 -- name: InsertDrawEntries :copyfrom
 INSERT INTO draw_entries (draw_id, entry_id, claim_id) VALUES ($1, $2, $3);
 
 -- name: MarkDrawCommitted :one
 UPDATE draws SET state = 'committed', entrants = @entrants, pool_hash = @pool_hash,
-                 seed_commit = @seed_commit, seed = sqlc.narg(seed), committed_at = now()
+                 seed_commit = @seed_commit, seed = sqlc.narg(seed), entry_key = @entry_key,
+                 committed_at = now()
 WHERE id = @id AND state = 'open'
 RETURNING id;
 
@@ -103,7 +107,9 @@ RETURNING *;
 SELECT entry_id FROM draw_entries WHERE draw_id = @draw_id AND entry_id > @after::text
 ORDER BY entry_id LIMIT @page_size;
 
--- name: DrawEntriesOfClaim :many
--- The committed draws a claim is in, for the attendee's page.
-SELECT d.id AS draw_id, d.prize, d.state, e.entry_id FROM draw_entries e JOIN draws d ON d.id = e.draw_id
-WHERE e.claim_id = $1 AND d.state <> 'open' ORDER BY d.id;
+-- name: CommittedDrawsOfCampaign :many
+-- The committed draws of a campaign with their entry keys, for a claim's page to find its entries.
+SELECT id, prize, state, entry_key FROM draws WHERE campaign_id = $1 AND state <> 'open' ORDER BY id;
+
+-- name: HasDrawEntry :one
+SELECT EXISTS (SELECT 1 FROM draw_entries WHERE draw_id = @draw_id AND entry_id = @entry_id AND claim_id = @claim_id);
