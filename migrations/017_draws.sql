@@ -43,7 +43,8 @@ CREATE INDEX draws_campaign ON draws (campaign_id, id);
 -- frozen pool as it was, as it must.
 CREATE TABLE draw_entries (
     draw_id  bigint NOT NULL,
-    entry_id text COLLATE "C" NOT NULL CHECK (entry_id ~ '^[a-z2-7]{16}$'),
+    -- 16 of [a-z2-7] (a regular expression per row cost the commit more than the COPY).
+    entry_id text COLLATE "C" NOT NULL CHECK (length(entry_id) = 16),
     claim_id bigint NOT NULL,
     PRIMARY KEY (draw_id, entry_id)
 );

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/draw"
 	"github.com/boothgiveaway/giveaway/internal/draws"
@@ -19,8 +21,9 @@ func init() {
 }
 
 // runDraw times a draw among a million verified claims: define, commit (the pool frozen as a
-// million entry ids, hashed) and reveal. The baseline, in the same run, hashes the same pool's
-// bytes in memory: the least any commit must do.
+// million entry ids, hashed) and reveal. Two baselines in the same run: hashing the same pool's
+// bytes in memory (the least any commit does) and a COPY of the same rows into a table with no
+// index (the least that storing the pool costs), so a loaded machine shows in the ratio.
 func runDraw(ctx context.Context, env *Env) ([]Result, error) {
 	url, err := env.NewDatabase(ctx)
 	if err != nil {
@@ -106,6 +109,23 @@ func runDraw(ctx context.Context, env *Env) ([]Result, error) {
 	if fmt.Sprintf("%x", sum) != d.PoolHash {
 		return nil, fmt.Errorf("the pool bytes hash to %x, the draw says %s", sum, d.PoolHash)
 	}
+	// The COPY floor: the same rows, a table with nothing to check.
+	rows := make([][]any, 0, drawEntrants)
+	s.Pool(ctx, d.ID, func(ids []string) error {
+		for i, id := range ids {
+			rows = append(rows, []any{d.ID, id, int64(i)})
+		}
+		return nil
+	})
+	if _, err := pool.Exec(ctx, "CREATE TABLE draw_copy_floor (draw_id bigint, entry_id text, claim_id bigint)"); err != nil {
+		return nil, err
+	}
+	cstart := time.Now()
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"draw_copy_floor"}, []string{"draw_id", "entry_id", "claim_id"},
+		pgx.CopyFromRows(rows)); err != nil {
+		return nil, err
+	}
+	copyS := time.Since(cstart).Seconds()
 	env.Logf("draw: commit %s, reveal %s, verify %.2fs", committed.Round(time.Millisecond),
 		(total - committed).Round(time.Millisecond), verifyS)
 	return []Result{
@@ -113,5 +133,7 @@ func runDraw(ctx context.Context, env *Env) ([]Result, error) {
 		{"draw_commit_1m_s", fmt.Sprintf("%.3f", committed.Seconds())},
 		{"draw_verify_1m_s", fmt.Sprintf("%.3f", verifyS)},
 		{"draw_baseline_hash_s", fmt.Sprintf("%.4f", hashS)},
+		{"draw_baseline_copy_s", fmt.Sprintf("%.3f", copyS)},
+		{"draw_vs_copy", fmt.Sprintf("%.1f", total.Seconds()/copyS)},
 	}, nil
 }
