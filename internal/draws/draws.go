@@ -5,6 +5,7 @@
 package draws
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -15,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"hash"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -227,67 +227,93 @@ func wrongState(d store.DrawByIDRow, want string) error {
 }
 
 // entryID is a claim's entry id in a draw: the HMAC-SHA256 of the claim id (8 bytes, big-endian)
-// under the draw's secret key, its first 80 bits in lower-case base32. Without the key it looks
-// random and says nothing of the handle; with it a claim's page finds its entry without an index
-// on claims.
+// under the draw's secret key, its first 80 bits in base32 with the alphabet in ASCII order (so
+// ids sort as their bits do). Without the key it looks random and says nothing of the handle;
+// with it a claim's page finds its entry without an index on claims.
 func entryID(key []byte, claimID int64) string {
-	return newEntryIDs(key).id(claimID)
+	return newEntryIDs(key).bits(claimID).String()
 }
 
-var entryEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+var entryEncoding = base32.NewEncoding("234567abcdefghijklmnopqrstuvwxyz").WithPadding(base32.NoPadding)
+
+// entryBits is an entry id's 80 bits, compared as integers while a million of them sort.
+type entryBits struct {
+	hi    uint64
+	lo    uint16
+	claim int64
+}
+
+func (b entryBits) String() string {
+	var raw [10]byte
+	var out [16]byte
+	binary.BigEndian.PutUint64(raw[:8], b.hi)
+	binary.BigEndian.PutUint16(raw[8:], b.lo)
+	entryEncoding.Encode(out[:], raw[:])
+	return string(out[:])
+}
+
+func (b entryBits) compare(o entryBits) int {
+	if c := cmp.Compare(b.hi, o.hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.lo, o.lo)
+}
 
 // entryIDs computes entry ids with one HMAC state, reset between ids.
 type entryIDs struct {
 	mac hash.Hash
 	msg [8]byte
 	sum []byte
-	out [16]byte
 }
 
 func newEntryIDs(key []byte) *entryIDs { return &entryIDs{mac: hmac.New(sha256.New, key)} }
 
-func (e *entryIDs) id(claimID int64) string {
+func (e *entryIDs) bits(claimID int64) entryBits {
 	e.mac.Reset()
 	binary.BigEndian.PutUint64(e.msg[:], uint64(claimID))
 	e.mac.Write(e.msg[:])
 	e.sum = e.mac.Sum(e.sum[:0])
-	entryEncoding.Encode(e.out[:], e.sum[:10])
-	return string(e.out[:])
+	return entryBits{hi: binary.BigEndian.Uint64(e.sum), lo: binary.BigEndian.Uint16(e.sum[8:]), claim: claimID}
 }
 
-// poolEntries computes every claim's entry id, sorted (on every core: a million HMACs).
+// poolEntries computes every claim's entry id, sorted; the HMACs and the sort of a million
+// entries run on both cores.
 func poolEntries(key []byte, claims []int64) []store.InsertDrawEntriesParams {
-	out := make([]store.InsertDrawEntriesParams, len(claims))
+	bits := make([]entryBits, len(claims))
+	half := len(claims) / 2
 	var wg sync.WaitGroup
-	parts := max(1, runtime.GOMAXPROCS(0))
-	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ids := newEntryIDs(key)
-			for i := p; i < len(claims); i += parts {
-				out[i] = store.InsertDrawEntriesParams{EntryID: ids.id(claims[i]), ClaimID: claims[i]}
-			}
-		}()
+	work := func(part []entryBits, from int) {
+		ids := newEntryIDs(key)
+		for i := range part {
+			part[i] = ids.bits(claims[from+i])
+		}
+		slices.SortFunc(part, entryBits.compare)
 	}
-	wg.Wait()
-	// Sorted in two halves at once, then merged.
-	byID := func(a, b store.InsertDrawEntriesParams) int { return strings.Compare(a.EntryID, b.EntryID) }
-	half := len(out) / 2
 	wg.Add(1)
-	go func() { defer wg.Done(); slices.SortFunc(out[:half], byID) }()
-	slices.SortFunc(out[half:], byID)
+	go func() { defer wg.Done(); work(bits[:half], 0) }()
+	work(bits[half:], half)
 	wg.Wait()
-	merged := make([]store.InsertDrawEntriesParams, 0, len(out))
-	a, b := out[:half], out[half:]
+	out := make([]store.InsertDrawEntriesParams, 0, len(claims))
+	add := func(b entryBits) {
+		out = append(out, store.InsertDrawEntriesParams{EntryID: b.String(), ClaimID: b.claim})
+	}
+	a, b := bits[:half], bits[half:]
 	for len(a) > 0 && len(b) > 0 {
-		if a[0].EntryID < b[0].EntryID {
-			merged, a = append(merged, a[0]), a[1:]
+		if a[0].compare(b[0]) < 0 {
+			add(a[0])
+			a = a[1:]
 		} else {
-			merged, b = append(merged, b[0]), b[1:]
+			add(b[0])
+			b = b[1:]
 		}
 	}
-	return append(append(merged, a...), b...)
+	for _, x := range a {
+		add(x)
+	}
+	for _, x := range b {
+		add(x)
+	}
+	return out
 }
 
 // Commit freezes the pool: each claim the filter lets in gets a random entry id, the sorted ids
