@@ -14,8 +14,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/draw"
+	"github.com/boothgiveaway/giveaway/internal/pgtest"
 )
 
 // record is a revealed draw's public record as the API writes it (the pool last).
@@ -85,5 +88,45 @@ func TestDrawVerifyCommand(t *testing.T) {
 	}
 	if _, err := run(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("a missing file verified")
+	}
+}
+
+// The record the service publishes verifies with the command, fetched by URL as an onlooker would.
+func TestDrawVerifyAgainstTheService(t *testing.T) {
+	pool := pgtest.New(t)
+	a, err := app.New(pool, app.Config{AdminToken: "test-admin-token-for-the-draw-verify", ClaimsPerMinute: 6000, SessionTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Echo)
+	defer srv.Close()
+	call := func(path, body string) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer test-admin-token-for-the-draw-verify")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		if res.StatusCode >= 300 {
+			t.Fatalf("%s: %d %v", path, res.StatusCode, out)
+		}
+		return out
+	}
+	call("/api/v1/campaigns", `{"slug":"booth","name":"Booth","required_hashtags":["PyConAPAC"],
+		"starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-01-01T00:00:00Z","time_zone":"UTC",
+		"prizes":[{"key":"tshirt","name":"T-shirt","stock":10}]}`)
+	for i := range 30 {
+		call("/api/v1/campaigns/booth/manual-claims", fmt.Sprintf(`{"network":"twitter","handle":"fan%d"}`, i))
+	}
+	id := fmt.Sprint(call("/api/v1/campaigns/booth/draws", `{"prize":"Keyboard","winners":2,"backups":2}`)["id"])
+	call("/api/v1/draws/"+id+"/commit", "")
+	call("/api/v1/draws/"+id+"/reveal", `{"beacon":"drand 5150"}`)
+	var out bytes.Buffer
+	if err := verifyDraw(context.Background(), srv.URL+"/api/v1/draws/"+id, &out); err != nil || !strings.Contains(out.String(), "30 entrants") {
+		t.Fatalf("the service's record: %v %s", err, out.String())
 	}
 }

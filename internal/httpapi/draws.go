@@ -40,6 +40,20 @@ func (s *server) createDraw(c echo.Context) error {
 	})
 }
 
+// listDraws is every draw of the campaign, oldest first, without pools: the console's and the
+// tablet's list.
+func (s *server) listDraws(c echo.Context) error {
+	camp, err := s.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	out, err := s.draws.OfCampaign(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"draws": out})
+}
+
 func (s *server) commitDraw(c echo.Context) error {
 	id, err := drawID(c)
 	if err != nil {

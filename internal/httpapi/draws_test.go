@@ -340,3 +340,31 @@ func TestDrawInputIsChecked(t *testing.T) {
 		t.Errorf("no draw: %d %s", r.Status, r.Raw)
 	}
 }
+
+// Staff list a campaign's draws; a member scoped to another campaign can neither list nor decide
+// its draws.
+func TestDrawsOfACampaignAndStaffScope(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{})
+	e.campaign("jsconf", campaignOpts{})
+	e.entrants("pycon", "p", 3)
+	id := e.newDraw("pycon", map[string]any{"prize": "Ticket", "winners": 1, "must_be_present": true})
+	e.must(http.StatusOK, e.reqStep(id, "commit"))
+	e.must(http.StatusOK, e.reqStep(id, "reveal"))
+	e.must(http.StatusCreated, req{method: "POST", path: "/api/v1/staff", bearer: adminToken,
+		body: map[string]any{"name": "Jun", "pin": "482193", "role": "staff", "campaigns": []string{"jsconf"}}})
+	jun := e.must(http.StatusOK, req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"name": "Jun", "pin": "482193"}}).Body["token"].(string)
+	if r := e.call(req{method: "POST", path: fmt.Sprintf("/api/v1/draws/%v/winners/1/present", id), bearer: jun}); r.Status != http.StatusForbidden {
+		t.Fatalf("a member scoped to jsconf confirmed a pycon winner: %d %s", r.Status, r.Raw)
+	}
+	if r := e.call(req{method: "GET", path: "/api/v1/campaigns/pycon/draws", bearer: jun}); r.Status != http.StatusForbidden {
+		t.Fatalf("a member scoped to jsconf listed pycon's draws: %d %s", r.Status, r.Raw)
+	}
+	mina := e.staff("Mina")
+	list := e.must(http.StatusOK, req{method: "GET", path: "/api/v1/campaigns/pycon/draws", bearer: mina})
+	draws := list.Body["draws"].([]any)
+	if len(draws) != 1 || draws[0].(map[string]any)["state"] != "revealed" || draws[0].(map[string]any)["pool"] != nil {
+		t.Fatalf("pycon's draws: %s", list.Raw)
+	}
+	e.must(http.StatusOK, req{method: "POST", path: fmt.Sprintf("/api/v1/draws/%v/winners/1/present", id), bearer: mina})
+}

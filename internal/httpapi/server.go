@@ -122,6 +122,7 @@ func (s *server) routes(e *echo.Echo) {
 
 	// Fair draws: the organiser defines, commits and reveals; staff confirm winners; anyone reads.
 	e.POST("/api/v1/campaigns/:slug/draws", s.createDraw, admin...)
+	e.GET("/api/v1/campaigns/:slug/draws", s.listDraws, staff...)
 	e.POST("/api/v1/draws/:id/commit", s.commitDraw, admin...)
 	e.POST("/api/v1/draws/:id/reveal", s.revealDraw, admin...)
 	e.POST("/api/v1/draws/:id/winners/:n/present", s.drawPresent, staff...)
