@@ -132,6 +132,12 @@ func TestDrawCommitRevealAndVerify(t *testing.T) {
 	if _, err := draw.VerifyJSON(bytes.NewReader(tampered)); err == nil {
 		t.Fatal("a pool with one entry replaced verified")
 	}
+	// The frozen pool cannot change, whatever writes to the table.
+	for _, sql := range []string{"UPDATE draw_entries SET claim_id = claim_id + 1", "DELETE FROM draw_entries"} {
+		if _, err := e.pool.Exec(context.Background(), sql); err == nil || !strings.Contains(err.Error(), "frozen") {
+			t.Errorf("%s on a committed pool: %v", sql, err)
+		}
+	}
 	if got, want := auditActions(t, e), []string{"draw_created", "draw_committed", "draw_revealed"}; !slices.Equal(got, want) {
 		t.Fatalf("audit: %v, want %v", got, want)
 	}
