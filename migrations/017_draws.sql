@@ -1,7 +1,8 @@
 -- Fair draws (issue 15): a draw is defined (open), its pool frozen with a commitment to a secret
 -- seed (committed), then the seed revealed with the winners and backups it draws (revealed). The
 -- database holds the invariants: the seed matches its commitment, a frozen pool never changes,
--- one entry per claim, one holder per winner slot.
+-- one entry per claim (an entry id is a function of the claim, and the primary key), one holder
+-- per winner slot.
 CREATE TABLE draws (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     campaign_id      bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
