@@ -49,6 +49,7 @@ func newApp() *cli.Command {
 			devdbCommand(),
 			adminCommand(),
 			healthcheckCommand(),
+			drawCommand(),
 		},
 	}
 }

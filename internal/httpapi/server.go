@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/draws"
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
@@ -70,6 +71,8 @@ type server struct {
 	deps Deps
 	keys *idempotency.Keys
 	edge *edge.Edge
+	// draws runs the fair draws (its own package: they need nothing of the giveaway service).
+	draws *draws.Service
 }
 
 // Register adds the API's routes to e, on the edge x (internal/server.Mount mounts the API and
@@ -84,7 +87,7 @@ func Register(e *echo.Echo, x *edge.Edge, cfg Config, deps Deps) {
 	if cfg.SignatureWindow <= 0 {
 		cfg.SignatureWindow = webhook.DefaultWindow
 	}
-	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), edge: x}
+	s := &server{cfg: cfg, deps: deps, keys: idempotency.New(deps.Pool), edge: x, draws: draws.New(deps.Pool)}
 	e.Pre(formMethod)
 	s.routes(e)
 }
@@ -131,6 +134,15 @@ func (s *server) routes(e *echo.Echo) {
 	e.POST("/api/v1/claims/:id/reject", s.reject, staff...)
 	e.POST("/api/v1/claims/:id/reissue", s.reissue, staff...)
 	e.GET("/api/v1/campaigns/:slug/report", s.report, staff...)
+
+	// Fair draws: the organiser defines, commits and reveals; staff confirm winners; anyone reads.
+	e.POST("/api/v1/campaigns/:slug/draws", s.createDraw, admin...)
+	e.GET("/api/v1/campaigns/:slug/draws", s.listDraws, staff...)
+	e.POST("/api/v1/draws/:id/commit", s.commitDraw, admin...)
+	e.POST("/api/v1/draws/:id/reveal", s.revealDraw, admin...)
+	e.POST("/api/v1/draws/:id/winners/:n/present", s.drawPresent, staff...)
+	e.POST("/api/v1/draws/:id/winners/:n/absent", s.drawAbsent, staff...)
+	e.GET("/api/v1/draws/:id", s.getDraw, edge.PerAddress(60))
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)
 	e.GET("/api/v1/ingest/tweets", s.webhookCRC, edge.PerAddress(60))

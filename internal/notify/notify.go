@@ -33,6 +33,9 @@ const (
 	Posts = "giveaway_posts"
 	// Wall: a wall moderation change (hide, approve, settings), JSON naming the campaign.
 	Wall = "giveaway_wall"
+	// Draws: a draw moved (created, committed, revealed, a winner present or absent), JSON with
+	// campaign_id, draw_id and action (internal/draws).
+	Draws = "giveaway_draws"
 	// Outbox: new outbox rows for the Elasticsearch feeder; no payload.
 	Outbox = "outbox"
 	// CampaignsChanged: a campaign was created or changed, so the sources re-read their rules;
@@ -41,7 +44,7 @@ const (
 )
 
 // Channels is every channel above.
-var Channels = []string{Events, Posts, Wall, Outbox, CampaignsChanged}
+var Channels = []string{Events, Posts, Wall, Draws, Outbox, CampaignsChanged}
 
 // Notice is one notification, or a Resync: notices may have been lost (the subscription
 // overflowed, or the connection was made again), so the subscriber re-reads its state.

@@ -57,6 +57,8 @@ func (l *live) handle(channel, payload string) {
 		l.newPosts(payload)
 	case notify.Wall:
 		l.wallChange(payload)
+	case notify.Draws:
+		l.drawChange(payload)
 	}
 }
 
@@ -169,4 +171,15 @@ func (l *live) wallChange(payload string) {
 	// hide, block, unblock and settings go to the walls as they are: hide and block remove posts
 	// in place, the others make the wall reload its posts.
 	l.hub.Publish(wallTopic(ch.CampaignID), ch.Action, []byte(payload))
+}
+
+// drawChange tells the campaign's walls that a draw moved; they fetch the draw's panel again.
+func (l *live) drawChange(payload string) {
+	var ch struct {
+		CampaignID int64 `json:"campaign_id"`
+	}
+	if json.Unmarshal([]byte(payload), &ch) != nil || ch.CampaignID == 0 {
+		return
+	}
+	l.hub.Publish(wallTopic(ch.CampaignID), "draw", []byte(payload))
 }

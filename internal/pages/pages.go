@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/draws"
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/idempotency"
@@ -77,6 +78,7 @@ type Pages struct {
 	hub   *Hub
 	walls *moderation.Walls
 	keys  *idempotency.Keys // the tablet's re-issue form, done once per key
+	draws *draws.Service
 	live  *live
 	// Budgets per client address. The login form has its own, so a crowd claiming behind the
 	// venue's NAT cannot lock staff out.
@@ -120,6 +122,7 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	}
 	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{}), stopping: make(chan struct{})}
 	p.keys = idempotency.New(deps.Pool)
+	p.draws = draws.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
 	p.claimLimiter = edge.PerAddress(deps.ClaimsPerMinute)
 	p.loginLimiter = edge.PerAddress(deps.LoginPerMinute)
@@ -156,6 +159,8 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/c/:slug/wall", p.wall, page...)
 	e.GET("/c/:slug/wall/events", p.wallEvents, with(page, streams)...)
 	e.GET("/c/:slug/wall/posts", p.wallPosts, data...)
+	e.GET("/c/:slug/wall/draw", p.wallDraw, page...)
+	e.GET("/draws/:id", p.drawPage, page...)
 	// The printable report is the JSON report's page: staff by session or bearer token, and the
 	// JSON API's errors, as when it was on the API's table.
 	e.GET("/c/:slug/report", p.reportPage, middleware.BodyLimit("64KiB"), p.edge.APICSRF(), p.edge.StaffOnly)
@@ -198,7 +203,7 @@ func (p *Pages) Run(ctx context.Context) {
 	go p.live.runWorker(ctx)
 	l, wait := notify.OrOwn(ctx, p.deps.Notices, p.deps.Pool)
 	defer wait()
-	sub := l.Subscribe(notifyBuffer, notify.Events, notify.Posts, notify.Wall)
+	sub := l.Subscribe(notifyBuffer, notify.Events, notify.Posts, notify.Wall, notify.Draws)
 	defer sub.Close()
 	ready := sub.Ready()
 	for {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/boothgiveaway/giveaway/internal/draws"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 )
 
@@ -19,6 +20,9 @@ type statusData struct {
 	PostText string
 	Intent   string
 	SignIn   *signInView // nil: no sign-in offered
+	// Entries are the committed draws the claim is in, with its entry id in each, so the
+	// attendee can find themselves in the published pool.
+	Entries []draws.Entry
 }
 
 // StaffScanURL is what a claim's QR code holds: the tablet's page for the claim's campaign and
@@ -45,6 +49,9 @@ func (p *Pages) claimStatus(c echo.Context) error {
 		SignIn: p.signInFor(claim)}
 	if claim.Network == "twitter" {
 		d.Intent = xIntent(d.PostText)
+	}
+	if d.Entries, err = p.draws.EntriesOfClaim(ctx, camp.ID, claim.ID); err != nil {
+		return err
 	}
 	if d.SignIn != nil {
 		p.allowSignInForms(c, d.SignIn)

@@ -26,6 +26,7 @@ type wallData struct {
 	Campaign *giveaway.Campaign
 	State    wallState
 	Tags     string
+	Draw     wallDrawData
 }
 
 func (p *Pages) wallState(ctx context.Context, campaignID int64) (wallState, error) {
@@ -71,7 +72,12 @@ func (p *Pages) wall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.page(c, http.StatusOK, "wall", camp.Name, "wallpage", wallData{Campaign: camp, State: st, Tags: tagLine(camp)})
+	d, err := p.latestDraw(c.Request().Context(), camp.ID)
+	if err != nil {
+		return err
+	}
+	return p.page(c, http.StatusOK, "wall", camp.Name, "wallpage", wallData{Campaign: camp, State: st, Tags: tagLine(camp),
+		Draw: wallDrawData{Draw: d}})
 }
 
 // wallPosts is JSON for the wall's script: errors are returned for jsonErrors to answer.

@@ -10,6 +10,35 @@ import (
 	"time"
 )
 
+const addDrawEvent = `-- name: AddDrawEvent :exec
+WITH a AS (
+    INSERT INTO audit_log (campaign_id, actor, action, details)
+    VALUES ($1, $2, $3, $4) RETURNING campaign_id, action, details
+)
+SELECT pg_notify('giveaway_draws', json_build_object('campaign_id', a.campaign_id,
+    'draw_id', (a.details->>'draw_id')::bigint, 'action', a.action)::text)
+FROM a
+`
+
+type AddDrawEventParams struct {
+	CampaignID *int64
+	Actor      string
+	Action     string
+	Details    []byte
+}
+
+// A draw's step (internal/draws): in the audit log, not a giveaway event for the dashboards; the
+// notice tells the walls, at commit, that a draw of their campaign moved.
+func (q *Queries) AddDrawEvent(ctx context.Context, arg AddDrawEventParams) error {
+	_, err := q.db.Exec(ctx, addDrawEvent,
+		arg.CampaignID,
+		arg.Actor,
+		arg.Action,
+		arg.Details,
+	)
+	return err
+}
+
 const addEvent = `-- name: AddEvent :one
 WITH a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)

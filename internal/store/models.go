@@ -79,6 +79,46 @@ type ClaimToken struct {
 	CreatedAt time.Time
 }
 
+type Draw struct {
+	ID              int64
+	CampaignID      int64
+	Prize           string
+	Winners         int32
+	Backups         int32
+	PoolFilter      []byte
+	MustBePresent   bool
+	PresenceMinutes *int32
+	State           string
+	Algorithm       string
+	Entrants        *int32
+	PoolHash        []byte
+	SeedCommit      []byte
+	Seed            []byte
+	Beacon          *string
+	EntryKey        []byte
+	CreatedBy       string
+	CreatedAt       time.Time
+	CommittedAt     *time.Time
+	RevealedAt      *time.Time
+}
+
+type DrawEntry struct {
+	DrawID  int64
+	EntryID string
+	ClaimID int64
+}
+
+type DrawPick struct {
+	DrawID    int64
+	Position  int32
+	EntryID   string
+	Slot      *int32
+	Status    string
+	CalledAt  *time.Time
+	DecidedAt *time.Time
+	DecidedBy *string
+}
+
 type Giveaway struct {
 	ID             int64
 	CampaignID     int64

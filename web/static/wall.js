@@ -75,6 +75,18 @@
       .catch(function () {});
   }
   function data(e) { return JSON.parse(e.data || '{}'); }
+  // The draw panel is HTML the server renders (escaped there); a moved draw replaces it whole,
+  // and its winners' entrance animation plays as it arrives.
+  function loadDraw() {
+    return fetch(wall.getAttribute('data-draw'), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var next = new DOMParser().parseFromString(html, 'text/html').getElementById('draw');
+        var cur = document.getElementById('draw');
+        if (next && cur) { cur.replaceWith(document.importNode(next, true)); }
+      })
+      .catch(function () {});
+  }
 
   var es = new EventSource(wall.getAttribute('data-events'));
   // data-live says whether the stream is open (for whoever watches the wall, and its tests).
@@ -107,7 +119,8 @@
     }
   });
   es.addEventListener('unblock', function () { load(false); });
-  es.addEventListener('reset', function () { load(false); });
+  es.addEventListener('reset', function () { load(false); loadDraw(); });
+  es.addEventListener('draw', loadDraw);
   es.addEventListener('posts', function (e) { bump('posts', data(e).delta); });
   es.addEventListener('given', function (e) { bump('given', data(e).delta); });
   // Top hashtags drift slowly; a minute is fresh enough for a screen.

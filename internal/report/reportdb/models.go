@@ -81,6 +81,46 @@ type ClaimToken struct {
 	CreatedAt time.Time
 }
 
+type Draw struct {
+	ID              int64
+	CampaignID      int64
+	Prize           string
+	Winners         int32
+	Backups         int32
+	PoolFilter      []byte
+	MustBePresent   bool
+	PresenceMinutes pgtype.Int4
+	State           string
+	Algorithm       string
+	Entrants        pgtype.Int4
+	PoolHash        []byte
+	SeedCommit      []byte
+	Seed            []byte
+	Beacon          *string
+	EntryKey        []byte
+	CreatedBy       string
+	CreatedAt       time.Time
+	CommittedAt     pgtype.Timestamptz
+	RevealedAt      pgtype.Timestamptz
+}
+
+type DrawEntry struct {
+	DrawID  int64
+	EntryID string
+	ClaimID int64
+}
+
+type DrawPick struct {
+	DrawID    int64
+	Position  int32
+	EntryID   string
+	Slot      pgtype.Int4
+	Status    string
+	CalledAt  pgtype.Timestamptz
+	DecidedAt pgtype.Timestamptz
+	DecidedBy *string
+}
+
 type Giveaway struct {
 	ID             int64
 	CampaignID     int64

@@ -67,3 +67,13 @@ WHERE a.campaign_id = @campaign_id
   AND (sqlc.narg(before_id)::bigint IS NULL OR a.id < sqlc.narg(before_id))
 ORDER BY a.id DESC
 LIMIT @lim;
+-- name: AddDrawEvent :exec
+-- A draw's step (internal/draws): in the audit log, not a giveaway event for the dashboards; the
+-- notice tells the walls, at commit, that a draw of their campaign moved.
+WITH a AS (
+    INSERT INTO audit_log (campaign_id, actor, action, details)
+    VALUES (@campaign_id, @actor, @action, @details) RETURNING campaign_id, action, details
+)
+SELECT pg_notify('giveaway_draws', json_build_object('campaign_id', a.campaign_id,
+    'draw_id', (a.details->>'draw_id')::bigint, 'action', a.action)::text)
+FROM a;
