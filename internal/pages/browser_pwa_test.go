@@ -188,3 +188,42 @@ func TestBrowserTabletReloadsOffline(t *testing.T) {
 		t.Errorf("after logout, offline, the tablet still shows Janis's page: %.200s", got)
 	}
 }
+
+// An attendee's phone loses signal while the claim waits for its post: the page says it is
+// reconnecting, the post arrives meanwhile, and when the signal is back the page catches up to
+// "verified" by itself, without a reload.
+func TestBrowserClaimStatusCatchesUpAfterLosingSignal(t *testing.T) {
+	root := browser(t)
+	en := newEnv(t)
+	phone := en.device(root, "phone-signal", 390, 844, true)
+	air := newWifi(t, en.URL)
+	phone.do(chromedp.Navigate(air.URL()+"/c/"+slug+"?lang=en"), chromedp.WaitVisible("#handle"),
+		chromedp.SendKeys("#handle", "eun_signal"), chromedp.Click(".claim-form button[type=submit]"),
+		chromedp.WaitVisible("#code"))
+	phone.until(`document.getElementById('status').dataset.status === 'pending' && !document.getElementById('live').hidden && !document.getElementById('live').classList.contains('off')`)
+	code := phone.eval(`document.getElementById('code').textContent`)
+	phone.eval(`window.noReload = 'yes'`)
+
+	phone.network(air, false)
+	phone.until(`document.getElementById('live').classList.contains('off')`)
+	if got := phone.eval(`document.getElementById('live').textContent`); !strings.HasPrefix(got, "Reconnecting") {
+		t.Errorf("without signal the page says %q", got)
+	}
+	phone.shot("phone-reconnecting")
+	en.tweet("eun_signal", "Posted from the queue #PyConAPAC #Elastic "+code)
+	if by := en.verifiedBy(code); by != "code" {
+		t.Fatalf("the claim is verified by %q", by)
+	}
+	if got := phone.eval(`document.getElementById('status').dataset.status`); got != "pending" {
+		t.Fatalf("offline, the page learned %q", got)
+	}
+
+	phone.network(air, true)
+	phone.until(`document.getElementById('status').dataset.status === 'verified' && !document.getElementById('live').classList.contains('off')`)
+	if phone.eval(`window.noReload`) != "yes" {
+		t.Error("the page reloaded to catch up")
+	}
+	if got := phone.eval(`document.getElementById('live').textContent`); got != "Live" {
+		t.Errorf("back online the page says %q", got)
+	}
+}
