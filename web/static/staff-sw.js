@@ -50,21 +50,27 @@ self.addEventListener('fetch', function (e) {
     return;
   }
   if ((url.pathname === '/staff' && req.mode === 'navigate') || url.pathname === '/staff/live') {
-    e.respondWith(networkFirst(req));
+    e.respondWith(networkFirst(e, req));
   } else if (SHELL.assets.indexOf(url.pathname + url.search) >= 0) {
     e.respondWith(caches.match(req).then(function (hit) {
       return hit || fetch(req).then(function (res) {
         // After a logout emptied the cache, the files come back with the next login's page.
-        if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { return c.put(req, copy); }); }
+        if (res.ok) {
+          var copy = res.clone();
+          e.waitUntil(caches.open(CACHE).then(function (c) { return c.put(req, copy); }).catch(function () {}));
+        }
         return res;
       });
     }));
   }
 });
 
-function networkFirst(req) {
+// networkFirst answers from the network when it can, keeping the answer on the side: a cache
+// that fails (a logout emptying it at that moment) must never fail the page.
+function networkFirst(e, req) {
   return fetch(req).then(function (res) {
-    return judge(req.url, res).then(function () { return res; });
+    e.waitUntil(judge(req.url, res.clone()).catch(function () {}));
+    return res;
   }, function (err) {
     return fromCache(req).then(function (res) { if (res) { return res; } throw err; });
   });
@@ -93,7 +99,7 @@ function keep(url, res, owner) {
 function refetch(url) {
   var path = new URL(url).pathname;
   if (path !== '/staff') { return Promise.resolve(); }
-  return fetch(url, { credentials: 'same-origin' }).then(function (res) { return judge(url, res); }, function () {});
+  return fetch(url, { credentials: 'same-origin' }).then(function (res) { return judge(url, res); }).catch(function () {});
 }
 
 // forget empties the cache, shell files included (they are fetched again on the next install).

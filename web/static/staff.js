@@ -94,11 +94,20 @@
 
   // offline and online note when the tablet lost the server (kept across reloads, so the time
   // is when the Wi-Fi dropped, not when the page was last opened) and when it has it again.
+  // A failed request is only a suspicion (a page being left cuts its own requests): the list is
+  // asked for again a second later, and a second miss, or the worker answering from its cache,
+  // says the tablet is offline.
+  var misses = 0;
+  function suspect() {
+    misses++;
+    if (misses >= 2) { offline(); } else { setTimeout(refresh, 1000); }
+  }
   function offline() {
     if (!localStorage.getItem(OFFLINE)) { localStorage.setItem(OFFLINE, String(Date.now())); }
     stale();
   }
   function online() {
+    misses = 0;
     localStorage.removeItem(OFFLINE);
     stale();
   }
@@ -212,7 +221,7 @@
       refresh();
       return 'done';
     }, function () {
-      offline();
+      suspect();
       say(text('offline'), 'warn');
       return 'keep';
     });
@@ -300,6 +309,32 @@
   window.addEventListener('offline', offline);
   setInterval(function () { if (load().length && sync) { flush(); } }, 15000);
 
+  // A keyboard user's place survives a refresh of the list (any claim event, another tablet's
+  // give): the focused control is found again in the new list by what it does (its section, its
+  // form's action, its value), else the focus waits on the list itself, where Tab goes on.
+  function focused() {
+    var el = document.activeElement;
+    if (!live || !el || el === live || !live.contains(el)) { return null; }
+    var f = el.form || el.closest('form');
+    var sec = el.closest('section');
+    return { tag: el.tagName, sec: sec ? sec.className : '', action: f ? f.getAttribute('action') : '',
+      value: el.value || '', cls: el.classList.contains('check-account') ? 'check-account' : '' };
+  }
+  function refocus(was) {
+    if (!was) { return; }
+    var match = Array.prototype.find.call(live.querySelectorAll(was.tag), function (el) {
+      var f = el.form || el.closest('form');
+      var sec = el.closest('section');
+      return (sec ? sec.className : '') === was.sec && (f ? f.getAttribute('action') : '') === was.action &&
+        (el.value || '') === was.value && (was.cls === '' || el.classList.contains(was.cls));
+    });
+    if (!match) {
+      live.setAttribute('tabindex', '-1');
+      match = live;
+    }
+    match.focus({ preventScroll: true });
+  }
+
   // The live part of the page is re-rendered by the server when the campaign changes.
   var timer = null;
   function refresh() {
@@ -315,10 +350,12 @@
           // The worker's copy of the list may be older than the page it kept: keep the newer.
           var at = /data-list-at="([^"]+)"/.exec(html);
           if (cached && at && listAt() && at[1] < listAt()) { return; }
+          var focus = focused();
           live.innerHTML = html;
           render();
+          refocus(focus);
         });
-      }, offline);
+      }, suspect);
     }, 250);
   }
   if (live && window.EventSource) {
