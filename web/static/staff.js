@@ -429,8 +429,8 @@
       // This page came from the network around a worker not yet running: ask it to keep it.
       if (!controlled && reg.active && live) { reg.active.postMessage({ keep: location.href }); }
     }).catch(function () {});
-    // A page the worker served may come from its cache: ask for the list to learn how old it is.
-    if (controlled) { refresh(); }
+    // A page the worker served from its copy finds out when its event stream cannot connect
+    // (the stream's error asks for the list, which then comes from the copy too).
   }
 
   render();
