@@ -227,3 +227,34 @@ func TestBrowserClaimStatusCatchesUpAfterLosingSignal(t *testing.T) {
 		t.Errorf("back online the page says %q", got)
 	}
 }
+
+// Another member logs in on a tablet that holds Janis's copy (her session was never logged out):
+// the worker drops everything it kept for her before keeping Minho's page, so offline, even at
+// an address it had kept for her, the tablet shows Minho's page and nothing of Janis's.
+func TestBrowserTabletCopyIsNeverAnotherMembers(t *testing.T) {
+	root := browser(t)
+	en := newEnv(t)
+	tablet := en.device(root, "tablet-swap", 1024, 768, false)
+	air := newWifi(t, en.URL)
+	base := air.URL()
+	tablet.login(base, "Janis")
+	for _, path := range []string{"/staff?c=" + slug + "&lang=en", "/staff?c=" + slug} {
+		tablet.do(chromedp.Navigate(base+path), chromedp.WaitVisible("#q"))
+		tablet.await("the worker keeps "+path, `navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller).then(ok => ok && `+kept+`.then(k => k.includes(`+jsString(path)+`)))`)
+	}
+	// Minho logs in over Janis's session, as the login form would.
+	tablet.await("Minho logged in", `fetch('/staff/login', {method: 'POST', credentials: 'same-origin',
+		body: new URLSearchParams({_csrf: document.querySelector('meta[name=csrf-token]').content, name: 'Minho', pin: '432109'})})
+		.then(r => r.ok)`)
+	tablet.do(chromedp.Navigate(base+"/staff?c="+slug), chromedp.WaitVisible("#q"))
+	if got := tablet.eval(`document.querySelector('.me').textContent`); got != "Minho" {
+		t.Fatalf("logged in as %q", got)
+	}
+	tablet.await("the worker dropped Janis's pages", kept+`.then(k => !k.includes(`+jsString("/staff?c="+slug+"&lang=en")+`) && k.includes(`+jsString("/staff?c="+slug)+`))`)
+
+	tablet.network(air, false)
+	tablet.do(chromedp.Navigate(base+"/staff?c="+slug+"&lang=en"), chromedp.WaitVisible("#q"))
+	if got := tablet.eval(`document.querySelector('.me').textContent`); got != "Minho" {
+		t.Errorf("offline, the tablet shows %q's page", got)
+	}
+}
