@@ -258,3 +258,35 @@ func TestBrowserTabletCopyIsNeverAnotherMembers(t *testing.T) {
 		t.Errorf("offline, the tablet shows %q's page", got)
 	}
 }
+
+// An attendee taps "Claim" in a dead spot of the hall: the page keeps the claim as typed and
+// says so, and sends it by itself once the signal is back; exactly one claim is made.
+func TestBrowserClaimWaitsForSignal(t *testing.T) {
+	root := browser(t)
+	en := newEnv(t)
+	phone := en.device(root, "phone-dead-spot", 390, 844, true)
+	air := newWifi(t, en.URL)
+	phone.do(chromedp.Navigate(air.URL()+"/c/"+slug+"?lang=en"), chromedp.WaitVisible("#handle"),
+		chromedp.SendKeys("#handle", "dead_spot"))
+	phone.network(air, false)
+	phone.do(chromedp.Click(".claim-form button[type=submit]"))
+	phone.until(`!document.getElementById('claim-wait').hidden`)
+	if got := phone.eval(`document.getElementById('claim-wait').textContent`); !strings.HasPrefix(got, "No signal") {
+		t.Errorf("without signal the claim page says %q", got)
+	}
+	phone.shot("phone-claim-waiting")
+	var n int
+	en.Pool.QueryRow(context.Background(), `SELECT count(*) FROM claims WHERE handle = 'dead_spot'`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d claims made without signal", n)
+	}
+	phone.network(air, true)
+	phone.do(chromedp.WaitVisible("#code"))
+	en.Pool.QueryRow(context.Background(), `SELECT count(*) FROM claims WHERE handle = 'dead_spot'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d claims once the signal was back, want 1", n)
+	}
+	if got := phone.eval(`document.getElementById('status').dataset.status`); got != "pending" {
+		t.Errorf("the claim's page says %q", got)
+	}
+}
