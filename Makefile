@@ -10,14 +10,34 @@ AXE_VERSION ?= 4.14.1
 AXE_DIR     := .cache/axe-core-$(AXE_VERSION)
 export AXE_JS ?= $(CURDIR)/$(AXE_DIR)/package/axe.min.js
 
-.PHONY: build run test fuzz bench vet generate db-stop clean axe
+.PHONY: build run banner test fuzz bench vet generate db-stop clean axe
 
 build:
 	$(GO) build -o $(BIN) ./cmd/giveaway
 
 run: build
 	./$(BIN) migrate
+	$(banner)
 	./$(BIN) serve
+
+# The banner tells a newcomer, once per make run, where to go and what to log in with. It names a
+# token only when it is this Makefile's development default (origin "file"): one the operator set
+# stays unprinted. A canned recipe, not a sub-make, which would see every token as set outside.
+DEV_ADDR = $(or $(LISTEN_ADDR),:8080)
+DEV_URL = $(or $(PUBLIC_BASE_URL),http://$(if $(filter :%,$(DEV_ADDR)),localhost)$(DEV_ADDR))
+define banner
+@echo '--------------------------------------------------------------------------------'
+@echo 'giveaway (development) at $(DEV_URL)/'
+@$(if $(filter file,$(origin ADMIN_TOKEN)),echo '  ADMIN_TOKEN=$(ADMIN_TOKEN)   (admin API: Authorization: Bearer ...)',echo '  ADMIN_TOKEN: set by you, not shown')
+@$(if $(filter file,$(origin INGEST_TOKEN)),echo '  INGEST_TOKEN=$(INGEST_TOKEN) (POST /api/v1/ingest/tweets)',echo '  INGEST_TOKEN: set by you, not shown')
+@echo '  first organiser (in another shell; type the PIN, 6-12 digits):'
+@echo '    ./$(BIN) admin create --name YOURNAME --pin -'
+@echo '  then open $(DEV_URL)/ and log in with that name and PIN'
+@echo '--------------------------------------------------------------------------------'
+endef
+
+banner:
+	$(banner)
 
 vet:
 	@test -z "$$(gofmt -l cmd internal migrations)" || { gofmt -l cmd internal migrations; echo 'gofmt: files above need formatting'; exit 1; }

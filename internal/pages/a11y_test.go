@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,4 +77,28 @@ func TestBrowserOtherPagesAreAccessible(t *testing.T) {
 	phone.do(chromedp.Navigate(en.URL+"/claims/"+token+"?lang=ko"), chromedp.WaitVisible("#code"))
 	phone.until(`document.getElementById('status').dataset.status === 'rejected'`)
 	phone.shot("phone-rejected-ko")
+}
+
+// The pages the other browser tests leave out: the printable report (with a give on it), the
+// tablet in Korean, and the tablet's manual claim form opened.
+func TestBrowserReportAndTabletFormsAreAccessible(t *testing.T) {
+	root := browser(t)
+	en := newEnv(t)
+	token := en.claim(en.client(), "report_me")
+	c, _ := en.GA.ClaimByToken(context.Background(), token)
+	en.tweet("report_me", "For the report #PyConAPAC #Elastic "+c.Code)
+	tablet := en.device(root, "tablet-a11y", 1024, 768, false)
+	tablet.login(en.URL, "Janis")
+	tablet.do(chromedp.Navigate(en.URL+"/staff?c="+slug+"&lang=ko"), chromedp.WaitVisible(".queue .check-account"))
+	tablet.shot("tablet-queue-ko")
+	tablet.do(chromedp.Click(".queue .check-account"), chromedp.Click(`.queue button.prize[value="tshirt"]`))
+	tablet.until(`document.querySelector('.queue .claim') === null`)
+	tablet.do(chromedp.Click("details.manual summary"), chromedp.WaitVisible(`details.manual input[name="handle"]`))
+	tablet.shot("tablet-manual-ko")
+	// The report is one language (report.WriteHTML), the day in the campaign's time zone.
+	tablet.do(chromedp.Navigate(en.URL + "/c/" + slug + "/report"))
+	if got := tablet.eval(`document.body.innerText`); !strings.Contains(got, "report_me") {
+		t.Errorf("the report does not show the give: %.300s", got)
+	}
+	tablet.shot("report")
 }

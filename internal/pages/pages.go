@@ -179,6 +179,10 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/admin/staff", p.adminStaff, console...)
 
 	e.GET("/staff", p.staff, with(page, p.scope)...)
+	// The tablet as an installable app (pwa.go): public, nothing in them is anyone's.
+	e.GET("/staff/sw.js", p.staffSW, edge.Errors(p.showError), p.headers)
+	e.GET("/staff/manifest.webmanifest", p.staffManifest, edge.Errors(p.showError), p.headers)
+	e.GET("/staff/icons/:file", p.staffIcon, edge.Errors(p.showError), p.headers)
 	e.POST("/staff/login", p.staffLogin, with(page, p.loginLimiter)...)
 	e.POST("/staff/logout", p.staffLogout, page...)
 	e.GET("/staff/live", p.staffLive, staff...)

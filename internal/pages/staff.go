@@ -45,6 +45,7 @@ type staffData struct {
 	Slug      string // the campaign asked for, on the login form
 	Networks  []string
 	UndoMins  int
+	At        time.Time // when the lists were read: the tablet says how old they are offline
 }
 
 // campaignFor picks the tablet's campaign: ?c=, the last one used, else the one running now.
@@ -82,7 +83,7 @@ func (p *Pages) staffData(c echo.Context, a giveaway.Actor) (*staffData, error) 
 	if err != nil {
 		return nil, err
 	}
-	d := &staffData{Staff: a, Campaigns: refs, Networks: giveaway.Networks, UndoMins: int(p.deps.UndoWindow.Minutes())}
+	d := &staffData{Staff: a, Campaigns: refs, Networks: giveaway.Networks, UndoMins: int(p.deps.UndoWindow.Minutes()), At: time.Now()}
 	slug := p.campaignFor(c, refs)
 	if slug == "" {
 		return d, nil
@@ -164,6 +165,7 @@ func (p *Pages) staff(c echo.Context) error {
 		return err
 	}
 	d.Flash = p.takeFlash(c, s.msgs[l])
+	markShell(c, a)
 	return p.page(c, http.StatusOK, "staff", "staff_title", "staff", d)
 }
 
@@ -174,6 +176,7 @@ func (p *Pages) staffLive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	markShell(c, a)
 	return p.fragment(c, "staff", "live", d)
 }
 

@@ -1,4 +1,5 @@
-// Claim page: a copy button for the hashtags. The page works without it (the text is selectable).
+// Claim page: a copy button for the hashtags, and a claim that waits for signal. The page works
+// without it (the text is selectable, the form posts).
 (function () {
   'use strict';
   function copyText(text) {
@@ -27,4 +28,29 @@
       }, function () {});
     });
   });
+
+  // A phone without signal: the claim waits on the page, as typed, and is sent when the signal
+  // is back, instead of ending on the browser's offline error.
+  var form = document.querySelector('.claim-form');
+  if (form) {
+    var wait = document.createElement('p');
+    wait.className = 'notice';
+    wait.id = 'claim-wait';
+    wait.setAttribute('role', 'status');
+    wait.hidden = true;
+    wait.textContent = form.getAttribute('data-wait');
+    form.insertBefore(wait, form.querySelector('button[type="submit"]'));
+    var waiting = false;
+    form.addEventListener('submit', function (e) {
+      if (navigator.onLine !== false) { return; }
+      e.preventDefault();
+      waiting = true;
+      wait.hidden = false;
+    });
+    window.addEventListener('online', function () {
+      if (!waiting) { return; }
+      waiting = false;
+      form.submit();
+    });
+  }
 })();

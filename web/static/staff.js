@@ -3,9 +3,13 @@
 // the venue Wi-Fi is down waits on the tablet (surviving a reload) and is sent when the network
 // is back, with the key it got when it was tapped, so however often it is retried the server does
 // it once and answers what it did. Without this script every button is a plain form and still works.
+// A service worker (staff-sw.js) keeps the page and its last list, so a reload with the network
+// down opens the tablet with its queue; the page then says since when it is offline, how old its
+// list is and how much waits to sync.
 (function () {
   'use strict';
   var OUTBOX = 'giveaway.outbox.v1';
+  var OFFLINE = 'giveaway.offlineSince';
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.content : '';
   var sync = document.getElementById('sync');
@@ -30,8 +34,8 @@
     crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
   }
-  function clock(iso) {
-    var d = new Date(iso);
+  function clock(when) {
+    var d = new Date(when);
     var opts = { hour: '2-digit', minute: '2-digit', hour12: false };
     // In the campaign's time zone, as the server writes times on the page.
     if (sync && sync.getAttribute('data-tz')) { opts.timeZone = sync.getAttribute('data-tz'); }
@@ -88,8 +92,44 @@
     document.querySelectorAll('form.js-give').forEach(function (f) { if (f.gateShow) { f.gateShow(); } });
   };
 
+  // offline and online note when the tablet lost the server (kept across reloads, so the time
+  // is when the Wi-Fi dropped, not when the page was last opened) and when it has it again.
+  // A failed request is only a suspicion (a page being left cuts its own requests): the list is
+  // asked for again a second later, and a second miss, or the worker answering from its cache,
+  // says the tablet is offline.
+  var misses = 0;
+  function suspect() {
+    misses++;
+    if (misses >= 2) { offline(); } else { setTimeout(refresh, 1000); }
+  }
+  function offline() {
+    if (!localStorage.getItem(OFFLINE)) { localStorage.setItem(OFFLINE, String(Date.now())); }
+    stale();
+  }
+  function online() {
+    misses = 0;
+    localStorage.removeItem(OFFLINE);
+    stale();
+  }
+  function listAt() {
+    var at = live && live.querySelector('[data-list-at]');
+    return at ? at.getAttribute('data-list-at') : '';
+  }
+  function stale() {
+    var el = document.getElementById('stale');
+    if (!el) { return; }
+    var since = Number(localStorage.getItem(OFFLINE));
+    el.hidden = !since;
+    if (!since) { return; }
+    var n = load().length;
+    var list = listAt();
+    el.textContent = fmt(el.getAttribute(n ? 'data-msg' : 'data-msg-empty'),
+      { since: clock(since), list: list ? clock(list) : '?', n: n });
+  }
+
   function render() {
     gate();
+    stale();
     var q = load();
     var login = document.getElementById('unsynced-login');
     if (login) {
@@ -176,10 +216,12 @@
         return 'keep';
       }
       if (res.status >= 500 || res.status === 429) { return 'keep'; }
+      online();
       done(item, res);
       refresh();
       return 'done';
     }, function () {
+      suspect();
       say(text('offline'), 'warn');
       return 'keep';
     });
@@ -263,8 +305,35 @@
 
   var syncNow = document.getElementById('sync-now');
   if (syncNow) { syncNow.addEventListener('click', function () { flush(); }); }
-  window.addEventListener('online', function () { flush(); });
+  window.addEventListener('online', function () { flush(); refresh(); });
+  window.addEventListener('offline', offline);
   setInterval(function () { if (load().length && sync) { flush(); } }, 15000);
+
+  // A keyboard user's place survives a refresh of the list (any claim event, another tablet's
+  // give): the focused control is found again in the new list by what it does (its section, its
+  // form's action, its value), else the focus waits on the list itself, where Tab goes on.
+  function focused() {
+    var el = document.activeElement;
+    if (!live || !el || el === live || !live.contains(el)) { return null; }
+    var f = el.form || el.closest('form');
+    var sec = el.closest('section');
+    return { tag: el.tagName, sec: sec ? sec.className : '', action: f ? f.getAttribute('action') : '',
+      value: el.value || '', cls: el.classList.contains('check-account') ? 'check-account' : '' };
+  }
+  function refocus(was) {
+    if (!was) { return; }
+    var match = Array.prototype.find.call(live.querySelectorAll(was.tag), function (el) {
+      var f = el.form || el.closest('form');
+      var sec = el.closest('section');
+      return (sec ? sec.className : '') === was.sec && (f ? f.getAttribute('action') : '') === was.action &&
+        (el.value || '') === was.value && (was.cls === '' || el.classList.contains(was.cls));
+    });
+    if (!match) {
+      live.setAttribute('tabindex', '-1');
+      match = live;
+    }
+    match.focus({ preventScroll: true });
+  }
 
   // The live part of the page is re-rendered by the server when the campaign changes.
   var timer = null;
@@ -274,8 +343,19 @@
     timer = setTimeout(function () {
       fetch(live.getAttribute('data-src'), { credentials: 'same-origin' }).then(function (r) {
         if (r.status === 401) { location.reload(); return; }
-        if (r.ok) { return r.text().then(function (html) { live.innerHTML = html; render(); }); }
-      }, function () {});
+        if (!r.ok) { return; }
+        var cached = r.headers.get('X-Served-From-Cache') === '1';
+        if (cached) { offline(); } else { online(); }
+        return r.text().then(function (html) {
+          // The worker's copy of the list may be older than the page it kept: keep the newer.
+          var at = /data-list-at="([^"]+)"/.exec(html);
+          if (cached && at && listAt() && at[1] < listAt()) { return; }
+          var focus = focused();
+          live.innerHTML = html;
+          render();
+          refocus(focus);
+        });
+      }, suspect);
     }, 250);
   }
   if (live && window.EventSource) {
@@ -283,9 +363,11 @@
     var es = new EventSource(live.getAttribute('data-events'));
     es.addEventListener('hello', function () {
       // A reconnect may have missed changes; the first hello comes with a fresh page.
-      if (!first) { refresh(); }
+      if (!first || localStorage.getItem(OFFLINE)) { refresh(); }
       first = false;
     });
+    // The stream dropped (Wi-Fi down, or a deploy): refresh says whether the server is there.
+    es.addEventListener('error', refresh);
     ['claim', 'moderation', 'reset'].forEach(function (name) { es.addEventListener(name, refresh); });
   }
 
@@ -335,6 +417,20 @@
     try { v = new URL(raw).searchParams.get('code') || raw; } catch (e) { /* not a URL */ }
     v = String(v).trim().toUpperCase();
     return /^[A-Z2-9]{6}$/.test(v) ? v : '';
+  }
+
+  // The tablet installs as an app whose worker keeps it for offline use (the pages that link
+  // the manifest: the tablet and its login form).
+  if ('serviceWorker' in navigator && document.querySelector('link[rel="manifest"]')) {
+    var controlled = !!navigator.serviceWorker.controller;
+    navigator.serviceWorker.register('/staff/sw.js', { scope: '/staff' }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      // This page came from the network around a worker not yet running: ask it to keep it.
+      if (!controlled && reg.active && live) { reg.active.postMessage({ keep: location.href }); }
+    }).catch(function () {});
+    // A page the worker served from its copy finds out when its event stream cannot connect
+    // (the stream's error asks for the list, which then comes from the copy too).
   }
 
   render();

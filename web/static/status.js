@@ -1,6 +1,7 @@
 // Claim status: follows the claim over Server-Sent Events. EventSource reconnects by itself after
 // a network drop; a phone waking from sleep may find the stream closed, so we reopen it then. The
-// server sends the current status on every connect, which is the catch-up.
+// server sends the current status on every connect, which is the catch-up. While the stream is
+// down the page says so in words (not only the dot's colour): what it shows may be behind.
 (function () {
   'use strict';
   var root = document.getElementById('status');
@@ -20,9 +21,11 @@
       }
       dot.hidden = false;
       dot.classList.remove('off');
+      dot.textContent = dot.getAttribute('data-live');
     });
     es.onerror = function () {
       dot.classList.add('off');
+      dot.textContent = dot.getAttribute('data-lost');
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. the server answered an error): try again, more slowly.
         setTimeout(connect, retry);
