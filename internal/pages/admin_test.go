@@ -205,3 +205,38 @@ func TestConsoleLinksTheCampaignsKibanaDashboard(t *testing.T) {
 		t.Fatal("a Kibana link without KIBANA_URL")
 	}
 }
+
+// A retired prize is no longer offered on the tablet or listed on the claim page (the server refuses it with prize_retired;
+// the tablet should not show a button that can only fail), and comes back when un-retired.
+func TestTabletOffersNoRetiredPrize(t *testing.T) {
+	en := newEnv(t)
+	token := en.claim(en.client(), "alice")
+	en.tweet("alice", "Hello from the booth #PyConAPAC #Elastic")
+	cl, _ := en.GA.ClaimByToken(context.Background(), token)
+	c := en.client()
+	en.login(c, "Janis")
+	if _, html := en.get(c, "/staff?q="+cl.Code); !strings.Contains(html, `value="tshirt"`) {
+		t.Fatal("the tablet does not offer the T-shirt before it is retired")
+	}
+	retire := func(on bool) {
+		if _, err := en.GA.UpdatePrize(context.Background(), slug, "tshirt", giveaway.PrizeChange{Retired: &on},
+			giveaway.Actor{Name: "admin", Role: "admin"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	retire(true)
+	_, html := en.get(c, "/staff?q="+cl.Code)
+	if strings.Contains(html, `value="tshirt"`) {
+		t.Error("the tablet still offers a retired prize")
+	}
+	if !strings.Contains(html, `value="stickers"`) {
+		t.Error("the tablet lost the prize that is still given")
+	}
+	if _, page := en.get(en.client(), "/c/"+slug); strings.Contains(page, "T-shirt") || !strings.Contains(page, "Sticker pack") {
+		t.Error("the claim page should list the prizes still given, and only those")
+	}
+	retire(false)
+	if _, html = en.get(c, "/staff?q="+cl.Code); !strings.Contains(html, `value="tshirt"`) {
+		t.Error("an un-retired prize is not offered again")
+	}
+}
