@@ -135,6 +135,10 @@ func TestConsoleRunsADrawWithoutJavaScript(t *testing.T) {
 		strings.Contains(html, `id="absent-`+id+`-1"`) {
 		t.Fatalf("present: %s", html)
 	}
+	// A step out of order is refused in words, and nothing changes.
+	if html := form("/api/v1/draws/"+id+"/commit", url.Values{"idempotency_key": {"c2"}}); !strings.Contains(html, "This draw is already revealed.") {
+		t.Fatalf("commit after the reveal: %s", html)
+	}
 	// In Korean.
 	if _, html := en.get(admin, page+"?lang=ko"); !strings.Contains(html, "추첨 만들기") || !strings.Contains(html, "현장 확인") {
 		t.Fatalf("the draws in Korean: %s", html)
