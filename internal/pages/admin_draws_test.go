@@ -54,9 +54,10 @@ func TestConsoleRunsADrawWithoutJavaScript(t *testing.T) {
 		t.Fatalf("a refused form defined a draw: %v", list)
 	}
 
-	// Define: the pool filter's fields are bound by their JSON names (pool.networks …).
+	// Define: the pool filter's fields are bound by their JSON names (pool.networks …), its times
+	// in the campaign's time zone.
 	html = form("/api/v1/campaigns/"+slug+"/draws", url.Values{"prize": {"<b>Keyboard</b>"}, "winners": {"1"}, "backups": {"2"},
-		"pool.statuses": {"verified given"}, "pool.networks": {"twitter"}, "pool.exclude": {"twitter:dara"},
+		"pool.statuses": {"verified given"}, "pool.networks": {"twitter"}, "pool.exclude": {"twitter:dara"}, "pool.from": {"2026-01-01T09:00"},
 		"pool.exclude_earlier_winners": {"false", "true"}, "must_be_present": {"false", "true"}, "idempotency_key": {"d1"},
 		"time_zone": {"Asia/Seoul"}})
 	if !strings.Contains(html, "Draw defined.") || !strings.Contains(html, "&lt;b&gt;Keyboard&lt;/b&gt;") || strings.Contains(html, "<b>Keyboard") {
@@ -69,7 +70,8 @@ func TestConsoleRunsADrawWithoutJavaScript(t *testing.T) {
 	d := list[0].(map[string]any)
 	id := fmt.Sprint(d["id"])
 	if d["must_be_present"] != true || d["backups_wanted"].(float64) != 2 ||
-		fmt.Sprint(d["pool_filter"].(map[string]any)["networks"]) != "[twitter]" {
+		fmt.Sprint(d["pool_filter"].(map[string]any)["networks"]) != "[twitter]" ||
+		!sameInstant(d["pool_filter"].(map[string]any)["from"], "2026-01-01T00:00:00Z") {
 		t.Fatalf("the draw as defined: %v", d)
 	}
 	for _, want := range []string{`href="/draws/` + id + `"`, `href="/c/` + slug + `/wall"`, `id="commit-` + id + `"`} {
@@ -189,4 +191,10 @@ func TestConsoleShowsSourceGaps(t *testing.T) {
 	if res, html := en.get(staff, "/admin/sources"); res.StatusCode != http.StatusForbidden || strings.Contains(html, "X_BACKFILL") {
 		t.Fatalf("the sources page for staff: %d", res.StatusCode)
 	}
+}
+
+func sameInstant(got any, want string) bool {
+	g, err1 := time.Parse(time.RFC3339, fmt.Sprint(got))
+	w, err2 := time.Parse(time.RFC3339, want)
+	return err1 == nil && err2 == nil && g.Equal(w)
 }
