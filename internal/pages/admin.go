@@ -134,8 +134,9 @@ type adminCampaignData struct {
 	Loc      *time.Location
 	Back     string
 	Wall     moderation.Settings
-	Draws    []*draws.Draw      // oldest first (admin_draws.go)
+	Draws    []*draws.Draw      // oldest first (the admin_draws block)
 	Gaps     []source.GapRecord // recorded gaps that overlap the campaign's window
+	Degraded []source.Named     // the sources that say they may be missing posts now
 }
 
 // adminCampaign is one campaign: its counts and links, its settings, prizes, the dry run and the
@@ -196,6 +197,11 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 	}
 	if d.Gaps, err = source.GapsDuring(ctx, p.deps.Pool, camp.StartsAt, camp.EndsAt); err != nil {
 		return err
+	}
+	for _, src := range p.deps.Sources {
+		if st := src.Status(); len(st.Degraded) > 0 {
+			d.Degraded = append(d.Degraded, source.Named{Name: src.Name(), Status: st})
+		}
 	}
 	d.Flash = p.consoleFlash(c, s.msgs[p.lang(c)])
 	return p.page(c, http.StatusOK, "admin_campaign", camp.Name, "console", d)
