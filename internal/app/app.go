@@ -161,7 +161,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 		Notices: a.Notices, PublicBaseURL: cfg.PublicBaseURL,
 		ClaimsPerMinute: cfg.ClaimsPerMinute, StatusPerMinute: cfg.StatusPerMinute,
 		LoginPerMinute: cfg.LoginPerMinute, UndoWindow: cfg.UndoWindow, WebDir: cfg.WebDir,
-		StreamsPerAddress: cfg.StreamsPerAddress, KibanaURL: cfg.KibanaURL})
+		StreamsPerAddress: cfg.StreamsPerAddress, KibanaURL: cfg.KibanaURL, Sources: a.Sources})
 	if err != nil {
 		return nil, err
 	}

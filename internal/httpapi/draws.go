@@ -26,7 +26,7 @@ func drawID(c echo.Context) (int64, error) {
 
 func (s *server) createDraw(c echo.Context) error {
 	var in draws.Input
-	if err := decode(c, &in); err != nil {
+	if err := bind(c, &in); err != nil {
 		return err
 	}
 	slug := c.Param("slug")
@@ -34,7 +34,7 @@ func (s *server) createDraw(c echo.Context) error {
 		Slug string `json:"slug"`
 		draws.Input
 	}{slug, in})
-	return s.idempotent(c, "draw_create", request, func(ctx stdctx.Context) (int, any, error) {
+	return s.idempotentReply(c, "draw_create", request, "flash_draw_created", func(ctx stdctx.Context) (int, any, error) {
 		out, err := s.draws.Create(ctx, slug, in, edge.Actor(c))
 		return http.StatusCreated, out, err
 	})
@@ -60,12 +60,12 @@ func (s *server) commitDraw(c echo.Context) error {
 		return err
 	}
 	var in draws.CommitInput
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &in); err != nil {
+	if c.Request().ContentLength != 0 || isForm(c) {
+		if err := bind(c, &in); err != nil {
 			return err
 		}
 	}
-	return s.idempotent(c, "draw_commit", fmt.Appendf(nil, "%d\x00%s", id, in.SeedCommit), func(ctx stdctx.Context) (int, any, error) {
+	return s.idempotentReply(c, "draw_commit", fmt.Appendf(nil, "%d\x00%s", id, in.SeedCommit), "flash_draw_committed", func(ctx stdctx.Context) (int, any, error) {
 		out, err := s.draws.Commit(ctx, id, in, edge.Actor(c))
 		return http.StatusOK, out, err
 	})
@@ -77,12 +77,12 @@ func (s *server) revealDraw(c echo.Context) error {
 		return err
 	}
 	var in draws.RevealInput
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &in); err != nil {
+	if c.Request().ContentLength != 0 || isForm(c) {
+		if err := bind(c, &in); err != nil {
 			return err
 		}
 	}
-	return s.idempotent(c, "draw_reveal", fmt.Appendf(nil, "%d\x00%s\x00%s", id, in.Seed, in.Beacon), func(ctx stdctx.Context) (int, any, error) {
+	return s.idempotentReply(c, "draw_reveal", fmt.Appendf(nil, "%d\x00%s\x00%s", id, in.Seed, in.Beacon), "flash_draw_revealed", func(ctx stdctx.Context) (int, any, error) {
 		out, err := s.draws.Reveal(ctx, id, in, edge.Actor(c))
 		return http.StatusOK, out, err
 	})
@@ -112,7 +112,7 @@ func (s *server) drawDecision(c echo.Context, scope string, decide func(stdctx.C
 			return err
 		}
 	}
-	return s.idempotent(c, "draw_"+scope, fmt.Appendf(nil, "%d\x00%d", id, n), func(ctx stdctx.Context) (int, any, error) {
+	return s.idempotentReply(c, "draw_"+scope, fmt.Appendf(nil, "%d\x00%d", id, n), "flash_draw_"+scope, func(ctx stdctx.Context) (int, any, error) {
 		out, err := decide(ctx, id, n, edge.Actor(c))
 		return http.StatusOK, out, err
 	})

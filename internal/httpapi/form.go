@@ -29,7 +29,8 @@ func isForm(c echo.Context) bool {
 // bind reads the body into v: JSON (decode), or a form whose fields carry v's JSON names. Form
 // lists are space-separated words; a list of objects (a campaign's prizes) is parallel fields
 // named list.field (prizes.key, prizes.name, prizes.stock), rows without their first field
-// skipped; times are RFC 3339 or a browser's local date-time in the form's time_zone.
+// skipped; a nested object is fields named object.field (a draw's pool.networks); times are
+// RFC 3339 or a browser's local date-time in the form's time_zone.
 func bind(c echo.Context, v any) error {
 	if !isForm(c) {
 		return decode(c, v)
@@ -64,6 +65,13 @@ func bindStruct(sv reflect.Value, prefix string, get func(string) (string, bool)
 		fv := sv.Field(i)
 		if fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.Struct {
 			if err := bindRows(fv, name, all, loc); err != nil {
+				return err
+			}
+			continue
+		}
+		// A nested object (a draw's pool filter) is its fields named object.field.
+		if fv.Kind() == reflect.Struct && fv.Type() != timeType {
+			if err := bindStruct(fv, prefix+name+".", get, all, loc); err != nil {
 				return err
 			}
 			continue

@@ -75,15 +75,12 @@ func redactErrors(source string, v any) any {
 // sources shows the organiser each source's state, what it may be missing now, and the gaps
 // recorded over the last week.
 func (s *server) sources(c echo.Context) error {
-	out, err := source.Describe(c.Request().Context(), s.deps.Pool, s.deps.Sources, time.Now().Add(-sourceGapsSince))
+	out, err := source.Describe(c.Request().Context(), s.deps.Pool, s.deps.Sources, time.Now().Add(-source.OverviewSince))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
-
-// sourceGapsSince is how far back GET /api/v1/sources lists gaps: an event's days and more.
-const sourceGapsSince = 7 * 24 * time.Hour
 
 func (s *server) createCampaign(c echo.Context) error {
 	var in giveaway.CampaignInput

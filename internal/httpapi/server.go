@@ -140,8 +140,11 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/api/v1/campaigns/:slug/draws", s.listDraws, staff...)
 	e.POST("/api/v1/draws/:id/commit", s.commitDraw, admin...)
 	e.POST("/api/v1/draws/:id/reveal", s.revealDraw, admin...)
-	e.POST("/api/v1/draws/:id/winners/:n/present", s.drawPresent, staff...)
-	e.POST("/api/v1/draws/:id/winners/:n/absent", s.drawAbsent, staff...)
+	// The console's present/absent buttons post forms: consoleForms answers them as it does the
+	// organiser's routes.
+	decide := append([]echo.MiddlewareFunc{s.consoleForms}, staff...)
+	e.POST("/api/v1/draws/:id/winners/:n/present", s.drawPresent, decide...)
+	e.POST("/api/v1/draws/:id/winners/:n/absent", s.drawAbsent, decide...)
 	e.GET("/api/v1/draws/:id", s.getDraw, edge.PerAddress(60))
 
 	e.POST("/api/v1/ingest/tweets", s.ingestTweets, middleware.BodyLimit(maxIngestBody), s.ingestOnly)

@@ -11,9 +11,11 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/apperr"
 	"github.com/boothgiveaway/giveaway/internal/auth"
+	"github.com/boothgiveaway/giveaway/internal/draws"
 	"github.com/boothgiveaway/giveaway/internal/edge"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"github.com/boothgiveaway/giveaway/internal/moderation"
+	"github.com/boothgiveaway/giveaway/internal/source"
 )
 
 // The organiser's console (issue 12): pages for staff with the admin role. They only read; every
@@ -132,6 +134,9 @@ type adminCampaignData struct {
 	Loc      *time.Location
 	Back     string
 	Wall     moderation.Settings
+	Draws    []*draws.Draw      // oldest first (the admin_draws block)
+	Gaps     []source.GapRecord // recorded gaps that overlap the campaign's window
+	Degraded []source.Named     // the sources that say they may be missing posts now
 }
 
 // adminCampaign is one campaign: its counts and links, its settings, prizes, the dry run and the
@@ -187,6 +192,17 @@ func (p *Pages) adminCampaign(c echo.Context) error {
 	if d.Wall, err = p.walls.Settings(ctx, camp.ID); err != nil {
 		return err
 	}
+	if d.Draws, err = p.draws.OfCampaign(ctx, camp.ID); err != nil {
+		return err
+	}
+	if d.Gaps, err = source.GapsDuring(ctx, p.deps.Pool, camp.StartsAt, camp.EndsAt); err != nil {
+		return err
+	}
+	for _, src := range p.deps.Sources {
+		if st := src.Status(); len(st.Degraded) > 0 {
+			d.Degraded = append(d.Degraded, source.Named{Name: src.Name(), Status: st})
+		}
+	}
 	d.Flash = p.consoleFlash(c, s.msgs[p.lang(c)])
 	return p.page(c, http.StatusOK, "admin_campaign", camp.Name, "console", d)
 }
@@ -217,4 +233,26 @@ func (p *Pages) adminStaff(c echo.Context) error {
 	d := adminStaffData{Staff: members, Campaigns: list, Flash: p.consoleFlash(c, s.msgs[p.lang(c)])}
 	d.Who, _ = p.identity(c)
 	return p.page(c, http.StatusOK, "admin_staff", "admin_staff_title", "console", d)
+}
+
+type adminSourcesData struct {
+	Who      auth.Identity
+	Overview source.Overview
+	Flash    *consoleFlash
+}
+
+// adminSources shows each source's state and what it may be missing now, and the gaps recorded
+// in the last week: what GET /api/v1/sources answers, for the organiser.
+func (p *Pages) adminSources(c echo.Context) error {
+	s, err := p.site()
+	if err != nil {
+		return err
+	}
+	d := adminSourcesData{Flash: p.consoleFlash(c, s.msgs[p.lang(c)])}
+	if d.Overview, err = source.Describe(c.Request().Context(), p.deps.Pool, p.deps.Sources,
+		time.Now().Add(-source.OverviewSince)); err != nil {
+		return err
+	}
+	d.Who, _ = p.identity(c)
+	return p.page(c, http.StatusOK, "admin_sources", "admin_sources_title", "console", d)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/moderation"
 	"github.com/boothgiveaway/giveaway/internal/notify"
 	"github.com/boothgiveaway/giveaway/internal/oauth"
+	"github.com/boothgiveaway/giveaway/internal/source"
 	"github.com/boothgiveaway/giveaway/web"
 )
 
@@ -63,6 +64,8 @@ type Deps struct {
 	XPricePerPost float64
 	// UndoWindow is how far back the tablet lists gives with an undo button (default 10m).
 	UndoWindow time.Duration
+	// Sources are the readers this process runs: the console shows their state and gaps.
+	Sources []source.Source
 	// KibanaURL is the Kibana the console links each campaign's dashboard to; empty: no link.
 	KibanaURL string
 	// WebDir, when set, reads templates and static files from disk on every request (live
@@ -177,6 +180,7 @@ func (p *Pages) routes(e *echo.Echo) {
 	e.GET("/admin", p.adminHome, console...)
 	e.GET("/admin/c/:slug", p.adminCampaign, console...)
 	e.GET("/admin/staff", p.adminStaff, console...)
+	e.GET("/admin/sources", p.adminSources, console...)
 
 	e.GET("/staff", p.staff, with(page, p.scope)...)
 	// The tablet as an installable app (pwa.go): public, nothing in them is anyone's.
