@@ -127,21 +127,7 @@ func (o obj) appendTo(b []byte) []byte {
 }
 
 // parseObject reads raw as a JSON object, its values left encoded; nil when it is not one.
-func parseObject(raw []byte) obj {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
-	}
-	o := make(obj, len(m))
-	for k, v := range m {
-		o[k] = v
-	}
-	return o
-}
+func parseObject(raw []byte) obj { return scanObject(raw) }
 
 // idNumber is a numeric id as a JSON number, the way v1.1 writes id next to id_str; null when the
 // id is not a twitter snowflake.
@@ -169,7 +155,7 @@ func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // baseStatus is the v1.1 status of t from what PostgreSQL holds alone: the full field set, null
 // where the row does not know. A source's own fields overlay it.
 func baseStatus(t *Tweet) obj {
-	d := obj{}
+	d := make(obj, 64) // the full set and what a v1.1 status adds, without growing
 	for _, f := range FullTweetFields {
 		d[f] = null
 	}
@@ -180,7 +166,7 @@ func baseStatus(t *Tweet) obj {
 	d.set("truncated", false)
 	d["in_reply_to_status_id"] = idNumber(t.ReplyTo)
 	d["in_reply_to_status_id_str"] = optString(t.ReplyTo)
-	u := obj{}
+	u := make(obj, 48)
 	for _, f := range FullUserFields {
 		u[f] = null
 	}
