@@ -3,7 +3,7 @@ package esdoc
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -33,11 +33,20 @@ type obj map[string]any
 
 var null = json.RawMessage("null")
 
+// Encoded constants boxed once: storing a json.RawMessage in an obj boxes its slice header, an
+// allocation each time, and every document stores dozens of these.
+var (
+	nullV  any = null
+	falseV any = json.RawMessage("false")
+	trueV  any = json.RawMessage("true")
+	emptyV any = json.RawMessage("[]")
+)
+
 func enc(v any) any {
 	switch x := v.(type) {
 	case json.RawMessage:
 		if len(x) == 0 {
-			return null
+			return nullV
 		}
 		return x
 	case obj:
@@ -47,9 +56,12 @@ func enc(v any) any {
 	case int64:
 		return json.RawMessage(strconv.AppendInt(nil, x, 10))
 	case bool:
-		return json.RawMessage(strconv.AppendBool(nil, x))
+		if x {
+			return trueV
+		}
+		return falseV
 	case nil:
-		return null
+		return nullV
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -102,11 +114,12 @@ func (o obj) sub(k string) obj {
 func (o obj) encode() []byte { return o.appendTo(make([]byte, 0, 2048)) }
 
 func (o obj) appendTo(b []byte) []byte {
-	keys := make([]string, 0, len(o))
+	var buf [64]string // a status's members fit: no allocation to sort them
+	keys := buf[:0]
 	for k := range o {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -157,7 +170,7 @@ func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 func baseStatus(t *Tweet) obj {
 	d := make(obj, 64) // the full set and what a v1.1 status adds, without growing
 	for _, f := range FullTweetFields {
-		d[f] = null
+		d[f] = nullV
 	}
 	d.set("created_at", t.CreatedAt.UTC().Format(TwitterTimeLayout))
 	d["id"] = idNumber(t.ID)
@@ -168,7 +181,7 @@ func baseStatus(t *Tweet) obj {
 	d["in_reply_to_status_id_str"] = optString(t.ReplyTo)
 	u := make(obj, 48)
 	for _, f := range FullUserFields {
-		u[f] = null
+		u[f] = nullV
 	}
 	u["id"] = idNumber(t.AuthorID)
 	u["id_str"] = optString(t.AuthorID)
@@ -181,12 +194,17 @@ func baseStatus(t *Tweet) obj {
 	}
 	d.set("retweet_count", t.RetweetCount)
 	d.set("quote_count", t.QuoteCount)
-	tags := make([]obj, len(t.Hashtags))
+	tags := make([]byte, 0, 16+len(t.Hashtags)*24)
+	tags = append(tags, '[')
 	for i, h := range t.Hashtags {
-		tags[i] = obj{"text": enc(h)}
+		if i > 0 {
+			tags = append(tags, ',')
+		}
+		tags = appendString(append(tags, `{"text":`...), h)
+		tags = append(tags, '}')
 	}
-	empty := json.RawMessage("[]")
-	d["entities"] = obj{"hashtags": encList(tags), "user_mentions": empty, "urls": empty, "symbols": empty}
+	d["entities"] = obj{"hashtags": json.RawMessage(append(tags, ']')), "user_mentions": emptyV, "urls": emptyV,
+		"symbols": emptyV}
 	d.set("favorited", false)
 	d.set("retweeted", false)
 	d["lang"] = optString(t.Lang)
