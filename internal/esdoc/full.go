@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -114,12 +115,7 @@ func (o obj) sub(k string) obj {
 func (o obj) encode() []byte { return o.appendTo(make([]byte, 0, 2048)) }
 
 func (o obj) appendTo(b []byte) []byte {
-	var buf [64]string // a status's members fit: no allocation to sort them
-	keys := buf[:0]
-	for k := range o {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := o.sortedKeys()
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -137,6 +133,33 @@ func (o obj) appendTo(b []byte) []byte {
 		}
 	}
 	return append(b, '}')
+}
+
+// keyOrders holds, per member count, the sorted keys of the last object of that size: documents
+// share their shape, so most objects find their order here and skip the sort.
+var keyOrders [128]atomic.Pointer[[]string]
+
+func (o obj) sortedKeys() []string {
+	slot := &keyOrders[min(len(o), len(keyOrders)-1)]
+	if p := slot.Load(); p != nil && len(*p) == len(o) && o.hasAll(*p) {
+		return *p
+	}
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	slot.Store(&keys) // read-only from now on
+	return keys
+}
+
+func (o obj) hasAll(keys []string) bool {
+	for _, k := range keys {
+		if _, ok := o[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // parseObject reads raw as a JSON object, its values left encoded; nil when it is not one.
