@@ -188,10 +188,28 @@ func optString(s string) json.RawMessage {
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
+// hasObject says whether raw holds a JSON object (not null or absent, as a purged post's).
+func hasObject(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return c == '{'
+		}
+	}
+	return false
+}
+
 // baseStatus is the v1.1 status of t from what PostgreSQL holds alone: the full field set, null
 // where the row does not know. A source's own fields overlay it.
 func baseStatus(t *Tweet) obj {
-	d := make(obj, 64) // the full set and what a v1.1 status adds, without growing
+	// The full set and the service's field, or with room for what a v1.1 status adds: a map
+	// sized for either costs the other its zeroing or its growth.
+	top, user := len(FullTweetFields)+4, len(FullUserFields)+1
+	if hasObject(t.Raw) {
+		top, user = 64, 48
+	}
+	d := make(obj, top)
 	for _, f := range FullTweetFields {
 		d[f] = nullV
 	}
@@ -202,7 +220,7 @@ func baseStatus(t *Tweet) obj {
 	d.set("truncated", false)
 	d["in_reply_to_status_id"] = idNumber(t.ReplyTo)
 	d["in_reply_to_status_id_str"] = optString(t.ReplyTo)
-	u := make(obj, 48)
+	u := make(obj, user)
 	for _, f := range FullUserFields {
 		u[f] = nullV
 	}
