@@ -47,3 +47,21 @@ func FuzzScanObject(f *testing.F) {
 		}
 	})
 }
+
+// The service's fields are written by hand; they read exactly as encoding/json writes them.
+func TestGiveawayEncodesAsEncodingJSON(t *testing.T) {
+	for _, g := range []Giveaway{
+		{},
+		{Campaign: "c1", Network: "twitter", HashtagsNormalized: []string{}, Eligible: true},
+		{Campaign: "<b>&\"", Network: "bluesky", HashtagsNormalized: []string{"pyconapac", "스마트스터디", "a\u2028\x01\xff"},
+			IsRetweet: true, Matched: true, MatchedClaim: "ABC234", MatchedClaimID: "12", Proof: "code", Hidden: true},
+	} {
+		want, err := json.Marshal(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.appendJSON(nil); !bytes.Equal(got, want) {
+			t.Errorf("%+v:\n got %s\nwant %s", g, got, want)
+		}
+	}
+}
