@@ -158,8 +158,42 @@ func NewDocument(t *Tweet) *Document { return &Document{t: t, status: fullStatus
 func (d *Document) For(c *Campaign, claim *Claim, hidden bool) json.RawMessage {
 	g := ServiceFields(d.t, c, claim)
 	g.Hidden = hidden
-	d.status.set(ServiceField, g)
+	d.status[ServiceField] = json.RawMessage(g.appendJSON(make([]byte, 0, 256)))
 	return d.status.encode()
+}
+
+// appendJSON appends g as json.Marshal writes it (TestGiveawayEncodesAsEncodingJSON), without
+// reflection: it is encoded once per document.
+func (g *Giveaway) appendJSON(b []byte) []byte {
+	b = appendString(append(b, `{"campaign":`...), g.Campaign)
+	b = appendString(append(b, `,"network":`...), g.Network)
+	b = append(b, `,"hashtags_normalized":`...)
+	if g.HashtagsNormalized == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, h := range g.HashtagsNormalized {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, h)
+		}
+		b = append(b, ']')
+	}
+	b = strconv.AppendBool(append(b, `,"is_retweet":`...), g.IsRetweet)
+	b = strconv.AppendBool(append(b, `,"eligible":`...), g.Eligible)
+	b = strconv.AppendBool(append(b, `,"matched":`...), g.Matched)
+	if g.MatchedClaim != "" {
+		b = appendString(append(b, `,"matched_claim":`...), g.MatchedClaim)
+	}
+	if g.MatchedClaimID != "" {
+		b = appendString(append(b, `,"matched_claim_id":`...), g.MatchedClaimID)
+	}
+	if g.Proof != "" {
+		b = appendString(append(b, `,"proof":`...), g.Proof)
+	}
+	b = strconv.AppendBool(append(b, `,"hidden":`...), g.Hidden)
+	return append(b, '}')
 }
 
 // Event is one audit_log row of a giveaway action, joined with its claim and campaign.

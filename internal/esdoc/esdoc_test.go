@@ -605,3 +605,16 @@ func FuzzBuildTweet(f *testing.F) {
 		}
 	})
 }
+
+// A stored row whose raw JSON is gone (purged, or the feed bench's rows): the document from
+// PostgreSQL's fields alone.
+func BenchmarkBuildTweetFromRow(b *testing.B) {
+	tw := &Tweet{Network: "twitter", ID: "760000000000000001", AuthorID: "1", Handle: "attendee1",
+		CreatedAt: time.Date(2016, 8, 13, 1, 0, 0, 0, time.UTC), Text: "부스에서 #PyConAPAC #Elastic #스마트스터디 1",
+		Lang: "ko", Hashtags: []string{"PyConAPAC", "Elastic", "스마트스터디"},
+		HashtagsNorm: []string{"pyconapac", "elastic", "스마트스터디"}, RetweetOfCount: -1, RetweetCount: 1,
+		Raw: json.RawMessage("null")}
+	for b.Loop() {
+		BuildTweet(tw, campaign(), nil)
+	}
+}

@@ -3,8 +3,9 @@ package esdoc
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,11 +34,20 @@ type obj map[string]any
 
 var null = json.RawMessage("null")
 
+// Encoded constants boxed once: storing a json.RawMessage in an obj boxes its slice header, an
+// allocation each time, and every document stores dozens of these.
+var (
+	nullV  any = null
+	falseV any = json.RawMessage("false")
+	trueV  any = json.RawMessage("true")
+	emptyV any = json.RawMessage("[]")
+)
+
 func enc(v any) any {
 	switch x := v.(type) {
 	case json.RawMessage:
 		if len(x) == 0 {
-			return null
+			return nullV
 		}
 		return x
 	case obj:
@@ -47,9 +57,12 @@ func enc(v any) any {
 	case int64:
 		return json.RawMessage(strconv.AppendInt(nil, x, 10))
 	case bool:
-		return json.RawMessage(strconv.AppendBool(nil, x))
+		if x {
+			return trueV
+		}
+		return falseV
 	case nil:
-		return null
+		return nullV
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -102,11 +115,7 @@ func (o obj) sub(k string) obj {
 func (o obj) encode() []byte { return o.appendTo(make([]byte, 0, 2048)) }
 
 func (o obj) appendTo(b []byte) []byte {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := o.sortedKeys()
 	b = append(b, '{')
 	for i, k := range keys {
 		if i > 0 {
@@ -126,22 +135,35 @@ func (o obj) appendTo(b []byte) []byte {
 	return append(b, '}')
 }
 
-// parseObject reads raw as a JSON object, its values left encoded; nil when it is not one.
-func parseObject(raw []byte) obj {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
+// keyOrders holds, per member count, the sorted keys of the last object of that size: documents
+// share their shape, so most objects find their order here and skip the sort.
+var keyOrders [128]atomic.Pointer[[]string]
+
+func (o obj) sortedKeys() []string {
+	slot := &keyOrders[min(len(o), len(keyOrders)-1)]
+	if p := slot.Load(); p != nil && len(*p) == len(o) && o.hasAll(*p) {
+		return *p
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return nil
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
 	}
-	o := make(obj, len(m))
-	for k, v := range m {
-		o[k] = v
-	}
-	return o
+	slices.Sort(keys)
+	slot.Store(&keys) // read-only from now on
+	return keys
 }
+
+func (o obj) hasAll(keys []string) bool {
+	for _, k := range keys {
+		if _, ok := o[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// parseObject reads raw as a JSON object, its values left encoded; nil when it is not one.
+func parseObject(raw []byte) obj { return scanObject(raw) }
 
 // idNumber is a numeric id as a JSON number, the way v1.1 writes id next to id_str; null when the
 // id is not a twitter snowflake.
@@ -166,12 +188,30 @@ func optString(s string) json.RawMessage {
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
+// hasObject says whether raw holds a JSON object (not null or absent, as a purged post's).
+func hasObject(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return c == '{'
+		}
+	}
+	return false
+}
+
 // baseStatus is the v1.1 status of t from what PostgreSQL holds alone: the full field set, null
 // where the row does not know. A source's own fields overlay it.
 func baseStatus(t *Tweet) obj {
-	d := obj{}
+	// The full set and the service's field, or with room for what a v1.1 status adds: a map
+	// sized for either costs the other its zeroing or its growth.
+	top, user := len(FullTweetFields)+4, len(FullUserFields)+1
+	if hasObject(t.Raw) {
+		top, user = 64, 48
+	}
+	d := make(obj, top)
 	for _, f := range FullTweetFields {
-		d[f] = null
+		d[f] = nullV
 	}
 	d.set("created_at", t.CreatedAt.UTC().Format(TwitterTimeLayout))
 	d["id"] = idNumber(t.ID)
@@ -180,9 +220,9 @@ func baseStatus(t *Tweet) obj {
 	d.set("truncated", false)
 	d["in_reply_to_status_id"] = idNumber(t.ReplyTo)
 	d["in_reply_to_status_id_str"] = optString(t.ReplyTo)
-	u := obj{}
+	u := make(obj, user)
 	for _, f := range FullUserFields {
-		u[f] = null
+		u[f] = nullV
 	}
 	u["id"] = idNumber(t.AuthorID)
 	u["id_str"] = optString(t.AuthorID)
@@ -195,12 +235,17 @@ func baseStatus(t *Tweet) obj {
 	}
 	d.set("retweet_count", t.RetweetCount)
 	d.set("quote_count", t.QuoteCount)
-	tags := make([]obj, len(t.Hashtags))
+	tags := make([]byte, 0, 16+len(t.Hashtags)*24)
+	tags = append(tags, '[')
 	for i, h := range t.Hashtags {
-		tags[i] = obj{"text": enc(h)}
+		if i > 0 {
+			tags = append(tags, ',')
+		}
+		tags = appendString(append(tags, `{"text":`...), h)
+		tags = append(tags, '}')
 	}
-	empty := json.RawMessage("[]")
-	d["entities"] = obj{"hashtags": encList(tags), "user_mentions": empty, "urls": empty, "symbols": empty}
+	d["entities"] = obj{"hashtags": json.RawMessage(append(tags, ']')), "user_mentions": emptyV, "urls": emptyV,
+		"symbols": emptyV}
 	d.set("favorited", false)
 	d.set("retweeted", false)
 	d["lang"] = optString(t.Lang)

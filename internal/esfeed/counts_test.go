@@ -150,3 +150,81 @@ func TestRetweetCountsFlow(t *testing.T) {
 		t.Fatal("deleted original still indexed")
 	}
 }
+
+// Two batches each re-sending one original while carrying a retweet of the other's: the first
+// to raise the other's original waited for it while holding its own (SQLSTATE 40P01, the batch
+// failed). Many rounds at once: no batch fails, no retweet is lost, the counts are the highest.
+func TestCrossingRetweetBatchesNeitherDeadlockNorLoseCounts(t *testing.T) {
+	pool := pgtest.New(t)
+	addCampaign(t, pool, "c1", "", "pyconapac", "elastic")
+	svc := ingest.New(pool, nil)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	day := at.In(seoul).Format("2006-01-02")
+	// Each side re-sends its originals and retweets the other side's, so the windows overlap.
+	const side, rounds = 20, 30
+	originals := func(base int, handle string) []string {
+		lines := make([]string, side)
+		for i := range lines {
+			lines[i] = status(fmt.Sprint(base+i), handle, "#PyConAPAC #Elastic hello", at, `,"retweet_count":0`)
+		}
+		return lines
+	}
+	alice, bob := originals(1000, "alice"), originals(5000, "bob")
+	ingestLines(t, svc, append(alice, bob...)...)
+	batch := func(own []string, rtBase, origBase int, origHandle string, r int) []tweet.Item {
+		lines := append([]string{}, own...)
+		for i := range side {
+			lines = append(lines, retweetOf(fmt.Sprint(rtBase+r*side+i), fmt.Sprint(origBase+i), origHandle, r, at.Add(time.Minute)))
+		}
+		items := make([]tweet.Item, len(lines))
+		for i, l := range lines {
+			it, err := tweet.Parse([]byte(l))
+			if err != nil {
+				t.Fatal(err)
+			}
+			items[i] = it
+		}
+		return items
+	}
+	for r := 1; r <= rounds; r++ {
+		batches := [][]tweet.Item{batch(alice, 100000, 5000, "bob", r), batch(bob, 200000, 1000, "alice", r)}
+		errs := make(chan error, len(batches))
+		start := make(chan struct{})
+		for _, items := range batches {
+			go func() {
+				<-start
+				_, err := svc.Ingest(ctx, items)
+				errs <- err
+			}()
+		}
+		close(start)
+		for range batches {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a batch failed: %v", r, err)
+			}
+		}
+	}
+	rep, err := report.BuildQuery(ctx, pool, "c1", day, "", "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mostRetweeted(t, rep)
+	if len(got) != 10 {
+		t.Errorf("most_retweeted lists %d posts, want 10", len(got))
+	}
+	for id, n := range got {
+		if n != rounds {
+			t.Errorf("most_retweeted %s: %d, want %d", id, n, rounds)
+		}
+	}
+	// The report lists ten; every original holds the highest count.
+	if n := scalar[int64](t, pool, `SELECT count(*) FROM tweets WHERE retweet_of IS NULL AND retweet_count = $1`,
+		rounds); n != 2*side {
+		t.Errorf("%d originals at %d retweets, want %d", n, rounds, 2*side)
+	}
+	if n := scalar[int64](t, pool, `SELECT count(*) FROM tweets WHERE retweet_of IS NOT NULL`); n != 2*side*rounds {
+		t.Fatalf("%d retweets stored, want %d", n, 2*side*rounds)
+	}
+}

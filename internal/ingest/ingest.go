@@ -5,15 +5,18 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/retry"
 	"github.com/boothgiveaway/giveaway/internal/store"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
@@ -85,79 +88,110 @@ func eligibleFor(p *tweet.Post, norm []string, camps []campaign) []int64 {
 // Ingest stores a batch of parsed items in one transaction. A post is stored once by
 // (network, id), however often it arrives; a newer edit or a higher retweet count updates it.
 func (s *Service) Ingest(ctx context.Context, items []tweet.Item) (Result, error) {
-	res := Result{Received: len(items)}
 	items = s.storable(items)
 	posts, deletes := split(items)
-	res.Duplicates = countPosts(items) - len(posts)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		rows, err := q.MatchableCampaigns(ctx)
-		if err != nil {
-			return err
+	duplicates := countPosts(items) - len(posts)
+	var res Result
+	wait := retry.Jittered(retryFirst, retryMax)
+	for try := 1; ; try++ {
+		res = Result{Received: len(items), Duplicates: duplicates}
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.store(ctx, tx, posts, deletes, &res) })
+		if err == nil {
+			break
 		}
-		camps := make([]campaign, len(rows))
-		for i, r := range rows {
-			camps[i] = campaign{r.ID, r.RequiredHashtags, r.StartsAt, r.EndsAt}
+		if try == maxTries || !retryable(err) {
+			return Result{}, err
 		}
-		p, eligibleKeys := s.params(posts, camps, &res)
-		changed := false
-		if len(posts) > 0 {
-			up, err := q.UpsertTweets(ctx, p)
-			if err != nil {
-				return err
-			}
-			var toMatch store.MatchPendingClaimsParams
-			var people []string
-			wall := newWallNote()
-			for _, r := range up {
-				if r.Inserted {
-					res.Stored++
-				}
-				if e, ok := eligibleKeys[r.Network+"\x00"+r.ID]; ok {
-					toMatch.Network = append(toMatch.Network, r.Network)
-					toMatch.ID = append(toMatch.ID, r.ID)
-					people = append(people, giveaway.PersonKey(r.Network, strings.ToLower(e.post.Handle)))
-					if r.Inserted {
-						wall.add(e)
-					}
-				}
-			}
-			if payload := wall.payload(); payload != "" {
-				if err := q.NotifyNewPosts(ctx, payload); err != nil {
-					return err
-				}
-			}
-			res.Duplicates += len(posts) - res.Stored
-			changed = len(up) > 0
-			if len(toMatch.ID) > 0 {
-				n, err := giveaway.VerifyByPosts(ctx, q, toMatch, people)
-				if err != nil {
-					return err
-				}
-				res.Matched = n
-			}
+		if err := retry.Sleep(ctx, wait.NextBackOff()); err != nil {
+			return Result{}, err
 		}
-		if len(deletes) > 0 {
-			n, err := s.delete(ctx, q, deletes)
-			if err != nil {
-				return err
-			}
-			res.Deleted = n
-			changed = changed || n > 0
-		}
-		if changed {
-			return q.NotifyOutbox(ctx)
-		}
-		return nil
-	})
-	if err != nil {
-		return Result{}, err
 	}
 	s.posts.WithLabelValues("stored").Add(float64(res.Stored))
 	s.posts.WithLabelValues("duplicate").Add(float64(res.Duplicates))
 	s.posts.WithLabelValues("deleted").Add(float64(res.Deleted))
 	s.matched.Add(float64(res.Matched))
 	return res, nil
+}
+
+// A batch re-sending posts that another batch raises (it retweets them) while that batch
+// re-sends the posts this one raises takes the two rows in opposite orders. No single order is
+// possible: a batch holds the rows it inserts before they exist for anyone else to lock first.
+// PostgreSQL breaks such a deadlock by failing one transaction, which is then run again whole;
+// counts only rise, so the replay stores the same thing.
+const (
+	maxTries   = 5
+	retryFirst = 5 * time.Millisecond
+	retryMax   = 200 * time.Millisecond
+)
+
+// retryable says whether a failed transaction may succeed when run again: a deadlock or a
+// serialization failure, never bad data.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// store is the batch's transaction: store and match the posts, honour the deletes.
+func (s *Service) store(ctx context.Context, tx pgx.Tx, posts []*tweet.Post, deletes []tweet.Delete, res *Result) error {
+	q := store.New(tx)
+	rows, err := q.MatchableCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	camps := make([]campaign, len(rows))
+	for i, r := range rows {
+		camps[i] = campaign{r.ID, r.RequiredHashtags, r.StartsAt, r.EndsAt}
+	}
+	p, eligibleKeys := s.params(posts, camps, res)
+	changed := false
+	if len(posts) > 0 {
+		up, err := q.UpsertTweets(ctx, p)
+		if err != nil {
+			return err
+		}
+		var toMatch store.MatchPendingClaimsParams
+		var people []string
+		wall := newWallNote()
+		for _, r := range up {
+			if r.Inserted {
+				res.Stored++
+			}
+			if e, ok := eligibleKeys[r.Network+"\x00"+r.ID]; ok {
+				toMatch.Network = append(toMatch.Network, r.Network)
+				toMatch.ID = append(toMatch.ID, r.ID)
+				people = append(people, giveaway.PersonKey(r.Network, strings.ToLower(e.post.Handle)))
+				if r.Inserted {
+					wall.add(e)
+				}
+			}
+		}
+		if payload := wall.payload(); payload != "" {
+			if err := q.NotifyNewPosts(ctx, payload); err != nil {
+				return err
+			}
+		}
+		res.Duplicates += len(posts) - res.Stored
+		changed = len(up) > 0
+		if len(toMatch.ID) > 0 {
+			n, err := giveaway.VerifyByPosts(ctx, q, toMatch, people)
+			if err != nil {
+				return err
+			}
+			res.Matched = n
+		}
+	}
+	if len(deletes) > 0 {
+		n, err := s.delete(ctx, q, deletes)
+		if err != nil {
+			return err
+		}
+		res.Deleted = n
+		changed = changed || n > 0
+	}
+	if changed {
+		return q.NotifyOutbox(ctx)
+	}
+	return nil
 }
 
 // delete honours delete notices; a claim verified only by a deleted post goes back to pending
