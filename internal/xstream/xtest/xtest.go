@@ -125,6 +125,23 @@ func (s *Server) Script(conns ...Conn) {
 	s.script = append(s.script, conns...)
 }
 
+// Send writes a stream line (e.g. Post's) on the newest open held connection, as X delivers a post
+// to whichever client holds the stream now; false when no stream is open or its queue is full
+// (the caller decides whether the post is lost, as it would be with X, or retried).
+func (s *Server) Send(line string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.open) == 0 {
+		return false
+	}
+	select {
+	case s.open[len(s.open)-1].lines <- line:
+		return true
+	default:
+		return false
+	}
+}
+
 // Connects is how many stream requests arrived (refused ones included).
 func (s *Server) Connects() int {
 	s.mu.Lock()
@@ -140,7 +157,10 @@ func (s *Server) Replaced() int {
 }
 
 // openConn is one held stream; closed is closed when a newer connection replaces it.
-type openConn struct{ closed chan struct{} }
+type openConn struct {
+	closed chan struct{}
+	lines  chan string // Send's lines, written by a held connection
+}
 
 // Active is how many streams are open now; MaxActive the most ever open at once.
 func (s *Server) Active() (active, maxActive int) {
@@ -233,7 +253,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		s.active--
 		s.replaced++
 	}
-	me := &openConn{closed: make(chan struct{})}
+	me := &openConn{closed: make(chan struct{}), lines: make(chan string, 1024)}
 	s.open = append(s.open, me)
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
@@ -292,6 +312,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-tick:
 				if _, err := w.Write([]byte("\r\n")); err != nil {
+					return
+				}
+				flush()
+			case l := <-me.lines:
+				if _, err := w.Write([]byte(l + "\r\n")); err != nil {
 					return
 				}
 				flush()

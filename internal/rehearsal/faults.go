@@ -1,0 +1,55 @@
+package rehearsal
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/devdb"
+)
+
+// faultSchedule plays the faults at fixed moments of the day: Elasticsearch down, then
+// throttling; one instance SIGKILLed and restarted; PostgreSQL restarted mid-day.
+func (d *day) faultSchedule(end time.Time) {
+	total := time.Until(end)
+	start := time.Now()
+	at := func(frac float64) { time.Sleep(time.Until(start.Add(time.Duration(frac * float64(total))))) }
+
+	at(0.15)
+	d.fault("elasticsearch down (503)")
+	d.es.SetDown(http.StatusServiceUnavailable)
+	at(0.25)
+	d.fault("elasticsearch throttling (429)")
+	d.es.SetDown(http.StatusTooManyRequests)
+	at(0.35)
+	d.fault("elasticsearch back")
+	d.es.SetDown(0)
+
+	at(0.45)
+	d.fault("instance b SIGKILLed")
+	d.instances[1].kill()
+	time.Sleep(d.minute())
+	if err := d.instances[1].start(); err != nil {
+		d.expect("instance b restarts after SIGKILL: "+err.Error(), false)
+	} else {
+		d.fault("instance b restarted")
+	}
+
+	at(0.65)
+	d.fault("PostgreSQL restart -m fast")
+	from := time.Now()
+	err := devdb.Restart(context.Background(), d.clusterDir)
+	d.expect("PostgreSQL restarts", err == nil)
+	// Answers in flight when the server went away may carry a 5xx a moment after it is back.
+	d.mu.Lock()
+	d.pgWindows = append(d.pgWindows, [2]time.Time{from, time.Now().Add(5 * time.Second)})
+	d.mu.Unlock()
+	d.fault("PostgreSQL back")
+}
+
+func (d *day) fault(what string) {
+	d.logf("rehearsal: fault: %s", what)
+	d.mu.Lock()
+	d.faults = append(d.faults, time.Now().Format("15:04:05")+" "+what)
+	d.mu.Unlock()
+}

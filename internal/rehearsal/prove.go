@@ -1,0 +1,233 @@
+package rehearsal
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+//go:embed proofs.sql
+var proofsSQL string
+
+// proofs are proofs.sql's statements by name.
+var proofs = func() map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split(proofsSQL, "-- name: ")[1:] {
+		name, body, _ := strings.Cut(part, "\n")
+		out[strings.TrimSpace(name)] = body
+	}
+	return out
+}()
+
+// Proof is one invariant with the figures that decide it.
+type Proof struct {
+	Name   string
+	OK     bool
+	Detail string
+}
+
+// Outcome is the day's proofs and figures.
+type Outcome struct {
+	Proofs  []Proof
+	Figures [][2]string // key=value lines
+	Faults  []string
+}
+
+// Failed says whether any invariant failed.
+func (o *Outcome) Failed() bool {
+	return slices.ContainsFunc(o.Proofs, func(p Proof) bool { return !p.OK })
+}
+
+// Print writes the table of proofs, then the key=value lines.
+func (o *Outcome) Print(w io.Writer) {
+	fmt.Fprintln(w, "| invariant | holds | figures |")
+	fmt.Fprintln(w, "| --- | --- | --- |")
+	for _, p := range o.Proofs {
+		ok := "yes"
+		if !p.OK {
+			ok = "NO"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", p.Name, ok, p.Detail)
+	}
+	for _, p := range o.Proofs {
+		fmt.Fprintf(w, "proof_%s=%v\n", p.Name, p.OK)
+	}
+	for _, f := range o.Figures {
+		fmt.Fprintf(w, "%s=%s\n", f[0], f[1])
+	}
+}
+
+func (d *day) count(ctx context.Context, name string, args ...any) int64 {
+	var n int64
+	q := proofs[name]
+	if strings.Contains(q, "$1") { // the campaign's statements take its slug first
+		args = append([]any{slug}, args...)
+	}
+	if err := d.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		d.logf("rehearsal: proof %s: %v", name, err)
+		return -1
+	}
+	return n
+}
+
+func (d *day) strings(ctx context.Context, name string) []string {
+	rows, err := d.pool.Query(ctx, proofs[name])
+	if err != nil {
+		d.logf("rehearsal: proof %s: %v", name, err)
+		return nil
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		out = append(out, s)
+	}
+	return out
+}
+
+// settle waits until f holds or the time is up, for work the instances finish after the day
+// (matching, the feed); false when it never held.
+func settle(within time.Duration, f func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !f() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return true
+}
+
+func (d *day) prove(ctx context.Context) (*Outcome, error) {
+	o := &Outcome{Faults: d.faults}
+	add := func(name string, ok bool, format string, args ...any) {
+		o.Proofs = append(o.Proofs, Proof{name, ok, fmt.Sprintf(format, args...)})
+	}
+	fig := func(k string, v any) { o.Figures = append(o.Figures, [2]string{k, fmt.Sprint(v)}) }
+
+	// Matching and the feed finish after the last request; give them a while.
+	settle(30*time.Second, func() bool { return d.count(ctx, "eligible_unverified") == 0 })
+	drained := settle(2*time.Minute, func() bool { return d.count(ctx, "outbox_pending") == 0 })
+
+	unverified, without := d.count(ctx, "eligible_unverified"), d.count(ctx, "verified_without_post")
+	add("eligible_claims_verified", unverified == 0 && without == 0,
+		"%d eligible claims unverified; %d verified without an eligible post; %d verified in all",
+		unverified, without, d.count(ctx, "verified_claims"))
+
+	over := d.count(ctx, "over_limit")
+	add("per_person_limit", over == 0, "%d people over the limit", over)
+
+	below, mismatch, soldOut := d.count(ctx, "stock_below_zero"), d.count(ctx, "stock_mismatch"), d.count(ctx, "sold_out")
+	add("stock", below == 0 && mismatch == 0 && soldOut >= 1,
+		"%d prizes below zero; %d where stock left ≠ initial − given + undone (audit log); %d ran out (want ≥ 1)",
+		below, mismatch, soldOut)
+
+	// Every give a tablet saw succeed exists exactly once; every refused one left nothing.
+	var given, undone, refused, unknown, missing int
+	codes := map[string]int{}
+	for _, g := range d.gives {
+		switch g.outcome {
+		case "given", "undone":
+			if g.outcome == "given" {
+				given++
+			} else {
+				undone++
+			}
+			if d.count(ctx, "give_rows", g.claimID, g.givenAt, g.outcome == "undone") != 1 {
+				missing++
+			}
+		case "refused":
+			refused++
+			codes[g.code]++
+		default:
+			unknown++
+		}
+	}
+	rows := d.count(ctx, "gives_total")
+	extra := rows - int64(given+undone)
+	add("gives_exactly_once", missing == 0 && extra >= 0 && extra <= int64(unknown),
+		"%d seen given (%d undone since), %d refused %v, %d never answered; %d not found once; %d rows unaccounted for",
+		given+undone, undone, refused, codes, unknown, missing, extra)
+
+	// The Elasticsearch double holds what PostgreSQL holds.
+	tweetIDs, eventIDs := d.strings(ctx, "tweet_ids"), d.strings(ctx, "event_ids")
+	tweetsIdx, eventsIdx := "twitter-"+slug, "giveaway-events-"+slug
+	var lostTweets, lostEvents int
+	for _, id := range tweetIDs {
+		if _, ok := d.es.Doc(tweetsIdx, id); !ok {
+			lostTweets++
+		}
+	}
+	for _, id := range eventIDs {
+		if _, ok := d.es.Doc(eventsIdx, id); !ok {
+			lostEvents++
+		}
+	}
+	dead := d.count(ctx, "outbox_dead")
+	esTweets, esEvents := d.es.Count(tweetsIdx), d.es.Count(eventsIdx)
+	add("elasticsearch_matches_postgres", drained && lostTweets == 0 && lostEvents == 0 && dead == 0 &&
+		esTweets == len(tweetIDs) && esEvents == len(eventIDs),
+		"outbox drained %v; tweets pg %d es %d (%d missing); events pg %d es %d (%d missing); %d dead letters",
+		drained, len(tweetIDs), esTweets, lostTweets, len(eventIDs), esEvents, lostEvents, dead)
+
+	// The report's figures are the audit log's.
+	campaignDay := time.Now().In(seoul).Format("2006-01-02")
+	a := d.c.do("GET", d.inst(0).base()+"/api/v1/campaigns/"+slug+"/report?date="+campaignDay, nil,
+		"Authorization", "Bearer "+adminToken)
+	var rep struct {
+		PrizesGiven int64 `json:"prizes_given"`
+	}
+	json.Unmarshal(a.Body, &rep)
+	audit := d.count(ctx, "audit_given_today", campaignDay)
+	add("report_equals_audit_log", a.Status == 200 && rep.PrizesGiven == audit,
+		"report %d (HTTP %d), audit log %d", rep.PrizesGiven, a.Status, audit)
+
+	// No 5xx but in the PostgreSQL restart window.
+	var outside []string
+	for _, f := range d.c.five {
+		in := false
+		for _, w := range d.pgWindows {
+			in = in || (!f.At.Before(w[0]) && !f.At.After(w[1]))
+		}
+		if !in {
+			outside = append(outside, fmt.Sprintf("%s %d", f.Path, f.Status))
+		}
+	}
+	add("no_5xx_outside_pg_restart", len(outside) == 0, "%d 5xx in all, %d outside: %s",
+		len(d.c.five), len(outside), strings.Join(first(outside, 5), "; "))
+
+	// What the crowd and the attackers were answered, judged as they went.
+	failed := 0
+	var failures []string
+	for _, c := range d.checks {
+		if !c.ok {
+			failed++
+			failures = append(failures, c.what)
+		}
+	}
+	add("answers_as_expected", failed == 0, "%d checks, %d failed: %s", len(d.checks), failed,
+		strings.Join(first(failures, 5), "; "))
+
+	retweets := d.count(ctx, "retweets_total")
+	fig("rehearsal_attendees", d.cfg.Attendees)
+	fig("rehearsal_claims", len(d.claims))
+	fig("rehearsal_tweets_sent", d.tweets)
+	fig("rehearsal_tweets_stored", len(tweetIDs))
+	fig("rehearsal_retweets_stored", retweets)
+	fig("rehearsal_gives_seen", given+undone)
+	fig("rehearsal_gives_refused", refused)
+	fig("rehearsal_gives_unanswered", unknown)
+	fig("rehearsal_undone", undone)
+	fig("rehearsal_requests", d.c.sent)
+	fig("rehearsal_5xx", len(d.c.five))
+	fig("rehearsal_faults", len(d.faults))
+	return o, nil
+}
+
+func first(s []string, n int) []string { return s[:min(len(s), n)] }
