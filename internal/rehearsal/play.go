@@ -55,13 +55,16 @@ type giveSeen struct {
 
 // check is one expectation about an answer, judged at once and counted in the proofs.
 type check struct {
-	what string
-	ok   bool
+	hostile bool // an attack's answer, proven apart from the crowd's
+	what    string
+	ok      bool
 }
 
-func (d *day) expect(what string, ok bool) {
+func (d *day) expect(what string, ok bool) { d.judged(false, what, ok) }
+
+func (d *day) judged(hostile bool, what string, ok bool) {
 	d.mu.Lock()
-	d.checks = append(d.checks, check{what, ok})
+	d.checks = append(d.checks, check{hostile, what, ok})
 	d.mu.Unlock()
 	if !ok {
 		d.logf("rehearsal: FAILED %s", what)
@@ -80,8 +83,12 @@ func (d *day) setUp() error {
 	if a := d.c.do("POST", d.inst(0).base()+"/api/v1/campaigns", []byte(body), "Authorization", "Bearer "+adminToken); a.Status != 201 {
 		return fmt.Errorf("create campaign: %d %s", a.Status, a.Body)
 	}
-	for t := 0; t < d.cfg.Tablets; t++ {
-		b := fmt.Sprintf(`{"name":"tablet%d","pin":%q,"role":"staff"}`, t, staffPIN)
+	for t := 0; t <= d.cfg.Tablets; t++ {
+		name := fmt.Sprintf("tablet%d", t)
+		if t == d.cfg.Tablets {
+			name = "victim" // the wrong-PIN burst's target
+		}
+		b := fmt.Sprintf(`{"name":%q,"pin":%q,"role":"staff"}`, name, staffPIN)
 		if a := d.c.do("POST", d.inst(t).base()+"/api/v1/staff", []byte(b), "Authorization", "Bearer "+adminToken); a.Status != 201 {
 			return fmt.Errorf("create staff: %d %s", a.Status, a.Body)
 		}
@@ -106,6 +113,7 @@ func (d *day) play(ctx context.Context) error {
 	for t := 0; t < d.cfg.Tablets; t++ {
 		run(func(end time.Time) { d.tablet(t, end) })
 	}
+	run(d.hostile)
 	if d.cfg.Faults {
 		run(d.faultSchedule)
 	}
@@ -291,14 +299,14 @@ func (d *day) tablet(t int, end time.Time) {
 			prize = "tshirt"
 		}
 		g := d.give(t+k, id, prize, k%6 == 3, auth)
-		if g.outcome == "given" && k%7 == 4 {
+		switch {
+		case g.outcome != "given":
+		case k%7 == 4:
 			d.undo(t+k, id, auth)
-		}
-		if g.outcome == "given" && k%5 == 0 {
+		case k%5 == 0:
 			// The double tap: a second give of the same claim with a new key is refused.
 			again := d.give(t+k+1, id, prize, false, auth)
-			d.expect("a second give of the same claim is refused (already_given) or undone first",
-				again.outcome != "given")
+			d.expect("a second give of the same claim with a new key is refused", again.outcome != "given")
 		}
 	}
 }

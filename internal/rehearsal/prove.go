@@ -203,16 +203,25 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		len(d.c.five), len(outside), strings.Join(first(outside, 5), "; "))
 
 	// What the crowd and the attackers were answered, judged as they went.
-	failed := 0
-	var failures []string
-	for _, c := range d.checks {
-		if !c.ok {
-			failed++
-			failures = append(failures, c.what)
+	for _, hostile := range []bool{false, true} {
+		n, failed := 0, 0
+		var failures []string
+		for _, c := range d.checks {
+			if c.hostile != hostile {
+				continue
+			}
+			n++
+			if !c.ok {
+				failed++
+				failures = append(failures, c.what)
+			}
 		}
+		name := "crowd_and_tablets_answered_right"
+		if hostile {
+			name = "hostile_input_refused"
+		}
+		add(name, failed == 0 && n > 0, "%d checks, %d failed: %s", n, failed, strings.Join(first(failures, 5), "; "))
 	}
-	add("answers_as_expected", failed == 0, "%d checks, %d failed: %s", len(d.checks), failed,
-		strings.Join(first(failures, 5), "; "))
 
 	retweets := d.count(ctx, "retweets_total")
 	fig("rehearsal_attendees", d.cfg.Attendees)
@@ -227,6 +236,7 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig("rehearsal_requests", d.c.sent)
 	fig("rehearsal_5xx", len(d.c.five))
 	fig("rehearsal_faults", len(d.faults))
+	fig("rehearsal_es_bulk_requests", d.es.Requests("bulk"))
 	return o, nil
 }
 
