@@ -47,6 +47,10 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	logf := cfg.Logf
 	clusterDir := filepath.Join(cfg.Dir, "pg")
 	logf("rehearsal: PostgreSQL cluster of its own in %s on port %d", clusterDir, cfg.Port)
+	// Someone else's server on the port would be restarted under them: refuse instead.
+	if dialable(fmt.Sprintf("127.0.0.1:%d", cfg.Port)) {
+		return nil, fmt.Errorf("port %d is taken; the rehearsal restarts its PostgreSQL, so it needs a cluster of its own (--pg-port)", cfg.Port)
+	}
 	adminURL, err := devdb.EnsureOn(ctx, clusterDir, cfg.Port)
 	if err != nil {
 		return nil, err
