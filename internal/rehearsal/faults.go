@@ -27,7 +27,11 @@ func (d *day) faultSchedule(end time.Time) {
 
 	at(0.45)
 	d.fault("instance b SIGKILLed")
+	from := time.Now()
 	d.instances[1].kill()
+	d.mu.Lock()
+	d.killed = append(d.killed, [2]time.Time{from.Add(-time.Second), time.Now().Add(time.Second)})
+	d.mu.Unlock()
 	time.Sleep(d.minute())
 	if err := d.instances[1].start(); err != nil {
 		d.expect("instance b restarts after SIGKILL: "+err.Error(), false)
@@ -37,7 +41,7 @@ func (d *day) faultSchedule(end time.Time) {
 
 	at(0.65)
 	d.fault("PostgreSQL restart -m fast")
-	from := time.Now()
+	from = time.Now()
 	err := devdb.Restart(context.Background(), d.clusterDir)
 	d.expect("PostgreSQL restarts", err == nil)
 	// Answers in flight when the server went away may carry a 5xx a moment after it is back.
@@ -45,6 +49,16 @@ func (d *day) faultSchedule(end time.Time) {
 	d.pgWindows = append(d.pgWindows, [2]time.Time{from, time.Now().Add(5 * time.Second)})
 	d.mu.Unlock()
 	d.fault("PostgreSQL back")
+
+	// SIGTERM finishes what is in flight: no 5xx is allowed for it.
+	at(0.85)
+	d.fault("instance a SIGTERM")
+	d.instances[0].stop()
+	if err := d.instances[0].start(); err != nil {
+		d.expect("instance a restarts after SIGTERM: "+err.Error(), false)
+	} else {
+		d.fault("instance a restarted")
+	}
 }
 
 func (d *day) fault(what string) {

@@ -43,6 +43,13 @@ func (d *day) hostile(end time.Time) {
 			[]byte(`{"name":"mallory","pin":"111111","role":"admin"}`), "Authorization", forged), func(a answer) bool { return a.Status == 401 })
 		judge("a forged ingest token cannot post tweets", d.c.do("POST", base(k)+"/api/v1/ingest/tweets",
 			[]byte(`{"data":{"id":"1","text":"#PyConAPAC #Elastic"}}`), "Authorization", forged), func(a answer) bool { return a.Status == 401 })
+		ingest := base(k) + "/api/v1/ingest/tweets"
+		judge("a forged X webhook signature is refused", d.c.do("POST", ingest,
+			[]byte(`{"for_user_id":"1","tweet_create_events":[]}`), "X-Twitter-Webhooks-Signature", "sha256="+newKey()),
+			func(a answer) bool { return a.Status == 401 })
+		judge("a forged signed push is refused", d.c.do("POST", ingest, []byte(`{"data":{"id":"1","text":"#PyConAPAC"}}`),
+			"X-Giveaway-Timestamp", fmt.Sprint(time.Now().Unix()), "X-Giveaway-Signature", "sha256="+newKey()),
+			func(a answer) bool { return a.Status == 401 })
 		judge("a guessed claim token finds nothing", d.c.do("GET", base(k)+"/api/v1/claims/"+newKey()+newKey(), nil),
 			func(a answer) bool { return a.Status == 404 })
 

@@ -37,6 +37,17 @@ type day struct {
 	pgWindows [][2]time.Time // PostgreSQL restarts, 5xx allowed inside
 	checks    []check        // what the crowd and the attackers were answered, checked as they went
 	faults    []string
+	deleted   []sentDelete
+	burst     [2]time.Time   // the keynote minute
+	killed    [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
+	peak      [2]usage       // each instance's peak memory and open files
+	dayLength time.Duration
+}
+
+// sentDelete is a delete notice sent on the stream.
+type sentDelete struct {
+	id string
+	at time.Time
 }
 
 type claimSeen struct {
@@ -114,12 +125,29 @@ func (d *day) play(ctx context.Context) error {
 		run(func(end time.Time) { d.tablet(t, end) })
 	}
 	run(d.hostile)
+	run(d.sampleUsage)
 	if d.cfg.Faults {
 		run(d.faultSchedule)
 	}
+	started := time.Now()
 	wg.Wait()
+	d.dayLength = time.Since(started)
 	d.logf("rehearsal: the day is over; waiting for the feed to drain")
 	return nil
+}
+
+// sampleUsage keeps each instance's peak memory and open files.
+func (d *day) sampleUsage(end time.Time) {
+	for time.Now().Before(end) {
+		for i, in := range d.instances {
+			if u, ok := in.sample(); ok {
+				d.mu.Lock()
+				d.peak[i].rssKB, d.peak[i].files = max(d.peak[i].rssKB, u.rssKB), max(d.peak[i].files, u.files)
+				d.mu.Unlock()
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }
 
 // poster says whether attendee i posts with every hashtag (most do; the rest forget one).
@@ -194,21 +222,39 @@ func (d *day) stream(end time.Time) {
 	start := time.Now()
 	keynote := d.cfg.Minutes / 2
 	next := int64(1_800_000_000_000_000_000)
-	var originals []string
+	var originals, sent []string
 	for m := 0; time.Now().Before(end); m++ {
 		n := d.cfg.TweetsPerMinute
 		if m == keynote {
 			n *= 5
 		}
 		minuteEnd := start.Add(time.Duration(m+1) * d.minute())
+		if m == keynote {
+			d.mu.Lock()
+			d.burst = [2]time.Time{time.Now(), minuteEnd}
+			d.mu.Unlock()
+		}
 		for k := 0; k < n; k++ {
 			i := rand.IntN(max(d.cfg.Attendees, 1))
 			next++
 			id := fmt.Sprint(next)
 			var line string
 			switch {
+			case k%29 == 11 && len(sent) > 0: // the author deletes an earlier post
+				gone := sent[rand.IntN(len(sent))]
+				d.send(fmt.Sprintf(`{"delete":{"status":{"id":%s,"id_str":%q}}}`, gone, gone))
+				d.mu.Lock()
+				d.deleted = append(d.deleted, sentDelete{gone, time.Now()})
+				d.mu.Unlock()
+				continue
 			case k%17 == 5 && len(originals) > 0: // a plain retweet of someone's eligible post: counts for no one
-				line = retweet(id, handle(i+1), originals[rand.IntN(len(originals))])
+				line = refer(id, handle(i+1), "retweeted", originals[rand.IntN(len(originals))], "")
+			case k%19 == 3 && len(originals) > 0: // a quote tweet: only its own text's hashtags count
+				own := "me too!"
+				if poster(i) {
+					own = "me too #PyConAPAC #Elastic"
+				}
+				line = refer(id, handle(i), "quoted", originals[rand.IntN(len(originals))], own)
 			case poster(i) && k%5 == 1:
 				line = xtest.Post(id, handle(i), "부스에서 티셔츠 받았어요 #PyConAPAC #Elastic #파이콘")
 			case poster(i) && k%5 == 2:
@@ -221,6 +267,7 @@ func (d *day) stream(end time.Time) {
 			if poster(i) {
 				originals = append(originals, line)
 			}
+			sent = append(sent, id)
 			d.send(line)
 			if k%23 == 7 {
 				d.send(line) // X delivers some posts twice
@@ -242,8 +289,9 @@ func (d *day) send(line string) {
 	d.mu.Unlock()
 }
 
-// retweet turns a post's stream line into a plain retweet of it by username.
-func retweet(id, username, original string) string {
+// refer makes a post by username that retweets or quotes (kind) an earlier post's stream line; a
+// retweet's text is X's "RT @author: text", a quote's is its own.
+func refer(id, username, kind, original, own string) string {
 	var o struct {
 		Data struct {
 			ID   string `json:"id"`
@@ -254,13 +302,13 @@ func retweet(id, username, original string) string {
 		} `json:"includes"`
 	}
 	json.Unmarshal([]byte(original), &o)
-	by := ""
-	if len(o.Includes.Users) > 0 {
-		by = o.Includes.Users[0].Username
+	text := own
+	if kind == "retweeted" && len(o.Includes.Users) > 0 {
+		text = "RT @" + o.Includes.Users[0].Username + ": " + o.Data.Text
 	}
 	var m map[string]any
-	json.Unmarshal([]byte(xtest.Post(id, username, "RT @"+by+": "+o.Data.Text)), &m)
-	m["data"].(map[string]any)["referenced_tweets"] = []map[string]string{{"type": "retweeted", "id": o.Data.ID}}
+	json.Unmarshal([]byte(xtest.Post(id, username, text)), &m)
+	m["data"].(map[string]any)["referenced_tweets"] = []map[string]string{{"type": kind, "id": o.Data.ID}}
 	b, _ := json.Marshal(m)
 	return string(b)
 }

@@ -11,12 +11,15 @@ WHERE k.slug = $1 AND c.network = 'twitter' AND c.status = 'pending'
               AND t.created_at >= k.starts_at AND t.created_at < k.ends_at);
 
 -- name: verified_without_post
--- Claims verified by a post (not by staff) whose person has no eligible post.
+-- Claims verified by a post (not by staff) whose person has no eligible post. A claim given its
+-- prize keeps it when the post that verified it is deleted later: its tombstone stands for it.
 SELECT count(*) FROM claims c JOIN campaigns k ON k.id = c.campaign_id
 WHERE k.slug = $1 AND c.status IN ('verified', 'given') AND c.verified_by IN ('handle', 'code')
   AND NOT EXISTS (SELECT 1 FROM tweets t WHERE t.network = c.network AND t.handle_norm = c.handle_norm
                   AND t.hashtags_norm @> k.required_hashtags AND t.retweet_of IS NULL
-                  AND t.created_at >= k.starts_at AND t.created_at < k.ends_at);
+                  AND t.created_at >= k.starts_at AND t.created_at < k.ends_at)
+  AND NOT (c.status = 'given' AND EXISTS (SELECT 1 FROM tweet_tombstones d
+                                          WHERE d.network = c.tweet_network AND d.id = c.tweet_id));
 
 -- name: verified_claims
 SELECT count(*) FROM claims c JOIN campaigns k ON k.id = c.campaign_id
@@ -58,6 +61,11 @@ SELECT count(*) FROM tweets WHERE network = 'twitter';
 SELECT count(*) FROM tweets WHERE network = 'twitter' AND retweet_of IS NOT NULL;
 
 -- name: tweet_ids
+-- The posts the campaign's tweets index should hold: those carrying any of its hashtags.
+SELECT t.id FROM tweets t JOIN campaigns k ON k.slug = $1
+WHERE t.network = 'twitter' AND t.hashtags_norm && k.required_hashtags ORDER BY t.id;
+
+-- name: all_tweet_ids
 SELECT id FROM tweets WHERE network = 'twitter' ORDER BY id;
 
 -- name: event_ids

@@ -76,7 +76,11 @@ func (d *day) count(ctx context.Context, name string, args ...any) int64 {
 }
 
 func (d *day) strings(ctx context.Context, name string) []string {
-	rows, err := d.pool.Query(ctx, proofs[name])
+	var args []any
+	if strings.Contains(proofs[name], "$1") {
+		args = append(args, slug)
+	}
+	rows, err := d.pool.Query(ctx, proofs[name], args...)
 	if err != nil {
 		d.logf("rehearsal: proof %s: %v", name, err)
 		return nil
@@ -176,6 +180,28 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		"outbox drained %v; tweets pg %d es %d (%d missing); events pg %d es %d (%d missing); %d dead letters",
 		drained, len(tweetIDs), esTweets, lostTweets, len(eventIDs), esEvents, lostEvents, dead)
 
+	// Deleted posts are gone from PostgreSQL and Elasticsearch, but for deletes written to a
+	// reader at the moment it was SIGKILLed (lost as they would be with X).
+	allTweets := d.strings(ctx, "all_tweet_ids")
+	stored := map[string]bool{}
+	for _, id := range allTweets {
+		stored[id] = true
+	}
+	var kept, excused int
+	for _, del := range d.deleted {
+		_, inES := d.es.Doc(tweetsIdx, del.id)
+		if !stored[del.id] && !inES {
+			continue
+		}
+		if within(del.at, d.killed) {
+			excused++
+		} else {
+			kept++
+		}
+	}
+	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed",
+		len(d.deleted), kept, excused)
+
 	// The report's figures are the audit log's.
 	campaignDay := time.Now().In(seoul).Format("2006-01-02")
 	a := d.c.do("GET", d.inst(0).base()+"/api/v1/campaigns/"+slug+"/report?date="+campaignDay, nil,
@@ -191,11 +217,7 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	// No 5xx but in the PostgreSQL restart window.
 	var outside []string
 	for _, f := range d.c.five {
-		in := false
-		for _, w := range d.pgWindows {
-			in = in || (!f.At.Before(w[0]) && !f.At.After(w[1]))
-		}
-		if !in {
+		if !within(f.At, d.pgWindows) {
 			outside = append(outside, fmt.Sprintf("%s %d", f.Path, f.Status))
 		}
 	}
@@ -227,7 +249,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig("rehearsal_attendees", d.cfg.Attendees)
 	fig("rehearsal_claims", len(d.claims))
 	fig("rehearsal_tweets_sent", d.tweets)
-	fig("rehearsal_tweets_stored", len(tweetIDs))
+	fig("rehearsal_tweets_stored", len(allTweets))
+	fig("rehearsal_tweets_indexed", len(tweetIDs))
 	fig("rehearsal_retweets_stored", retweets)
 	fig("rehearsal_gives_seen", given+undone)
 	fig("rehearsal_gives_refused", refused)
@@ -237,7 +260,47 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig("rehearsal_5xx", len(d.c.five))
 	fig("rehearsal_faults", len(d.faults))
 	fig("rehearsal_es_bulk_requests", d.es.Requests("bulk"))
+	fig("rehearsal_deletes_sent", len(d.deleted))
+	for _, k := range []string{"claim", "give"} {
+		all, n := p99(d.c.lat[k], [2]time.Time{})
+		burst, bn := p99(d.c.lat[k], d.burst)
+		fig("rehearsal_"+k+"_p99_ms", fmt.Sprintf("%.1f", all))
+		fig("rehearsal_"+k+"_calls", n)
+		fig("rehearsal_"+k+"_burst_p99_ms", fmt.Sprintf("%.1f", burst))
+		fig("rehearsal_"+k+"_burst_calls", bn)
+	}
+	for i, in := range d.instances {
+		fig("rehearsal_instance_"+in.name+"_peak_rss_mb", d.peak[i].rssKB/1024)
+		fig("rehearsal_instance_"+in.name+"_peak_open_files", d.peak[i].files)
+	}
+	fig("rehearsal_day_s", fmt.Sprintf("%.0f", d.dayLength.Seconds()))
+	fig("rehearsal_requests_per_s", fmt.Sprintf("%.0f", float64(d.c.sent)/d.dayLength.Seconds()))
 	return o, nil
 }
 
 func first(s []string, n int) []string { return s[:min(len(s), n)] }
+
+func within(t time.Time, windows [][2]time.Time) bool {
+	for _, w := range windows {
+		if !t.Before(w[0]) && !t.After(w[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// p99 is the 99th percentile latency in ms of the calls started inside w (all of them when w is
+// zero), and how many there were.
+func p99(lat []latency, w [2]time.Time) (float64, int) {
+	var ms []float64
+	for _, l := range lat {
+		if w[0].IsZero() || within(l.at, [][2]time.Time{w}) {
+			ms = append(ms, l.ms)
+		}
+	}
+	if len(ms) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ms)
+	return ms[min(len(ms)-1, len(ms)*99/100)], len(ms)
+}

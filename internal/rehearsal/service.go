@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -19,8 +22,9 @@ type instance struct {
 	env             []string
 	logs            *os.File
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has exited
 }
 
 func (in *instance) base() string { return "http://" + in.addr }
@@ -36,7 +40,9 @@ func (in *instance) start() error {
 		return err
 	}
 	in.cmd = cmd
-	go cmd.Wait()
+	exited := make(chan struct{})
+	in.exited = exited
+	go func() { cmd.Wait(); close(exited) }()
 	return waitReady(in.base() + "/readyz")
 }
 
@@ -44,27 +50,26 @@ func (in *instance) start() error {
 func (in *instance) kill() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.cmd != nil && in.cmd.Process != nil {
+	if in.cmd != nil {
 		in.cmd.Process.Signal(syscall.SIGKILL)
-		for i := 0; i < 100 && dialable(in.addr); i++ {
-			time.Sleep(50 * time.Millisecond)
-		}
+		<-in.exited
 	}
 }
 
-// stop is the end of the day: SIGTERM, and SIGKILL if it will not go.
+// stop is SIGTERM: the instance finishes what is in flight and exits (SIGKILL after 30 s).
 func (in *instance) stop() {
 	in.mu.Lock()
-	cmd := in.cmd
-	in.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	defer in.mu.Unlock()
+	if in.cmd == nil {
 		return
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	for i := 0; i < 200 && dialable(in.addr); i++ {
-		time.Sleep(50 * time.Millisecond)
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-in.exited:
+	case <-time.After(30 * time.Second):
+		in.cmd.Process.Signal(syscall.SIGKILL)
+		<-in.exited
 	}
-	cmd.Process.Signal(syscall.SIGKILL)
 }
 
 func dialable(addr string) bool {
@@ -115,11 +120,30 @@ type client struct {
 	mu   sync.Mutex
 	five []answer
 	sent int
+	lat  map[string][]latency // "claim", "give": every answered call
+}
+
+type latency struct {
+	at time.Time
+	ms float64
+}
+
+// kind names the calls whose latency the figures report.
+func kind(method, path string) string {
+	switch {
+	case method != "POST":
+		return ""
+	case strings.HasSuffix(path, "/give"):
+		return "give"
+	case strings.HasPrefix(path, "/api/v1/campaigns/") && strings.HasSuffix(path, "/claims"):
+		return "claim"
+	}
+	return ""
 }
 
 func newClient() *client {
 	return &client{http: &http.Client{Timeout: 15 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 256}}}
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 256}}, lat: map[string][]latency{}}
 }
 
 func (c *client) do(method, url string, body []byte, headers ...string) answer {
@@ -133,10 +157,14 @@ func (c *client) do(method, url string, body []byte, headers ...string) answer {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	a := answer{At: time.Now(), Path: method + " " + req.URL.Path}
 	c.mu.Lock()
 	c.sent++
+	if k := kind(method, req.URL.Path); k != "" && err == nil {
+		c.lat[k] = append(c.lat[k], latency{start, float64(a.At.Sub(start).Microseconds()) / 1000})
+	}
 	c.mu.Unlock()
 	if err != nil {
 		return a
@@ -150,4 +178,33 @@ func (c *client) do(method, url string, body []byte, headers ...string) answer {
 		c.mu.Unlock()
 	}
 	return a
+}
+
+// usage is an instance's peak resident memory and open files, sampled through the day.
+type usage struct {
+	rssKB, files int
+}
+
+// sample reads the running process's resident memory and open files from /proc (Linux).
+func (in *instance) sample() (usage, bool) {
+	in.mu.Lock()
+	cmd := in.cmd
+	in.mu.Unlock()
+	if cmd == nil {
+		return usage{}, false
+	}
+	dir := filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid))
+	status, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		return usage{}, false
+	}
+	var u usage
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			u.rssKB, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	fds, _ := os.ReadDir(filepath.Join(dir, "fd"))
+	u.files = len(fds)
+	return u, true
 }

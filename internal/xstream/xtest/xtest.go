@@ -86,7 +86,8 @@ type Server struct {
 	active    int
 	maxActive int
 	queries   []url.Values
-	posts     int // POSTs to the rules endpoint
+	posts     int      // POSTs to the rules endpoint
+	unsent    []string // Send's lines a closed connection never wrote
 	done      chan struct{}
 }
 
@@ -253,7 +254,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		s.active--
 		s.replaced++
 	}
-	me := &openConn{closed: make(chan struct{}), lines: make(chan string, 1024)}
+	me := &openConn{closed: make(chan struct{}), lines: make(chan string, 4096)}
+	for len(s.unsent) > 0 && len(me.lines) < cap(me.lines) {
+		me.lines <- s.unsent[0]
+		s.unsent = s.unsent[1:]
+	}
 	s.open = append(s.open, me)
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
@@ -263,6 +268,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if i := slices.Index(s.open, me); i >= 0 {
 			s.open = slices.Delete(s.open, i, i+1)
 			s.active--
+		}
+		// Lines sent to this connection but never written go to the next one.
+		for len(me.lines) > 0 {
+			s.unsent = append(s.unsent, <-me.lines)
 		}
 		s.mu.Unlock()
 	}()
