@@ -42,6 +42,9 @@ type day struct {
 	killed    [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
 	peak      [2]usage       // each instance's peak memory and open files
 	dayLength time.Duration
+	lives     map[int]*live      // attendee → the claim page's event stream
+	liveCtx   context.Context    // the streams' life
+	stopLive  context.CancelFunc // closes every stream
 }
 
 // sentDelete is a delete notice sent on the stream.
@@ -113,6 +116,8 @@ func (d *day) minute() time.Duration { return d.cfg.MinuteLength }
 // their moments.
 func (d *day) play(ctx context.Context) error {
 	d.claims = map[int]claimSeen{}
+	d.lives = map[int]*live{}
+	d.liveCtx, d.stopLive = context.WithCancel(ctx)
 	end := time.Now().Add(time.Duration(d.cfg.Minutes) * d.minute())
 	var wg sync.WaitGroup
 	run := func(f func(end time.Time)) {
@@ -196,6 +201,7 @@ func (d *day) claim(i int) {
 		json.Unmarshal(a.Body, &c)
 		d.mu.Lock()
 		d.claims[i] = c
+		d.lives[i] = d.follow(d.liveCtx, i, c.Token)
 		d.mu.Unlock()
 	}
 	switch i % 20 {

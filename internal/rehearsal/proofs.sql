@@ -84,3 +84,9 @@ SELECT count(*) FROM audit_log a JOIN campaigns k ON k.id = a.campaign_id
 WHERE k.slug = $1 AND a.action = 'given' AND (a.at AT TIME ZONE k.time_zone)::date = $2::date
   AND NOT EXISTS (SELECT 1 FROM audit_log u WHERE u.campaign_id = a.campaign_id AND u.action = 'undone'
                   AND u.details -> 'giveaway_id' = a.details -> 'giveaway_id');
+
+-- name: claim_states
+-- Each claim's status, when it was verified and when its live prize was given.
+SELECT c.id, c.status, c.verified_at,
+       (SELECT max(g.given_at) FROM giveaways g WHERE g.claim_id = c.id AND g.undone_at IS NULL)
+FROM claims c JOIN campaigns k ON k.id = c.campaign_id WHERE k.slug = $1;

@@ -202,6 +202,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed",
 		len(d.deleted), kept, excused)
 
+	d.proveLive(ctx, add, fig)
+
 	// The report's figures are the audit log's.
 	campaignDay := time.Now().In(seoul).Format("2006-01-02")
 	a := d.c.do("GET", d.inst(0).base()+"/api/v1/campaigns/"+slug+"/report?date="+campaignDay, nil,
@@ -303,4 +305,61 @@ func p99(lat []latency, w [2]time.Time) (float64, int) {
 	}
 	slices.Sort(ms)
 	return ms[min(len(ms)-1, len(ms)*99/100)], len(ms)
+}
+
+type claimState struct {
+	status            string
+	verified, givenAt *time.Time
+}
+
+// proveLive: every attendee's open claim page ends showing the claim's status in the database
+// (verified, given, or pending again after an undo); figures say how soon each change arrived.
+func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...any), fig func(string, any)) {
+	defer d.stopLive()
+	rows, err := d.pool.Query(ctx, proofs["claim_states"], slug)
+	if err != nil {
+		add("claim_pages_live", false, "reading claims: %v", err)
+		return
+	}
+	states := map[int64]claimState{}
+	for rows.Next() {
+		var id int64
+		var s claimState
+		if err := rows.Scan(&id, &s.status, &s.verified, &s.givenAt); err == nil {
+			states[id] = s
+		}
+	}
+	rows.Close()
+	behind := func() (n int, example string) {
+		for i, l := range d.lives {
+			if st := states[d.claims[i].ID].status; l.status() != st {
+				n++
+				example = handle(i) + " shows " + l.status() + ", database " + st
+			}
+		}
+		return n, example
+	}
+	settle(30*time.Second, func() bool { n, _ := behind(); return n == 0 })
+	n, example := behind()
+	var toVerified, toGiven []latency
+	for i, l := range d.lives {
+		s := states[d.claims[i].ID]
+		l.mu.Lock()
+		if at, ok := l.seen["verified"]; ok && s.verified != nil && !at.Before(*s.verified) {
+			toVerified = append(toVerified, latency{at, float64(at.Sub(*s.verified).Microseconds()) / 1000})
+		}
+		if at, ok := l.seen["given"]; ok && s.givenAt != nil && !at.Before(*s.givenAt) {
+			toGiven = append(toGiven, latency{at, float64(at.Sub(*s.givenAt).Microseconds()) / 1000})
+		}
+		l.mu.Unlock()
+	}
+	add("claim_pages_live", n == 0 && len(d.lives) > 0, "%d claim pages followed; %d not showing the database's status %s",
+		len(d.lives), n, example)
+	v, vn := p99(toVerified, [2]time.Time{})
+	g, gn := p99(toGiven, [2]time.Time{})
+	fig("rehearsal_claim_pages", len(d.lives))
+	fig("rehearsal_page_verified_p99_ms", fmt.Sprintf("%.1f", v))
+	fig("rehearsal_page_verified_seen", vn)
+	fig("rehearsal_page_given_p99_ms", fmt.Sprintf("%.1f", g))
+	fig("rehearsal_page_given_seen", gn)
 }

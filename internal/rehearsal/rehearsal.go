@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		in := &instance{name: name, bin: cfg.Bin, addr: addr, logs: logs, env: append(os.Environ(),
 			"DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "PUBLIC_BASE_URL=http://"+addr,
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
-			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "CLAIMS_PER_MINUTE=1000000", "DB_MAX_CONNS=20")}
+			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
