@@ -3,6 +3,7 @@ package rehearsal
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/devdb"
@@ -25,18 +26,22 @@ func (d *day) faultSchedule(end time.Time) {
 	d.fault("elasticsearch back")
 	d.es.SetDown(0)
 
+	// SIGKILL the instance reading the X stream, so the other must take over.
 	at(0.45)
-	d.fault("instance b SIGKILLed")
+	victim := d.reader()
+	in := d.instances[victim]
+	d.fault("instance " + in.name + " (the X stream's reader) SIGKILLed")
 	from := time.Now()
-	d.instances[1].kill()
+	in.kill()
+	// Lines the killed reader had read but not stored yet: the ingest batches up to a second.
 	d.mu.Lock()
-	d.killed = append(d.killed, [2]time.Time{from.Add(-time.Second), time.Now().Add(time.Second)})
+	d.killed = append(d.killed, [2]time.Time{from.Add(-2 * time.Second), time.Now().Add(time.Second)})
 	d.mu.Unlock()
 	time.Sleep(d.minute())
-	if err := d.instances[1].start(); err != nil {
-		d.expect("instance b restarts after SIGKILL: "+err.Error(), false)
+	if err := in.start(); err != nil {
+		d.expect("instance "+in.name+" restarts after SIGKILL: "+err.Error(), false)
 	} else {
-		d.fault("instance b restarted")
+		d.fault("instance " + in.name + " restarted")
 	}
 
 	at(0.65)
@@ -52,13 +57,24 @@ func (d *day) faultSchedule(end time.Time) {
 
 	// SIGTERM finishes what is in flight: no 5xx is allowed for it.
 	at(0.85)
-	d.fault("instance a SIGTERM")
-	d.instances[0].stop()
-	if err := d.instances[0].start(); err != nil {
-		d.expect("instance a restarts after SIGTERM: "+err.Error(), false)
+	in = d.instances[d.reader()]
+	d.fault("instance " + in.name + " (the X stream's reader) SIGTERM")
+	in.stop()
+	if err := in.start(); err != nil {
+		d.expect("instance "+in.name+" restarts after SIGTERM: "+err.Error(), false)
 	} else {
-		d.fault("instance a restarted")
+		d.fault("instance " + in.name + " restarted")
 	}
+}
+
+// reader is the instance whose /readyz says it reads the X stream (b when neither says so).
+func (d *day) reader() int {
+	for i, in := range d.instances {
+		if a := d.c.do("GET", in.base()+"/readyz", nil); strings.Contains(string(a.Body), `"leader":true`) {
+			return i
+		}
+	}
+	return 1
 }
 
 func (d *day) fault(what string) {

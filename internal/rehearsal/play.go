@@ -38,6 +38,7 @@ type day struct {
 	checks    []check        // what the crowd and the attackers were answered, checked as they went
 	faults    []string
 	deleted   []sentDelete
+	posted    []sentDelete   // every post sent on the stream, duplicates once
 	burst     [2]time.Time   // the keynote minute
 	killed    [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
 	peak      [2]usage       // each instance's peak memory and open files
@@ -47,7 +48,7 @@ type day struct {
 	stopLive  context.CancelFunc // closes every stream
 }
 
-// sentDelete is a delete notice sent on the stream.
+// sentDelete is a post or a delete notice sent on the stream: its id and when.
 type sentDelete struct {
 	id string
 	at time.Time
@@ -274,6 +275,9 @@ func (d *day) stream(end time.Time) {
 				originals = append(originals, line)
 			}
 			sent = append(sent, id)
+			d.mu.Lock()
+			d.posted = append(d.posted, sentDelete{id, time.Now()})
+			d.mu.Unlock()
 			d.send(line)
 			if k%23 == 7 {
 				d.send(line) // X delivers some posts twice
@@ -287,7 +291,11 @@ func (d *day) stream(end time.Time) {
 // send delivers a line to whichever instance holds the stream; while none does (the reader's
 // instance was killed and the other has not taken over yet) it waits, as X's backfill would fill in.
 func (d *day) send(line string) {
-	for try := 0; try < 200 && !d.x.Send(line); try++ {
+	for try := 0; !d.x.Send(line); try++ {
+		if try == 600 {
+			d.expect("an instance reads the X stream within 30 s", false)
+			break
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	d.mu.Lock()

@@ -199,6 +199,26 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 			kept++
 		}
 	}
+	// Every post sent is stored (or deleted since), one reader after another: none lost but
+	// those the killed reader had read and not yet stored.
+	deletedSet := map[string]bool{}
+	for _, del := range d.deleted {
+		deletedSet[del.id] = true
+	}
+	var lost, lostAtKill int
+	var lostExample string
+	for _, p := range d.posted {
+		switch {
+		case stored[p.id] || deletedSet[p.id]:
+		case within(p.at, d.killed):
+			lostAtKill++
+		default:
+			lost++
+			lostExample = p.id + " sent " + p.at.Format("15:04:05.000")
+		}
+	}
+	add("posts_not_lost", lost == 0, "%d posts sent; %d lost %s; %d lost with the killed reader", len(d.posted), lost,
+		lostExample, lostAtKill)
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed",
 		len(d.deleted), kept, excused)
 
