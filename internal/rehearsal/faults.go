@@ -2,6 +2,7 @@ package rehearsal
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,8 @@ func (d *day) faultSchedule(end time.Time) {
 	at(0.35)
 	d.fault("elasticsearch back")
 	d.es.SetDown(0)
+	back := time.Now()
+	go d.recovered("es_backlog", back, func() bool { return d.countAt(back) == 0 })
 
 	// SIGKILL the instance reading the X stream, so the other must take over.
 	at(0.45)
@@ -33,6 +36,10 @@ func (d *day) faultSchedule(end time.Time) {
 	d.fault("instance " + in.name + " (the X stream's reader) SIGKILLed")
 	from := time.Now()
 	in.kill()
+	other := d.instances[1-victim]
+	go d.recovered("stream_takeover", from, func() bool {
+		return strings.Contains(string(d.c.do("GET", other.base()+"/readyz", nil).Body), `"leader":true`)
+	})
 	// Lines the killed reader had read but not stored yet: the ingest batches up to a second.
 	d.mu.Lock()
 	d.killed = append(d.killed, [2]time.Time{from.Add(-2 * time.Second), time.Now().Add(time.Second)})
@@ -44,6 +51,12 @@ func (d *day) faultSchedule(end time.Time) {
 		d.fault("instance " + in.name + " restarted")
 	}
 
+	at(0.55)
+	d.fault("organiser restocks 3 T-shirts")
+	a := d.c.do("PATCH", d.instances[0].base()+"/api/v1/campaigns/"+slug+"/prizes/tshirt",
+		[]byte(`{"add":3,"reason":"a box found in the van"}`), "Authorization", "Bearer "+adminToken)
+	d.expect("the organiser's restock is taken", a.Status == 200)
+
 	at(0.65)
 	d.fault("PostgreSQL restart -m fast")
 	from = time.Now()
@@ -54,6 +67,14 @@ func (d *day) faultSchedule(end time.Time) {
 	d.pgWindows = append(d.pgWindows, [2]time.Time{from, time.Now().Add(5 * time.Second)})
 	d.mu.Unlock()
 	d.fault("PostgreSQL back")
+	go d.recovered("postgres_restart", from, func() bool {
+		for _, in := range d.instances {
+			if d.c.do("GET", in.base()+"/api/v1/campaigns/"+slug, nil).Status != 200 {
+				return false
+			}
+		}
+		return true
+	})
 
 	// SIGTERM finishes what is in flight: no 5xx is allowed for it.
 	at(0.85)
@@ -82,4 +103,21 @@ func (d *day) fault(what string) {
 	d.mu.Lock()
 	d.faults = append(d.faults, time.Now().Format("15:04:05")+" "+what)
 	d.mu.Unlock()
+}
+
+// recovered records how long after a fault's start ok first held (up to a minute).
+func (d *day) recovered(what string, from time.Time, ok func() bool) {
+	if settle(time.Minute, ok) {
+		d.mu.Lock()
+		d.recovery = append(d.recovery, [2]string{what, fmt.Sprintf("%.1f", time.Since(from).Seconds())})
+		d.mu.Unlock()
+	}
+}
+
+func (d *day) countAt(t time.Time) int64 {
+	var n int64
+	if err := d.pool.QueryRow(context.Background(), proofs["outbox_pending_before"], t).Scan(&n); err != nil {
+		return -1
+	}
+	return n
 }

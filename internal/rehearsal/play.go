@@ -43,6 +43,7 @@ type day struct {
 	killed    [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
 	peak      [2]usage       // each instance's peak memory and open files
 	dayLength time.Duration
+	recovery  [][2]string        // fault → seconds until the service was whole again
 	lives     map[int]*live      // attendee → the claim page's event stream
 	liveCtx   context.Context    // the streams' life
 	stopLive  context.CancelFunc // closes every stream

@@ -75,6 +75,10 @@ SELECT DISTINCT ref_id FROM outbox WHERE kind = 'event' ORDER BY ref_id;
 -- name: outbox_pending
 SELECT count(*) FROM outbox WHERE done_at IS NULL;
 
+-- name: outbox_pending_before
+-- Outbox rows written before a moment ($1) that the feed has not sent yet.
+SELECT count(*) FROM outbox WHERE done_at IS NULL AND created_at <= $1;
+
 -- name: outbox_dead
 SELECT count(*) FROM outbox_dead;
 

@@ -295,6 +295,11 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		fig("rehearsal_instance_"+in.name+"_peak_rss_mb", d.peak[i].rssKB/1024)
 		fig("rehearsal_instance_"+in.name+"_peak_open_files", d.peak[i].files)
 	}
+	d.mu.Lock()
+	for _, r := range d.recovery {
+		fig("rehearsal_recovery_"+r[0]+"_s", r[1])
+	}
+	d.mu.Unlock()
 	fig("rehearsal_day_s", fmt.Sprintf("%.0f", d.dayLength.Seconds()))
 	fig("rehearsal_requests_per_s", fmt.Sprintf("%.0f", float64(d.c.sent)/d.dayLength.Seconds()))
 	return o, nil
