@@ -55,10 +55,10 @@ func (d *day) hostile(end time.Time) {
 
 		if !manualDone {
 			a := d.c.do("POST", base(k)+"/api/v1/campaigns/"+slug+"/manual-claims",
-				[]byte(`{"network":"instagram","handle":"`+scriptTag+`","post_url":"https://instagram.example/p/1","note":"`+scriptTag+`"}`),
+				[]byte(`{"network":"instagram","handle":"mallory.ig","post_url":"https://www.instagram.com/p/hostile1/","note":"`+scriptTag+`"}`),
 				"Authorization", "Bearer "+adminToken, "Idempotency-Key", newKey())
-			judge("a manual claim with script in its handle and note is stored or refused", a,
-				func(a answer) bool { return a.Status == 201 || a.Status == 200 || refused(a) })
+			judge("a manual claim with script in its note is stored (as text)", a,
+				func(a answer) bool { return a.Status == 201 || a.Status == 200 })
 			if a.Status == 200 || a.Status == 201 {
 				manualDone = true
 			}

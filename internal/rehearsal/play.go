@@ -44,6 +44,8 @@ type day struct {
 	peak      [2]usage       // each instance's peak memory and open files
 	dayLength time.Duration
 	recovery  [][2]string        // fault → seconds until the service was whole again
+	others    int                // claims for a post on another network, for staff to decide
+	decided   map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
 	lives     map[int]*live      // attendee → the claim page's event stream
 	liveCtx   context.Context    // the streams' life
 	stopLive  context.CancelFunc // closes every stream
@@ -119,6 +121,7 @@ func (d *day) minute() time.Duration { return d.cfg.MinuteLength }
 func (d *day) play(ctx context.Context) error {
 	d.claims = map[int]claimSeen{}
 	d.lives = map[int]*live{}
+	d.decided = map[int64]string{}
 	d.liveCtx, d.stopLive = context.WithCancel(ctx)
 	end := time.Now().Add(time.Duration(d.cfg.Minutes) * d.minute())
 	var wg sync.WaitGroup
@@ -205,6 +208,16 @@ func (d *day) claim(i int) {
 		d.claims[i] = c
 		d.lives[i] = d.follow(d.liveCtx, i, c.Token)
 		d.mu.Unlock()
+	}
+	if i%10 == 0 { // the same person also posted on Instagram: staff look at the post
+		ig := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"instagram","handle":"%s.ig","post_url":"https://www.instagram.com/p/rehearsal%d/"}`,
+			handle(i), i)))
+		d.expect(fmt.Sprintf("an Instagram claim is taken: %d %s", ig.Status, ig.Body), ig.Status == 0 || ig.Status >= 500 || ig.Status == 201)
+		if ig.Status == 201 {
+			d.mu.Lock()
+			d.others++
+			d.mu.Unlock()
+		}
 	}
 	switch i % 20 {
 	case 1, 2: // again from the same phone: the same claim
@@ -349,6 +362,9 @@ func (d *day) tablet(t int, end time.Time) {
 	for k := 0; time.Now().Before(end); k++ {
 		time.Sleep(d.minute()/4 + time.Duration(rand.Int64N(int64(d.minute()/4))))
 		in := d.inst(t + k)
+		if t == 0 {
+			d.decide(in, auth)
+		}
 		a := d.c.do("GET", in.base()+"/api/v1/campaigns/"+slug+"/claims?status=verified&limit=20", nil, auth...)
 		var list struct {
 			Claims []struct{ ID int64 } `json:"claims"`
@@ -370,6 +386,44 @@ func (d *day) tablet(t int, end time.Time) {
 			// The double tap: a second give of the same claim with a new key is refused.
 			again := d.give(t+k+1, id, prize, false, auth)
 			d.expect("a second give of the same claim with a new key is refused", again.outcome != "given")
+		}
+	}
+}
+
+// decide: the first tablet approves the pending claims for other networks' posts, rejecting
+// every third.
+func (d *day) decide(in *instance, auth []string) {
+	a := d.c.do("GET", in.base()+"/api/v1/campaigns/"+slug+"/claims?status=pending&limit=500", nil, auth...)
+	var list struct {
+		Claims []struct {
+			ID      int64
+			Network string
+		} `json:"claims"`
+	}
+	json.Unmarshal(a.Body, &list)
+	for _, c := range list.Claims {
+		if c.Network == "twitter" {
+			continue
+		}
+		action := "approve"
+		if c.ID%3 == 0 {
+			action = "reject"
+		}
+		key := newKey()
+		for try := 0; try < 20; try++ {
+			r := d.c.do("POST", fmt.Sprintf("%s/api/v1/claims/%d/%s", d.inst(try).base(), c.ID, action), nil,
+				append([]string{"Idempotency-Key", key}, auth...)...)
+			if r.Status == 200 {
+				d.mu.Lock()
+				d.decided[c.ID] = action
+				d.mu.Unlock()
+				break
+			}
+			if r.Status != 0 && r.Status < 500 {
+				d.expect(fmt.Sprintf("staff %s a pending Instagram claim: %d %s", action, r.Status, r.Body), false)
+				break
+			}
+			time.Sleep(d.minute() / 10)
 		}
 	}
 }

@@ -91,6 +91,6 @@ WHERE k.slug = $1 AND a.action = 'given' AND (a.at AT TIME ZONE k.time_zone)::da
 
 -- name: claim_states
 -- Each claim's status, when it was verified and when its live prize was given.
-SELECT c.id, c.status, c.verified_at,
+SELECT c.id, c.status, coalesce(c.verified_by, ''), c.verified_at,
        (SELECT max(g.given_at) FROM giveaways g WHERE g.claim_id = c.id AND g.undone_at IS NULL)
 FROM claims c JOIN campaigns k ON k.id = c.campaign_id WHERE k.slug = $1;

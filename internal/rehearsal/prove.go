@@ -333,7 +333,7 @@ func p99(lat []latency, w [2]time.Time) (float64, int) {
 }
 
 type claimState struct {
-	status            string
+	status, by        string
 	verified, givenAt *time.Time
 }
 
@@ -350,7 +350,7 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 	for rows.Next() {
 		var id int64
 		var s claimState
-		if err := rows.Scan(&id, &s.status, &s.verified, &s.givenAt); err == nil {
+		if err := rows.Scan(&id, &s.status, &s.by, &s.verified, &s.givenAt); err == nil {
 			states[id] = s
 		}
 	}
@@ -378,6 +378,20 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 		}
 		l.mu.Unlock()
 	}
+	// Staff decisions on other networks' claims stand: approved ones verified by staff (or given
+	// since), rejected ones rejected.
+	wrong := 0
+	for id, action := range d.decided {
+		s := states[id]
+		switch {
+		case action == "approve" && (s.status == "verified" || s.status == "given") && s.by == "staff":
+		case action == "reject" && s.status == "rejected":
+		default:
+			wrong++
+		}
+	}
+	add("staff_decisions_stand", wrong == 0 && d.others > 0 && len(d.decided) > 0,
+		"%d claims for other networks' posts; %d decided by staff; %d not as decided", d.others, len(d.decided), wrong)
 	add("claim_pages_live", n == 0 && len(d.lives) > 0, "%d claim pages followed; %d not showing the database's status %s",
 		len(d.lives), n, example)
 	v, vn := p99(toVerified, [2]time.Time{})
