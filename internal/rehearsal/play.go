@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boothgiveaway/giveaway/internal/estest"
+	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/xstream/xtest"
 )
 
@@ -25,6 +26,7 @@ type day struct {
 	pool       *pgxpool.Pool
 	es         *estest.Server
 	x          *xtest.Server
+	masto      *mastodontest.Server
 	c          *client
 	clusterDir string
 	instances  [2]*instance
@@ -46,6 +48,7 @@ type day struct {
 	recovery  [][2]string        // fault → seconds until the service was whole again
 	others    int                // claims for a post on another network, for staff to decide
 	decided   map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
+	toots     int                // posts published on the Mastodon double
 	lives     map[int]*live      // attendee → the claim page's event stream
 	liveCtx   context.Context    // the streams' life
 	stopLive  context.CancelFunc // closes every stream
@@ -209,6 +212,10 @@ func (d *day) claim(i int) {
 		d.lives[i] = d.follow(d.liveCtx, i, c.Token)
 		d.mu.Unlock()
 	}
+	if i%10 == 5 { // the same person also claims for Mastodon, verified by the Mastodon source
+		m := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"mastodon","handle":"@%s@%s"}`, handle(i), d.masto.Domain)))
+		d.expect(fmt.Sprintf("a Mastodon claim is taken: %d %s", m.Status, m.Body), m.Status == 0 || m.Status >= 500 || m.Status == 201)
+	}
 	if i%10 == 0 { // the same person also posted on Instagram: staff look at the post
 		ig := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"instagram","handle":"%s.ig","post_url":"https://www.instagram.com/p/rehearsal%d/"}`,
 			handle(i), i)))
@@ -287,6 +294,18 @@ func (d *day) stream(end time.Time) {
 			}
 			if poster(i) {
 				originals = append(originals, line)
+			}
+			if k%4 == 0 { // the same crowd on Mastodon: streamed, and read back from the timeline after a gap
+				text := "Only one tag #PyConAPAC"
+				if poster(i) {
+					text = "Mastodon에서도 #PyConAPAC #Elastic"
+				}
+				d.masto.Publish(d.masto.Toot(handle(i), text))
+				if poster(i) { // the source keeps only posts with every required hashtag
+					d.mu.Lock()
+					d.toots++
+					d.mu.Unlock()
+				}
 			}
 			sent = append(sent, id)
 			d.mu.Lock()
@@ -402,8 +421,8 @@ func (d *day) decide(in *instance, auth []string) {
 	}
 	json.Unmarshal(a.Body, &list)
 	for _, c := range list.Claims {
-		if c.Network == "twitter" {
-			continue
+		if c.Network != "instagram" {
+			continue // X and Mastodon claims wait for their post
 		}
 		action := "approve"
 		if c.ID%3 == 0 {

@@ -2,11 +2,11 @@
 -- bug in those cannot vouch for itself. Each statement answers one number; $1 is the campaign slug.
 
 -- name: eligible_unverified
--- Twitter claims still pending although their person has an eligible post (every required
--- hashtag, inside the window, not a plain retweet).
+-- Claims still pending although their person has an eligible post on the claim's network
+-- (every required hashtag, inside the window, not a plain retweet).
 SELECT count(*) FROM claims c JOIN campaigns k ON k.id = c.campaign_id
-WHERE k.slug = $1 AND c.network = 'twitter' AND c.status = 'pending'
-  AND EXISTS (SELECT 1 FROM tweets t WHERE t.network = 'twitter' AND t.handle_norm = c.handle_norm
+WHERE k.slug = $1 AND c.status = 'pending'
+  AND EXISTS (SELECT 1 FROM tweets t WHERE t.network = c.network AND t.handle_norm = c.handle_norm
               AND t.hashtags_norm @> k.required_hashtags AND t.retweet_of IS NULL
               AND t.created_at >= k.starts_at AND t.created_at < k.ends_at);
 
@@ -61,9 +61,18 @@ SELECT count(*) FROM tweets WHERE network = 'twitter';
 SELECT count(*) FROM tweets WHERE network = 'twitter' AND retweet_of IS NOT NULL;
 
 -- name: tweet_ids
--- The posts the campaign's tweets index should hold: those carrying any of its hashtags.
-SELECT t.id FROM tweets t JOIN campaigns k ON k.slug = $1
-WHERE t.network = 'twitter' AND t.hashtags_norm && k.required_hashtags ORDER BY t.id;
+-- The posts the campaign's tweets index should hold: those carrying any of its hashtags, as
+-- "network id".
+SELECT t.network || ' ' || t.id FROM tweets t JOIN campaigns k ON k.slug = $1
+WHERE t.hashtags_norm && k.required_hashtags ORDER BY 1;
+
+-- name: mastodon_posts
+SELECT count(*) FROM tweets WHERE network = 'mastodon';
+
+-- name: network_claims_verified
+-- Claims on networks a source reads (not X) that are verified or given.
+SELECT count(*) FROM claims c JOIN campaigns k ON k.id = c.campaign_id
+WHERE k.slug = $1 AND c.network = 'mastodon' AND c.status IN ('verified', 'given');
 
 -- name: all_tweet_ids
 SELECT id FROM tweets WHERE network = 'twitter' ORDER BY id;

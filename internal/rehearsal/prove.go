@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/esdoc"
 )
 
 //go:embed proofs.sql
@@ -163,8 +165,9 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	tweetIDs, eventIDs := d.strings(ctx, "tweet_ids"), d.strings(ctx, "event_ids")
 	tweetsIdx, eventsIdx := "twitter-"+slug, "giveaway-events-"+slug
 	var lostTweets, lostEvents int
-	for _, id := range tweetIDs {
-		if _, ok := d.es.Doc(tweetsIdx, id); !ok {
+	for _, key := range tweetIDs {
+		network, id, _ := strings.Cut(key, " ")
+		if _, ok := d.es.Doc(tweetsIdx, esdoc.DocID(network, id)); !ok {
 			lostTweets++
 		}
 	}
@@ -217,6 +220,9 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 			lostExample = p.id + " sent " + p.at.Format("15:04:05.000")
 		}
 	}
+	toots := d.count(ctx, "mastodon_posts")
+	add("toots_not_lost", toots == int64(d.toots) && d.toots > 0, "%d posts with every hashtag published on Mastodon, %d stored; %d Mastodon claims verified",
+		d.toots, toots, d.count(ctx, "network_claims_verified"))
 	add("posts_not_lost", lost == 0, "%d posts sent; %d lost %s; %d lost with the killed reader", len(d.posted), lost,
 		lostExample, lostAtKill)
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed",

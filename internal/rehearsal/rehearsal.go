@@ -16,6 +16,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/devdb"
 	"github.com/boothgiveaway/giveaway/internal/estest"
+	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/xstream/xtest"
 )
 
@@ -38,6 +39,7 @@ const (
 	adminToken  = "rehearsal-admin-token"
 	ingestToken = "rehearsal-ingest-token"
 	xToken      = "rehearsal-x-token"
+	mastoToken  = "rehearsal-mastodon-token"
 	// The doors the attackers forge signatures for.
 	webhookSecret = "rehearsal-x-consumer-secret"
 	signingSecret = "rehearsal-ingest-signing-secret"
@@ -73,8 +75,10 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	defer es.Close()
 	x := xtest.New(xToken)
 	defer x.Close()
+	masto := mastodontest.New(mastoToken)
+	defer masto.Close()
 
-	d := &day{cfg: cfg, logf: logf, pool: pool, es: es, x: x, c: newClient(), clusterDir: clusterDir}
+	d := &day{cfg: cfg, logf: logf, pool: pool, es: es, x: x, masto: masto, c: newClient(), clusterDir: clusterDir}
 	for i, name := range []string{"a", "b"} {
 		addr, err := freeAddr()
 		if err != nil {
@@ -88,7 +92,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		in := &instance{name: name, bin: cfg.Bin, addr: addr, logs: logs, env: append(os.Environ(),
 			"DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "PUBLIC_BASE_URL=http://"+addr,
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
-			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
+			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken, "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
