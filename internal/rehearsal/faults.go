@@ -37,9 +37,7 @@ func (d *day) faultSchedule(end time.Time) {
 	from := time.Now()
 	in.kill()
 	other := d.instances[1-victim]
-	go d.recovered("stream_takeover", from, func() bool {
-		return strings.Contains(string(d.c.do("GET", other.base()+"/readyz", nil).Body), `"leader":true`)
-	})
+	go d.recovered("stream_takeover", from, func() bool { return d.readsX(other) })
 	// Lines the killed reader had read but not stored yet: the ingest batches up to a second.
 	d.mu.Lock()
 	d.killed = append(d.killed, [2]time.Time{from.Add(-2 * time.Second), time.Now().Add(time.Second)})
@@ -88,13 +86,20 @@ func (d *day) faultSchedule(end time.Time) {
 	}
 }
 
-// reader is the instance whose /readyz says it reads the X stream (b when neither says so).
+// readsX says whether the instance's metrics say it is the one reading the X stream.
+func (d *day) readsX(in *instance) bool {
+	a := d.c.do("GET", in.base()+"/metrics", nil)
+	return strings.Contains(string(a.Body), `giveaway_source_leader{source="x_stream"} 1`)
+}
+
+// reader is the instance reading the X stream (b when neither says so).
 func (d *day) reader() int {
 	for i, in := range d.instances {
-		if a := d.c.do("GET", in.base()+"/readyz", nil); strings.Contains(string(a.Body), `"leader":true`) {
+		if d.readsX(in) {
 			return i
 		}
 	}
+	d.logf("rehearsal: neither instance says it reads the X stream")
 	return 1
 }
 
