@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/boothgiveaway/giveaway/internal/bluesky/blueskytest"
 	"github.com/boothgiveaway/giveaway/internal/estest"
 	"github.com/boothgiveaway/giveaway/internal/mastodon/mastodontest"
 	"github.com/boothgiveaway/giveaway/internal/xstream/xtest"
@@ -27,6 +28,7 @@ type day struct {
 	es         *estest.Server
 	x          *xtest.Server
 	masto      *mastodontest.Server
+	sky        *blueskytest.Server
 	c          *client
 	clusterDir string
 	instances  [2]*instance
@@ -49,6 +51,7 @@ type day struct {
 	others    int                // claims for a post on another network, for staff to decide
 	decided   map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
 	toots     int                // posts published on the Mastodon double
+	skeets    int                // posts with every hashtag pushed on the Bluesky double
 	lives     map[int]*live      // attendee → the claim page's event stream
 	liveCtx   context.Context    // the streams' life
 	stopLive  context.CancelFunc // closes every stream
@@ -168,6 +171,8 @@ func poster(i int) bool { return i%10 < 7 }
 
 func handle(i int) string { return fmt.Sprintf("att%05d", i) }
 
+func did(i int) string { return fmt.Sprintf("did:plc:att%05d", i) }
+
 // crowd: every attendee claims once, spread over the first part of the day; some claim again
 // from the same device (same claim back), some from another device (refused), some send junk.
 func (d *day) crowd(end time.Time) {
@@ -215,6 +220,11 @@ func (d *day) claim(i int) {
 	if i%10 == 5 { // the same person also claims for Mastodon, verified by the Mastodon source
 		m := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"mastodon","handle":"@%s@%s"}`, handle(i), d.masto.Domain)))
 		d.expect(fmt.Sprintf("a Mastodon claim is taken: %d %s", m.Status, m.Body), m.Status == 0 || m.Status >= 500 || m.Status == 201)
+	}
+	if i%10 == 6 { // and for Bluesky, verified by the Bluesky source
+		d.sky.SetProfile(did(i), handle(i)+".bsky.social")
+		b := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"bluesky","handle":"%s.bsky.social"}`, handle(i))))
+		d.expect(fmt.Sprintf("a Bluesky claim is taken: %d %s", b.Status, b.Body), b.Status == 0 || b.Status >= 500 || b.Status == 201)
 	}
 	if i%10 == 0 { // the same person also posted on Instagram: staff look at the post
 		ig := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"instagram","handle":"%s.ig","post_url":"https://www.instagram.com/p/rehearsal%d/"}`,
@@ -308,6 +318,22 @@ func (d *day) stream(end time.Time) {
 				if poster(i) { // the source keeps only posts with every required hashtag
 					d.mu.Lock()
 					d.toots++
+					d.mu.Unlock()
+				}
+			}
+			if k%4 == 2 { // and on Bluesky, replayed from the Jetstream cursor after a gap
+				tags := []string{"PyConAPAC"}
+				if poster(i) {
+					tags = append(tags, "Elastic")
+				}
+				text := "블루스카이 #" + strings.Join(tags, " #")
+				d.sky.SetProfile(did(i), handle(i)+".bsky.social")
+				d.sky.Push(blueskytest.Create(did(i), "r"+id, blueskytest.Post{Type: "app.bsky.feed.post",
+					CreatedAt: time.Now().UTC().Format(time.RFC3339Nano), Text: text, Langs: []string{"ko"},
+					Facets: blueskytest.TagFacets(text, tags...)}))
+				if poster(i) {
+					d.mu.Lock()
+					d.skeets++
 					d.mu.Unlock()
 				}
 			}

@@ -69,10 +69,13 @@ WHERE t.hashtags_norm && k.required_hashtags ORDER BY 1;
 -- name: mastodon_posts
 SELECT count(*) FROM tweets WHERE network = 'mastodon';
 
+-- name: bluesky_posts
+SELECT count(*) FROM tweets WHERE network = 'bluesky';
+
 -- name: network_claims_verified
--- Claims on networks a source reads (not X) that are verified or given.
+-- Claims on the open networks a source reads (Mastodon, Bluesky) that are verified or given.
 SELECT count(*) FROM claims c JOIN campaigns k ON k.id = c.campaign_id
-WHERE k.slug = $1 AND c.network = 'mastodon' AND c.status IN ('verified', 'given');
+WHERE k.slug = $1 AND c.network IN ('mastodon', 'bluesky') AND c.status IN ('verified', 'given');
 
 -- name: all_tweet_ids
 SELECT id FROM tweets WHERE network = 'twitter' ORDER BY id;

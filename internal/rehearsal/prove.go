@@ -220,9 +220,10 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 			lostExample = p.id + " sent " + p.at.Format("15:04:05.000")
 		}
 	}
-	toots := d.count(ctx, "mastodon_posts")
-	add("toots_not_lost", toots == int64(d.toots) && d.toots > 0, "%d posts with every hashtag published on Mastodon, %d stored; %d Mastodon claims verified",
-		d.toots, toots, d.count(ctx, "network_claims_verified"))
+	toots, skeets := d.count(ctx, "mastodon_posts"), d.count(ctx, "bluesky_posts")
+	add("open_network_posts_not_lost", toots == int64(d.toots) && d.toots > 0 && skeets == int64(d.skeets) && d.skeets > 0,
+		"Mastodon: %d posts with every hashtag published, %d stored; Bluesky: %d pushed, %d stored; %d claims on them verified",
+		d.toots, toots, d.skeets, skeets, d.count(ctx, "network_claims_verified"))
 	add("posts_not_lost", lost == 0, "%d posts sent; %d lost %s; %d lost with the killed reader", len(d.posted), lost,
 		lostExample, lostAtKill)
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed",

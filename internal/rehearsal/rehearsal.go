@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/boothgiveaway/giveaway/internal/bluesky/blueskytest"
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/devdb"
 	"github.com/boothgiveaway/giveaway/internal/estest"
@@ -77,8 +78,11 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	defer x.Close()
 	masto := mastodontest.New(mastoToken)
 	defer masto.Close()
+	var closers cleanups
+	defer closers.run()
+	sky := blueskytest.New(&closers)
 
-	d := &day{cfg: cfg, logf: logf, pool: pool, es: es, x: x, masto: masto, c: newClient(), clusterDir: clusterDir}
+	d := &day{cfg: cfg, logf: logf, pool: pool, es: es, x: x, masto: masto, sky: sky, c: newClient(), clusterDir: clusterDir}
 	for i, name := range []string{"a", "b"} {
 		addr, err := freeAddr()
 		if err != nil {
@@ -92,7 +96,8 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		in := &instance{name: name, bin: cfg.Bin, addr: addr, logs: logs, env: append(os.Environ(),
 			"DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "PUBLIC_BASE_URL=http://"+addr,
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
-			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken, "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
+			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken,
+			"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL(), "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
@@ -137,3 +142,14 @@ var seoul = func() *time.Location {
 	}
 	return l
 }()
+
+// cleanups runs what a double registers to close it (blueskytest takes a test's Cleanup).
+type cleanups []func()
+
+func (c *cleanups) Cleanup(f func()) { *c = append(*c, f) }
+
+func (c *cleanups) run() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		(*c)[i]()
+	}
+}
