@@ -274,6 +274,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		add(name, failed == 0 && n > 0, "%d checks, %d failed: %s", n, failed, strings.Join(first(failures, 5), "; "))
 	}
 
+	d.drawAtClose(ctx, add)
+
 	retweets := d.count(ctx, "retweets_total")
 	fig("rehearsal_attendees", d.cfg.Attendees)
 	fig("rehearsal_claims", len(d.claims))
