@@ -171,6 +171,11 @@ func poster(i int) bool { return i%10 < 7 }
 
 func handle(i int) string { return fmt.Sprintf("att%05d", i) }
 
+// phoneAddr is attendee i's phone on mobile data, as the load balancer in front reports it
+// (X-Forwarded-For from a trusted proxy): each phone has the per-address budgets to itself. The
+// attackers come from the rehearsal's own address.
+func phoneAddr(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
+
 func did(i int) string { return fmt.Sprintf("did:plc:att%05d", i) }
 
 // crowd: every attendee claims once, spread over the first part of the day; some claim again
@@ -196,11 +201,12 @@ func (d *day) crowd(end time.Time) {
 
 func (d *day) claim(i int) {
 	in := d.inst(i)
+	phone := []string{"X-Forwarded-For", phoneAddr(i)}
 	path := in.base() + "/api/v1/campaigns/" + slug + "/claims"
 	body := []byte(fmt.Sprintf(`{"network":"twitter","handle":"@%s"}`, strings.ToUpper(handle(i)[:1])+handle(i)[1:]))
 	var a answer
 	for try := 0; try < 20; try++ {
-		if a = d.c.do("POST", d.inst(i+try).base()+"/api/v1/campaigns/"+slug+"/claims", body); a.Status != 0 && a.Status < 500 {
+		if a = d.c.do("POST", d.inst(i+try).base()+"/api/v1/campaigns/"+slug+"/claims", body, phone...); a.Status != 0 && a.Status < 500 {
 			break
 		}
 		time.Sleep(d.minute() / 10)
@@ -218,17 +224,17 @@ func (d *day) claim(i int) {
 		d.mu.Unlock()
 	}
 	if i%10 == 5 { // the same person also claims for Mastodon, verified by the Mastodon source
-		m := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"mastodon","handle":"@%s@%s"}`, handle(i), d.masto.Domain)))
+		m := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"mastodon","handle":"@%s@%s"}`, handle(i), d.masto.Domain)), phone...)
 		d.expect(fmt.Sprintf("a Mastodon claim is taken: %d %s", m.Status, m.Body), m.Status == 0 || m.Status >= 500 || m.Status == 201)
 	}
 	if i%10 == 6 { // and for Bluesky, verified by the Bluesky source
 		d.sky.SetProfile(did(i), handle(i)+".bsky.social")
-		b := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"bluesky","handle":"%s.bsky.social"}`, handle(i))))
+		b := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"bluesky","handle":"%s.bsky.social"}`, handle(i))), phone...)
 		d.expect(fmt.Sprintf("a Bluesky claim is taken: %d %s", b.Status, b.Body), b.Status == 0 || b.Status >= 500 || b.Status == 201)
 	}
 	if i%10 == 0 { // the same person also posted on Instagram: staff look at the post
 		ig := d.c.do("POST", path, []byte(fmt.Sprintf(`{"network":"instagram","handle":"%s.ig","post_url":"https://www.instagram.com/p/rehearsal%d/"}`,
-			handle(i), i)))
+			handle(i), i)), phone...)
 		d.expect(fmt.Sprintf("an Instagram claim is taken: %d %s", ig.Status, ig.Body), ig.Status == 0 || ig.Status >= 500 || ig.Status == 201)
 		if ig.Status == 201 {
 			d.mu.Lock()
@@ -238,17 +244,17 @@ func (d *day) claim(i int) {
 	}
 	switch i % 20 {
 	case 1, 2: // again from the same phone: the same claim
-		again := d.c.do("POST", path, body, "X-Claim-Token", c.Token)
+		again := d.c.do("POST", path, body, append([]string{"X-Claim-Token", c.Token}, phone...)...)
 		var c2 claimSeen
 		json.Unmarshal(again.Body, &c2)
 		d.expect("a second claim from the same device returns the same claim", again.Status >= 500 || again.Status == 0 || c2.ID == c.ID)
 	case 3: // again from another phone: refused, revealing nothing
-		again := d.c.do("POST", path, body)
+		again := d.c.do("POST", path, body, "X-Forwarded-For", phoneAddr(i+1<<23))
 		d.expect("a claim from another device is 409 already_claimed and reveals no token",
 			again.Status >= 500 || again.Status == 0 || (again.Status == 409 && strings.Contains(string(again.Body), "already_claimed") &&
 				!strings.Contains(string(again.Body), c.Token)))
 	case 4: // junk
-		bad := d.c.do("POST", path, []byte(`{"network":"myspace","handle":"x"}`))
+		bad := d.c.do("POST", path, []byte(`{"network":"myspace","handle":"x"}`), phone...)
 		d.expect("a claim for an unknown network is a 4xx with an error code", bad.Status == 0 || bad.Status >= 500 ||
 			(bad.Status >= 400 && bad.Status < 500 && strings.Contains(string(bad.Body), `"code"`)))
 	}

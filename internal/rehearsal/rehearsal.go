@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 			"DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "PUBLIC_BASE_URL=http://"+addr,
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
 			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken,
-			"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL(), "CLAIMS_PER_MINUTE=1000000", "STREAMS_PER_ADDRESS=1000000", "DB_MAX_CONNS=20")}
+			"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL(), "TRUSTED_PROXIES=127.0.0.1/32", "DB_MAX_CONNS=20")}
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
