@@ -80,6 +80,11 @@ WHERE k.slug = $1 AND c.network IN ('mastodon', 'bluesky') AND c.status IN ('ver
 -- name: all_tweet_ids
 SELECT id FROM tweets WHERE network = 'twitter' ORDER BY id;
 
+-- name: x_gaps
+-- Stretches the X reader knows it could not read (reconnects without backfill): the report shows
+-- them, so a post sent inside one is accounted for.
+SELECT from_at, to_at FROM source_gaps WHERE source = 'x_stream';
+
 -- name: event_ids
 -- The audit rows the feed reports as giveaway events (what the outbox named).
 SELECT DISTINCT ref_id FROM outbox WHERE kind = 'event' ORDER BY ref_id;
