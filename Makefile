@@ -10,7 +10,7 @@ AXE_VERSION ?= 4.14.1
 AXE_DIR     := .cache/axe-core-$(AXE_VERSION)
 export AXE_JS ?= $(CURDIR)/$(AXE_DIR)/package/axe.min.js
 
-.PHONY: build run banner test fuzz bench vet generate db-stop clean axe
+.PHONY: build run banner test fuzz bench rehearsal vet generate db-stop clean axe
 
 build:
 	$(GO) build -o $(BIN) ./cmd/giveaway
@@ -62,6 +62,12 @@ fuzz:
 
 bench:
 	@$(GO) run ./cmd/bench
+
+# The event day, compressed, against two real instances with faults; proofs on stdout, exit 1 when
+# one fails. REHEARSAL_FLAGS e.g. --attendees 2000 --minutes 60 (see go run ./cmd/rehearsal --help).
+REHEARSAL_FLAGS ?=
+rehearsal:
+	@$(GO) run ./cmd/rehearsal $(REHEARSAL_FLAGS)
 
 # Regenerates internal/store and internal/report/reportdb from the .sql files sqlc.yaml names (needs sqlc:
 # go install github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1).

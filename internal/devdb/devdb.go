@@ -32,6 +32,12 @@ const DatabaseName = "giveaway"
 // the URL of its maintenance database "postgres". Concurrent callers (parallel test packages) are
 // serialised by a file lock.
 func Ensure(ctx context.Context, dir string) (string, error) {
+	return EnsureOn(ctx, dir, Port)
+}
+
+// EnsureOn is Ensure for a cluster of its own on another port (the rehearsal restarts its
+// PostgreSQL, which it may do only to a cluster nobody else is using).
+func EnsureOn(ctx context.Context, dir string, port int) (string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
@@ -45,8 +51,8 @@ func Ensure(ctx context.Context, dir string) (string, error) {
 	}
 	defer unlock()
 
-	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", Port)
-	if listening() {
+	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	if listening(port) {
 		return url, nil
 	}
 	bin, err := binDir()
@@ -66,7 +72,7 @@ func Ensure(ctx context.Context, dir string) (string, error) {
 	}
 	// fsync off: this cluster holds only development and test data that can be recreated.
 	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c full_page_writes=off "+
-		"-c synchronous_commit=off -c max_connections=400 -c shared_buffers=512MB", Port, dir)
+		"-c synchronous_commit=off -c max_connections=400 -c shared_buffers=512MB", port, dir)
 	if err := run(ctx, filepath.Join(bin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "server.log"),
 		"-o", opts, "-w", "-t", "60", "start"); err != nil {
 		return "", fmt.Errorf("devdb: pg_ctl start (see %s): %w", filepath.Join(dir, "server.log"), err)
@@ -87,8 +93,23 @@ func Stop(ctx context.Context, dir string) error {
 	return run(ctx, filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-m", "fast", "stop")
 }
 
-func listening() bool {
-	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(Port)), time.Second)
+// Restart restarts the cluster in dir as an operator would mid-event: fast mode, so open sessions
+// are cut and in-flight transactions roll back.
+func Restart(ctx context.Context, dir string) error {
+	bin, err := binDir()
+	if err != nil {
+		return err
+	}
+	run, err := runner(dir)
+	if err != nil {
+		return err
+	}
+	return run(ctx, filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "server.log"),
+		"-m", "fast", "-w", "-t", "60", "restart")
+}
+
+func listening(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
 	if err != nil {
 		return false
 	}

@@ -86,7 +86,8 @@ type Server struct {
 	active    int
 	maxActive int
 	queries   []url.Values
-	posts     int // POSTs to the rules endpoint
+	posts     int      // POSTs to the rules endpoint
+	unsent    []string // Send's lines a closed connection never wrote
 	done      chan struct{}
 }
 
@@ -125,6 +126,23 @@ func (s *Server) Script(conns ...Conn) {
 	s.script = append(s.script, conns...)
 }
 
+// Send writes a stream line (e.g. Post's) on the newest open held connection, as X delivers a post
+// to whichever client holds the stream now; false when no stream is open or its queue is full
+// (the caller decides whether the post is lost, as it would be with X, or retried).
+func (s *Server) Send(line string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.open) == 0 {
+		return false
+	}
+	select {
+	case s.open[len(s.open)-1].lines <- line:
+		return true
+	default:
+		return false
+	}
+}
+
 // Connects is how many stream requests arrived (refused ones included).
 func (s *Server) Connects() int {
 	s.mu.Lock()
@@ -140,7 +158,10 @@ func (s *Server) Replaced() int {
 }
 
 // openConn is one held stream; closed is closed when a newer connection replaces it.
-type openConn struct{ closed chan struct{} }
+type openConn struct {
+	closed chan struct{}
+	lines  chan string // Send's lines, written by a held connection
+}
 
 // Active is how many streams are open now; MaxActive the most ever open at once.
 func (s *Server) Active() (active, maxActive int) {
@@ -233,7 +254,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		s.active--
 		s.replaced++
 	}
-	me := &openConn{closed: make(chan struct{})}
+	me := &openConn{closed: make(chan struct{}), lines: make(chan string, 4096)}
+	for len(s.unsent) > 0 && len(me.lines) < cap(me.lines) {
+		me.lines <- s.unsent[0]
+		s.unsent = s.unsent[1:]
+	}
 	s.open = append(s.open, me)
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
@@ -243,6 +268,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if i := slices.Index(s.open, me); i >= 0 {
 			s.open = slices.Delete(s.open, i, i+1)
 			s.active--
+		}
+		// Lines sent to this connection but never written go to the next one.
+		for len(me.lines) > 0 {
+			s.unsent = append(s.unsent, <-me.lines)
 		}
 		s.mu.Unlock()
 	}()
@@ -292,6 +321,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-tick:
 				if _, err := w.Write([]byte("\r\n")); err != nil {
+					return
+				}
+				flush()
+			case l := <-me.lines:
+				if _, err := w.Write([]byte(l + "\r\n")); err != nil {
 					return
 				}
 				flush()

@@ -1,0 +1,89 @@
+// Command rehearsal plays a compressed event day against real `giveaway serve` processes and
+// proves that nothing was lost, doubled or leaked (`make rehearsal`). The table of proofs and the
+// key=value figures go to stdout, progress to stderr; the exit status is 1 when any proof fails.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/boothgiveaway/giveaway/internal/rehearsal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := newApp().Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "rehearsal:", err)
+		os.Exit(1)
+	}
+}
+
+func newApp() *cli.Command {
+	return &cli.Command{
+		Name:  "rehearsal",
+		Usage: "play a compressed event day against two real instances, with faults, then prove the invariants",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "attendees", Value: 300, Usage: "people who claim"},
+			&cli.IntFlag{Name: "minutes", Value: 20, Usage: "the day's length in played minutes"},
+			&cli.DurationFlag{Name: "minute-length", Value: 3 * time.Second, Usage: "how long a played minute lasts"},
+			&cli.IntFlag{Name: "tweets-per-minute", Value: 40, Usage: "posts a minute on the X stream (the keynote minute has 5×)"},
+			&cli.IntFlag{Name: "tablets", Value: 4, Usage: "staff tablets giving at once"},
+			&cli.IntFlag{Name: "pg-port", Value: 54339, Usage: "port of the rehearsal's own PostgreSQL cluster"},
+			&cli.BoolFlag{Name: "faults", Value: true, Usage: "play the faults (Elasticsearch down and 429, SIGKILL, PostgreSQL restart)"},
+			&cli.StringFlag{Name: "dir", Usage: "working folder for the cluster and the logs; unset: a new temporary one, removed after a passing run"},
+			&cli.StringFlag{Name: "bin", Usage: "the giveaway binary; unset: built from ./cmd/giveaway"},
+		},
+		Action: run,
+	}
+}
+
+func run(ctx context.Context, cmd *cli.Command) error {
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+	dir := cmd.String("dir")
+	keep := dir != ""
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "rehearsal-"); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	bin := cmd.String("bin")
+	if bin == "" {
+		bin = filepath.Join(dir, "giveaway")
+		logf("rehearsal: building %s", bin)
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/giveaway")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	out, err := rehearsal.Run(ctx, rehearsal.Config{
+		Bin: bin, Attendees: int(cmd.Int("attendees")), Minutes: int(cmd.Int("minutes")),
+		MinuteLength: cmd.Duration("minute-length"), TweetsPerMinute: int(cmd.Int("tweets-per-minute")),
+		Tablets: int(cmd.Int("tablets")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
+		Dir: dir, Logf: logf,
+	})
+	if err != nil {
+		return fmt.Errorf("%w (logs in %s)", err, dir)
+	}
+	out.Print(os.Stdout)
+	if out.Failed() {
+		return fmt.Errorf("an invariant failed (logs in %s)", dir)
+	}
+	if !keep {
+		os.RemoveAll(dir)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package rehearsal
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/devdb"
+)
+
+// faultSchedule plays the faults at fixed moments of the day: Elasticsearch down, then
+// throttling; one instance SIGKILLed and restarted; PostgreSQL restarted mid-day.
+func (d *day) faultSchedule(end time.Time) {
+	total := time.Until(end)
+	start := time.Now()
+	at := func(frac float64) { time.Sleep(time.Until(start.Add(time.Duration(frac * float64(total))))) }
+
+	at(0.15)
+	d.fault("elasticsearch down (503)")
+	d.es.SetDown(http.StatusServiceUnavailable)
+	at(0.25)
+	d.fault("elasticsearch throttling (429)")
+	d.es.SetDown(http.StatusTooManyRequests)
+	at(0.35)
+	d.fault("elasticsearch back")
+	d.es.SetDown(0)
+	back := time.Now()
+	go d.recovered("es_backlog", back, func() bool { return d.countAt(back) == 0 })
+
+	// SIGKILL the instance reading the X stream, so the other must take over.
+	at(0.45)
+	victim := d.reader()
+	in := d.instances[victim]
+	d.fault("instance " + in.name + " (the X stream's reader) SIGKILLed")
+	from := time.Now()
+	in.kill()
+	other := d.instances[1-victim]
+	go d.recovered("stream_takeover", from, func() bool { return d.readsX(other) })
+	// Lines the killed reader had read but not stored yet: the ingest batches up to a second.
+	d.mu.Lock()
+	d.killed = append(d.killed, [2]time.Time{from.Add(-2 * time.Second), time.Now().Add(time.Second)})
+	d.mu.Unlock()
+	time.Sleep(d.minute())
+	if err := in.start(); err != nil {
+		d.expect("instance "+in.name+" restarts after SIGKILL: "+err.Error(), false)
+	} else {
+		d.fault("instance " + in.name + " restarted")
+	}
+
+	at(0.55)
+	d.fault("organiser restocks 3 T-shirts")
+	// Either instance may be restarting: the organiser tries the other, as a browser would reload.
+	var a answer
+	for try := 0; try < 20; try++ {
+		a = d.c.do("PATCH", d.inst(try).base()+"/api/v1/campaigns/"+slug+"/prizes/tshirt",
+			[]byte(`{"add":3,"reason":"a box found in the van"}`), "Authorization", "Bearer "+adminToken)
+		if a.Status != 0 && a.Status < 500 {
+			break
+		}
+		time.Sleep(d.minute() / 10)
+	}
+	d.expect(fmt.Sprintf("the organiser's restock is taken: %d %s", a.Status, a.Body), a.Status == 200)
+
+	at(0.65)
+	d.fault("PostgreSQL restart -m fast")
+	from = time.Now()
+	err := devdb.Restart(context.Background(), d.clusterDir)
+	d.expect("PostgreSQL restarts", err == nil)
+	// Answers in flight when the server went away may carry a 5xx a moment after it is back.
+	d.mu.Lock()
+	d.pgWindows = append(d.pgWindows, [2]time.Time{from, time.Now().Add(5 * time.Second)})
+	d.mu.Unlock()
+	d.fault("PostgreSQL back")
+	go d.recovered("postgres_restart", from, func() bool {
+		for _, in := range d.instances {
+			if d.c.do("GET", in.base()+"/api/v1/campaigns/"+slug, nil).Status != 200 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// SIGTERM finishes what is in flight: no 5xx is allowed for it.
+	at(0.85)
+	in = d.instances[d.reader()]
+	d.fault("instance " + in.name + " (the X stream's reader) SIGTERM")
+	in.stop()
+	if err := in.start(); err != nil {
+		d.expect("instance "+in.name+" restarts after SIGTERM: "+err.Error(), false)
+	} else {
+		d.fault("instance " + in.name + " restarted")
+	}
+}
+
+// readsX says whether the instance's metrics say it is the one reading the X stream.
+func (d *day) readsX(in *instance) bool {
+	a := d.c.do("GET", in.base()+"/metrics", nil)
+	return strings.Contains(string(a.Body), `giveaway_source_leader{source="x_stream"} 1`)
+}
+
+// reader is the instance reading the X stream (b when neither says so).
+func (d *day) reader() int {
+	for i, in := range d.instances {
+		if d.readsX(in) {
+			return i
+		}
+	}
+	d.logf("rehearsal: neither instance says it reads the X stream")
+	return 1
+}
+
+func (d *day) fault(what string) {
+	d.logf("rehearsal: fault: %s", what)
+	d.mu.Lock()
+	d.faults = append(d.faults, time.Now().Format("15:04:05")+" "+what)
+	d.mu.Unlock()
+}
+
+// recovered records how long after a fault's start ok first held (up to a minute).
+func (d *day) recovered(what string, from time.Time, ok func() bool) {
+	if settle(time.Minute, ok) {
+		d.mu.Lock()
+		d.recovery = append(d.recovery, [2]string{what, fmt.Sprintf("%.1f", time.Since(from).Seconds())})
+		d.mu.Unlock()
+	}
+}
+
+func (d *day) countAt(t time.Time) int64 {
+	var n int64
+	if err := d.pool.QueryRow(context.Background(), proofs["outbox_pending_before"], t).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,54 @@
+package rehearsal
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/pgtest"
+)
+
+// The proofs see each broken invariant the day could leave behind: a healthy campaign counts
+// zero everywhere, and each breakage written straight into the tables counts one.
+// (Stock below zero cannot be written: the prizes table's CHECK refuses it.)
+func TestProofsSeeBrokenInvariants(t *testing.T) {
+	pool := pgtest.New(t)
+	ctx := context.Background()
+	if _, err := giveaway.New(pool).CreateCampaign(ctx, giveaway.CampaignInput{Slug: slug, Name: "Rehearsal",
+		RequiredHashtags: []string{"PyConAPAC", "Elastic"}, StartsAt: time.Now().Add(-time.Hour),
+		EndsAt: time.Now().Add(time.Hour), TimeZone: "Asia/Seoul",
+		Prizes: []giveaway.PrizeInput{{Key: "tshirt", Name: "T-shirt", Stock: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	d := &day{pool: pool, logf: t.Logf}
+	names := []string{"eligible_unverified", "verified_without_post", "over_limit", "stock_mismatch", "stock_below_zero",
+		"outbox_pending", "outbox_dead"}
+	for _, n := range names {
+		if got := d.count(ctx, n); got != 0 {
+			t.Errorf("%s on a healthy campaign: %d, want 0", n, got)
+		}
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Alice posted with both tags but her claim stayed pending; Bob's claim is verified by a post
+	// he never made; a T-shirt left the stock with no give in the audit log.
+	exec(`INSERT INTO tweets (id, version_id, handle, handle_norm, created_at, text, hashtags, hashtags_norm)
+		VALUES ('1', '1', 'alice', 'alice', now(), '#PyConAPAC #Elastic', '{PyConAPAC,Elastic}', '{pyconapac,elastic}')`)
+	exec(`INSERT INTO claims (campaign_id, network, handle, handle_norm, code) VALUES (1, 'twitter', 'alice', 'alice', 'AAAAAA')`)
+	exec(`INSERT INTO claims (campaign_id, network, handle, handle_norm, code, status, verified_at, verified_by)
+		VALUES (1, 'twitter', 'bob', 'bob', 'BBBBBB', 'verified', now(), 'handle')`)
+	exec(`UPDATE prizes SET stock_left = stock_left - 1`)
+	// Bob holds two T-shirts though the limit is one: slots 1 and 2 of the campaign period.
+	exec(`INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by_name)
+		SELECT 1, c.id, p.id, 'campaign', s, 'tablet0' FROM claims c, prizes p, generate_series(1, 2) s WHERE c.handle = 'bob'`)
+	for _, n := range []string{"eligible_unverified", "verified_without_post", "stock_mismatch", "over_limit"} {
+		if got := d.count(ctx, n); got != 1 {
+			t.Errorf("%s: %d, want 1", n, got)
+		}
+	}
+}
