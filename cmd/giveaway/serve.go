@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/boothgiveaway/giveaway/internal/giveaway"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,6 +43,8 @@ func serveCommand() *cli.Command {
 				Usage: "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed; unset: none"},
 			&cli.IntFlag{Name: "claims-per-minute", Value: 300, Sources: cli.EnvVars("CLAIMS_PER_MINUTE"),
 				Usage: "public requests a minute allowed from one client address (a venue NAT hides a crowd)"},
+			&cli.IntFlag{Name: "pending-per-address", Value: giveaway.DefaultPendingPerAddress, Sources: cli.EnvVars("PENDING_PER_ADDRESS"),
+				Usage: "other-network claims waiting for staff one client address may have in a campaign (each phone: 3); 0: no address bound"},
 			&cli.DurationFlag{Name: "session-ttl", Value: 12 * time.Hour, Sources: cli.EnvVars("SESSION_TTL"),
 				Usage: "how long a staff login lasts"},
 			&cli.DurationFlag{Name: "undo-window", Value: 10 * time.Minute, Sources: cli.EnvVars("UNDO_WINDOW"),
@@ -96,6 +99,7 @@ func serve(ctx context.Context, cmd *cli.Command) error {
 		TrustedProxies:    proxies,
 		ClaimsPerMinute:   int(cmd.Int("claims-per-minute")),
 		StreamsPerAddress: int(cmd.Int("streams-per-address")),
+		PendingPerAddress: pendingPerAddress(cmd),
 		SessionTTL:        cmd.Duration("session-ttl"),
 		UndoWindow:        cmd.Duration("undo-window"),
 		CSRFKey:           csrfKey(cmd),
@@ -209,4 +213,13 @@ func csrfKey(cmd *cli.Command) []byte {
 	m := hmac.New(sha256.New, []byte("giveaway csrf key"))
 	m.Write([]byte(secrets))
 	return m.Sum(nil)
+}
+
+// pendingPerAddress is the flag as app.Config takes it: 0 there is the default, so the flag's 0
+// (no address bound) becomes -1.
+func pendingPerAddress(cmd *cli.Command) int {
+	if n := int(cmd.Int("pending-per-address")); n != 0 {
+		return n
+	}
+	return -1
 }

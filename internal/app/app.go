@@ -46,6 +46,9 @@ type Config struct {
 	// StatusPerMinute and LoginPerMinute are the pages' own budgets (0: their defaults).
 	StatusPerMinute, LoginPerMinute int
 	StreamsPerAddress               int // live-update streams one address may hold open
+	// PendingPerAddress bounds one address's other-network claims waiting for staff in a campaign
+	// (0: giveaway.DefaultPendingPerAddress; negative: no bound).
+	PendingPerAddress int
 	SessionTTL                      time.Duration
 	UndoWindow                      time.Duration
 	CSRFKey                         []byte // nil: a random key for this process
@@ -118,6 +121,9 @@ func New(pool *pgxpool.Pool, cfg Config) (*App, error) {
 	gopts := []giveaway.Option{giveaway.WithMetrics(reg)}
 	if cfg.UndoWindow > 0 { // else the giveaway's own default, as the pages take theirs
 		gopts = append(gopts, giveaway.WithUndoWindow(cfg.UndoWindow))
+	}
+	if cfg.PendingPerAddress != 0 {
+		gopts = append(gopts, giveaway.WithPendingPerAddress(cfg.PendingPerAddress))
 	}
 	if cfg.Clock != nil {
 		gopts = append(gopts, giveaway.WithClock(cfg.Clock))

@@ -2,6 +2,7 @@ package giveaway
 
 import (
 	"context"
+	"encoding/hex"
 	"strconv"
 	"sync"
 	"time"
@@ -32,7 +33,8 @@ type claimRequest struct {
 	matchPosts                  bool
 	person                      string // the matching lock's key; "" when no source verifies the network
 	heldHash                    []byte // the hash of the token the device sent; nil for none
-	clientAddr                  string // set for claims capped per address (see MaxPendingPerAddress)
+	clientAddr                  string // set for claims capped per address (see DefaultPendingPerAddress)
+	deviceHash                  []byte // the claiming device (see MaxPendingPerDevice), with clientAddr
 	done                        chan claimResult
 }
 
@@ -49,6 +51,8 @@ type claimResult struct {
 // claimQueue coalesces concurrent claims into batches.
 type claimQueue struct {
 	db    store.Batcher
+	// perAddress bounds the pending other-network claims of one address (0: no bound).
+	perAddress int
 	now   func() time.Time
 	sizes prometheus.Histogram
 
@@ -119,19 +123,22 @@ func (q *claimQueue) drain() {
 }
 
 // take removes up to claimBatchMax waiting requests from the queue, at most one per person (the
-// statement pairs inserted claims with requests by person) and one per capped address (the cap is
-// counted before the batch inserts); the others wait for the next batch. Called with mu held.
+// statement pairs inserted claims with requests by person) and one per capped address and device
+// (the caps are counted before the batch inserts); the others wait for the next batch. Called with mu held.
 func (q *claimQueue) take() []*claimRequest {
 	var batch []*claimRequest
 	seen := map[string]bool{}
 	rest := q.pending[:0]
 	for _, r := range q.pending {
 		key := strconv.FormatInt(r.campaignID, 10) + "/" + r.network + "/" + r.handleNorm
-		addr := r.addrKey()
-		if len(batch) < claimBatchMax && !seen[key] && (addr == "" || !seen[addr]) {
+		addr, dev := r.addrKey(), r.deviceKey()
+		if len(batch) < claimBatchMax && !seen[key] && (addr == "" || !seen[addr]) && (dev == "" || !seen[dev]) {
 			seen[key] = true
 			if addr != "" {
 				seen[addr] = true
+			}
+			if dev != "" {
+				seen[dev] = true
 			}
 			batch = append(batch, r)
 		} else {
@@ -146,7 +153,7 @@ func (q *claimQueue) take() []*claimRequest {
 // write runs one CreateClaims statement for the batch, under the matching locks of its people, and
 // returns each request's row (nil when it got none).
 func (q *claimQueue) write(ctx context.Context, batch []*claimRequest) ([]*store.CreateClaimsRow, error) {
-	p := store.CreateClaimsParams{Now: q.now(), MaxPending: MaxPendingPerAddress}
+	p := store.CreateClaimsParams{Now: q.now(), MaxPending: int32(q.perAddress), MaxPendingDevice: MaxPendingPerDevice}
 	var people []string
 	for i, r := range batch {
 		p.Idx = append(p.Idx, int32(i))
@@ -160,10 +167,14 @@ func (q *claimQueue) write(ctx context.Context, batch []*claimRequest) ([]*store
 		p.MatchPosts = append(p.MatchPosts, r.matchPosts)
 		p.HeldHash = append(p.HeldHash, r.heldHash)
 		p.ClientAddr = append(p.ClientAddr, r.clientAddr)
+		p.DeviceHash = append(p.DeviceHash, r.deviceHash)
 		if r.person != "" {
 			people = append(people, r.person)
 		}
 		if k := r.addrKey(); k != "" {
+			people = append(people, k)
+		}
+		if k := r.deviceKey(); k != "" {
 			people = append(people, k)
 		}
 	}
@@ -188,4 +199,13 @@ func (r *claimRequest) addrKey() string {
 		return ""
 	}
 	return "addr:" + strconv.FormatInt(r.campaignID, 10) + ":" + r.clientAddr
+}
+
+// deviceKey is the advisory lock that serialises the capped claims of one device in one campaign
+// ("dev:" is no network either).
+func (r *claimRequest) deviceKey() string {
+	if r.deviceHash == nil {
+		return ""
+	}
+	return "dev:" + strconv.FormatInt(r.campaignID, 10) + ":" + hex.EncodeToString(r.deviceHash)
 }

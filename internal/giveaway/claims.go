@@ -25,14 +25,20 @@ type ClaimInput struct {
 	// only with it does claiming again return the person's existing claim.
 	HeldToken string `json:"-"`
 	// ClientAddr is the claiming device's address (the one rate limits use); an other-network
-	// claim from it counts towards MaxPendingPerAddress.
+	// claim from it counts towards the address's bound (WithPendingPerAddress).
 	ClientAddr string `json:"-"`
 }
 
-// MaxPendingPerAddress bounds the pending other-network claims (those staff must look at) that one
-// client address may have in a campaign, so nobody can fill the approval queue. A venue NAT puts
-// many attendees behind one address, but few of them claim for a network staff must check.
-const MaxPendingPerAddress = 3
+// The pending other-network claims (those staff must look at) are bounded so nobody can fill the
+// approval queue: per device, MaxPendingPerDevice, and per client address, a bound a venue can set
+// (WithPendingPerAddress): a venue NAT puts the whole crowd behind one address. A device is the
+// holder of the campaign's claim cookie (or X-Claim-Token): the claims made while holding one of
+// a device's tokens are that device's. A client that drops its cookie is a new device each time,
+// so the address bound is what holds a script; the device bound holds a phone.
+const (
+	MaxPendingPerDevice      = 3
+	DefaultPendingPerAddress = 50
+)
 
 // errAlreadyClaimed answers a claim for a person who has one, from a device that does not hold
 // it. It is the same whatever that claim's state, and says nothing of it: who claimed or won is
@@ -140,8 +146,8 @@ func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug 
 
 // CreateClaim records an attendee's claim, or returns the person's existing claim (created is
 // then false) to the device that holds its token (in.HeldToken, echoed back as Token); any other
-// device is told already_claimed and nothing more. An other-network claim from an address with
-// MaxPendingPerAddress pending ones is refused (too_many_pending). A claim whose eligible post is already stored
+// device is told already_claimed and nothing more. An other-network claim from a device or an
+// address with its share of pending ones is refused (too_many_pending). A claim whose eligible post is already stored
 // is verified at once. The person's matching lock and the claim with its events and token travel
 // to the database as one batch, together with the claims of whoever else is claiming (claimQueue):
 // one round trip on the hot path.
@@ -174,6 +180,9 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 		if a, err := netip.ParseAddr(in.ClientAddr); err == nil {
 			r.clientAddr = a.Unmap().String()
 		}
+		if r.deviceHash, err = s.device(ctx, campaignID, r); err != nil {
+			return nil, false, err
+		}
 	}
 	res := s.queue.submit(ctx, r)
 	for try := 1; ; try++ {
@@ -184,7 +193,7 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 			switch {
 			case row.Capped:
 				return nil, false, apperr.New(apperr.TooMany, "too_many_pending",
-					"this network has %d claims waiting for staff from here; show your post at the booth", MaxPendingPerAddress)
+					"too many claims for this network are waiting for staff from this phone or place; show your post at the booth")
 			case !row.Owned:
 				return nil, false, errAlreadyClaimed()
 			case row.Created:
@@ -206,6 +215,21 @@ func (s *Service) CreateClaim(ctx context.Context, slug string, in ClaimInput) (
 		r.code = newCode()
 		res = s.queue.alone(ctx, r)
 	}
+}
+
+// device is the claiming device of an other-network claim: the device of the claim token it holds
+// in the campaign, or else a new device named by the token this claim mints.
+func (s *Service) device(ctx context.Context, campaignID int64, r *claimRequest) ([]byte, error) {
+	if r.heldHash != nil {
+		d, err := store.New(s.pool).ClaimDevice(ctx, store.ClaimDeviceParams{TokenHash: r.heldHash, CampaignID: campaignID})
+		if err == nil {
+			return d, nil
+		}
+		if !isNoRows(err) {
+			return nil, err
+		}
+	}
+	return r.tokenHash, nil
 }
 
 // campaignID resolves a slug. Ids never change, so they are remembered; whether the campaign

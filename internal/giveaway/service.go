@@ -34,6 +34,13 @@ type Option func(*Service)
 // WithUndoWindow sets how long staff (not admins) may undo a give.
 func WithUndoWindow(d time.Duration) Option { return func(s *Service) { s.undoWindow = d } }
 
+// WithPendingPerAddress bounds the pending other-network claims one client address may have in a
+// campaign (DefaultPendingPerAddress unless set; 0: no bound, for a venue whose crowd shares one
+// address and whose devices' own bound, MaxPendingPerDevice, is enough).
+func WithPendingPerAddress(n int) Option {
+	return func(s *Service) { s.queue.perAddress = max(n, 0) }
+}
+
 // WithClock replaces time.Now, for tests of day boundaries.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
@@ -50,7 +57,7 @@ func New(pool *pgxpool.Pool, opts ...Option) *Service {
 		gives: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "giveaway_gives_total",
 			Help: "Give attempts by outcome: given, or the error code that refused it; undone."}, []string{"outcome"}),
 	}
-	s.queue = &claimQueue{db: pool, now: func() time.Time { return s.now() },
+	s.queue = &claimQueue{db: pool, now: func() time.Time { return s.now() }, perAddress: DefaultPendingPerAddress,
 		sizes: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "giveaway_claim_batch_size",
 			Help:    "Attendees' claims written together in one statement.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 7)})}

@@ -109,4 +109,4 @@ func TestConcurrentClaimsOfOneHandleMakeOneClaimAndOneToken(t *testing.T) {
 	}
 }
 
-var _ = giveaway.MaxPendingPerAddress
+var _ = giveaway.MaxPendingPerDevice

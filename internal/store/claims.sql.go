@@ -27,7 +27,7 @@ func (q *Queries) AddClaimToken(ctx context.Context, arg AddClaimTokenParams) er
 
 const anonymiseClaims = `-- name: AnonymiseClaims :execrows
 UPDATE claims
-SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL,
+SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL, device_hash = NULL,
     updated_at = now()
 WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%'
 `
@@ -42,7 +42,7 @@ func (q *Queries) AnonymiseClaims(ctx context.Context, campaignID int64) (int64,
 }
 
 const claimByIDForUpdate = `-- name: ClaimByIDForUpdate :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM claims WHERE id = $1 FOR UPDATE
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash FROM claims WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, error) {
@@ -69,12 +69,13 @@ func (q *Queries) ClaimByIDForUpdate(ctx context.Context, id int64) (Claim, erro
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
 
 const claimByPerson = `-- name: ClaimByPerson :one
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash FROM claims WHERE campaign_id = $1 AND network = $2 AND handle_norm = $3
 `
 
 type ClaimByPersonParams struct {
@@ -107,12 +108,13 @@ func (q *Queries) ClaimByPerson(ctx context.Context, arg ClaimByPersonParams) (C
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
 
 const claimByTokenHash = `-- name: ClaimByTokenHash :one
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account, c.device_hash FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1
 `
 
 func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim, error) {
@@ -139,8 +141,28 @@ func (q *Queries) ClaimByTokenHash(ctx context.Context, tokenHash []byte) (Claim
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
+}
+
+const claimDevice = `-- name: ClaimDevice :one
+SELECT COALESCE(c.device_hash, ct.token_hash)::bytea FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id
+WHERE ct.token_hash = $1 AND c.campaign_id = $2
+`
+
+type ClaimDeviceParams struct {
+	TokenHash  []byte
+	CampaignID int64
+}
+
+// The device that holds a claim token in a campaign: its claim's device, or (a claim made without
+// one) the token's own hash.
+func (q *Queries) ClaimDevice(ctx context.Context, arg ClaimDeviceParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, claimDevice, arg.TokenHash, arg.CampaignID)
+	var column_1 []byte
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const createClaims = `-- name: CreateClaims :many
@@ -150,22 +172,27 @@ WITH input AS (
            unnest($5::text[]) AS handle, unnest($6::text[]) AS post_url,
            unnest($7::text[]) AS code, unnest($8::bytea[]) AS token_hash,
            unnest($9::boolean[]) AS match_posts, unnest($10::bytea[]) AS held_hash,
-           NULLIF(unnest($11::text[]), '')::inet AS client_addr
+           NULLIF(unnest($11::text[]), '')::inet AS client_addr,
+           NULLIF(unnest($12::bytea[]), '') AS device_hash
 ), camp AS (
     SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at, cp.require_code FROM campaigns cp
-    WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $12::timestamptz
+    WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > $13::timestamptz
 ), over AS (
-    -- New claims from an address that already has its share of pending ones (the person's own
-    -- existing claim is answered as such instead).
+    -- New claims from an address or a device that already has its share of pending ones (the
+    -- person's own existing claim is answered as such instead).
     SELECT i.idx FROM input i
     WHERE i.client_addr IS NOT NULL AND i.campaign_id IN (SELECT id FROM camp)
       AND NOT EXISTS (SELECT 1 FROM claims ex WHERE ex.campaign_id = i.campaign_id AND ex.network = i.network
                       AND ex.handle_norm = i.handle_norm)
-      AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
-           AND pc.status = 'pending') >= $13::int
+      AND (($14::int > 0
+            AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
+                 AND pc.status = 'pending') >= $14::int)
+        OR (i.device_hash IS NOT NULL
+            AND (SELECT count(*) FROM claims pd WHERE pd.campaign_id = i.campaign_id AND pd.device_hash = i.device_hash
+                 AND pd.status = 'pending') >= $15::int))
 ), fresh AS (
     SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
-           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id, p.verified_by
+           i.token_hash, i.held_hash, i.client_addr, i.device_hash, p.network AS post_network, p.id AS post_id, p.verified_by
     FROM input i
     JOIN camp ON camp.id = i.campaign_id
     LEFT JOIN LATERAL (
@@ -184,15 +211,15 @@ WITH input AS (
     WHERE i.idx NOT IN (SELECT idx FROM over)
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        verified_by, tweet_network, tweet_id, client_addr)
+                        verified_by, tweet_network, tweet_id, client_addr, device_hash)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
-           verified_by, post_network, post_id, client_addr
+           verified_by, post_network, post_id, client_addr, device_hash
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
-    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+    RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash
 ), made AS (
     -- Each inserted claim back to its request, by the person (unique in a batch).
     SELECT f.idx, f.token_hash, ins.id, ins.campaign_id, ins.network, ins.post_url, ins.code, ins.status,
@@ -247,29 +274,31 @@ FROM existing WHERE existing.owned
 UNION ALL
 SELECT existing.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
        NULL::text AS tweet_id, NULL::timestamptz AS verified_at, NULL::text AS verified_by,
-       $12::timestamptz AS created_at, false AS created, false AS owned, false AS capped, 0::bigint AS notified
+       $13::timestamptz AS created_at, false AS created, false AS owned, false AS capped, 0::bigint AS notified
 FROM existing WHERE NOT existing.owned
 UNION ALL
 SELECT over.idx::int AS idx, 0::bigint AS id, '' AS code, '' AS status, '' AS handle, NULL::text AS post_url,
        NULL::text AS tweet_id, NULL::timestamptz AS verified_at, NULL::text AS verified_by,
-       $12::timestamptz AS created_at, false AS created, false AS owned, true AS capped, 0::bigint AS notified
+       $13::timestamptz AS created_at, false AS created, false AS owned, true AS capped, 0::bigint AS notified
 FROM over
 `
 
 type CreateClaimsParams struct {
-	Idx        []int32
-	CampaignID []int64
-	Network    []string
-	HandleNorm []string
-	Handle     []string
-	PostUrl    []string
-	Code       []string
-	TokenHash  [][]byte
-	MatchPosts []bool
-	HeldHash   [][]byte
-	ClientAddr []string
-	Now        time.Time
-	MaxPending int32
+	Idx              []int32
+	CampaignID       []int64
+	Network          []string
+	HandleNorm       []string
+	Handle           []string
+	PostUrl          []string
+	Code             []string
+	TokenHash        [][]byte
+	MatchPosts       []bool
+	HeldHash         [][]byte
+	ClientAddr       []string
+	DeviceHash       [][]byte
+	Now              time.Time
+	MaxPending       int32
+	MaxPendingDevice int32
 }
 
 type CreateClaimsRow struct {
@@ -295,8 +324,9 @@ type CreateClaimsRow struct {
 // person's existing claim, which is this device's only when held_hash is the hash of one of its
 // tokens (owned): a claim is never handed to another device, and no token is minted for it.
 // A request with client_addr set (an other-network claim, which staff must review) is refused
-// (capped) while that address has @max_pending pending claims in the campaign. The caller holds
-// the people's and the addresses' locks. A request without a row back found its campaign closed,
+// (capped) while that address has @max_pending pending claims in the campaign (0: no address
+// cap) or its device (device_hash) has @max_pending_device. The caller holds the people's, the
+// addresses' and the devices' locks. A request without a row back found its campaign closed,
 // its short code taken, or a claim for the person made concurrently: the caller finds out which.
 // The insert comes first and a person's existing claim is looked up only when it refused the row:
 // a plan made while claims had no statistics yet (a new event's first minute) finds a claim by
@@ -316,8 +346,10 @@ func (q *Queries) CreateClaims(ctx context.Context, arg CreateClaimsParams) ([]C
 		arg.MatchPosts,
 		arg.HeldHash,
 		arg.ClientAddr,
+		arg.DeviceHash,
 		arg.Now,
 		arg.MaxPending,
+		arg.MaxPendingDevice,
 	)
 	if err != nil {
 		return nil, err
@@ -423,7 +455,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         -- A manual claim is staff's word: proven by staff.
         CASE WHEN $9::boolean THEN 'staff' END)
 ON CONFLICT DO NOTHING
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash
 `
 
 type InsertClaimParams struct {
@@ -479,12 +511,13 @@ func (q *Queries) InsertClaim(ctx context.Context, arg InsertClaimParams) (Claim
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
 
 const listClaims = `-- name: ListClaims :many
-SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account, t.text AS tweet_text, t.author_created_at
+SELECT c.id, c.campaign_id, c.network, c.handle, c.handle_norm, c.post_url, c.note, c.code, c.status, c.manual, c.created_by, c.verified_at, c.decided_by, c.tweet_network, c.tweet_id, c.created_at, c.updated_at, c.verified_by, c.client_addr, c.proven_account, c.device_hash, t.text AS tweet_text, t.author_created_at
 FROM claims c
 LEFT JOIN tweets t ON t.network = c.tweet_network AND t.id = c.tweet_id
 WHERE c.campaign_id = $1
@@ -524,6 +557,7 @@ type ListClaimsRow struct {
 	VerifiedBy      *string
 	ClientAddr      *netip.Addr
 	ProvenAccount   bool
+	DeviceHash      []byte
 	TweetText       *string
 	AuthorCreatedAt *time.Time
 }
@@ -564,6 +598,7 @@ func (q *Queries) ListClaims(ctx context.Context, arg ListClaimsParams) ([]ListC
 			&i.VerifiedBy,
 			&i.ClientAddr,
 			&i.ProvenAccount,
+			&i.DeviceHash,
 			&i.TweetText,
 			&i.AuthorCreatedAt,
 		); err != nil {
@@ -676,12 +711,12 @@ func (q *Queries) MatchPendingClaims(ctx context.Context, arg MatchPendingClaims
 
 const proveClaimAccount = `-- name: ProveClaimAccount :one
 WITH up AS (
-    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = $1 RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+    UPDATE claims cl SET proven_account = true, updated_at = now() WHERE cl.id = $1 RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account, cl.device_hash
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id)
     SELECT 'tweet', up.tweet_network, up.tweet_id FROM up WHERE up.tweet_id IS NOT NULL
 )
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM up
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash FROM up
 `
 
 type ProveClaimAccountRow struct {
@@ -705,6 +740,7 @@ type ProveClaimAccountRow struct {
 	VerifiedBy    *string
 	ClientAddr    *netip.Addr
 	ProvenAccount bool
+	DeviceHash    []byte
 }
 
 // Sign-in proved the claim's account: remembered for a post still to come, and a claim verified
@@ -734,6 +770,7 @@ func (q *Queries) ProveClaimAccount(ctx context.Context, id int64) (ProveClaimAc
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
@@ -741,7 +778,7 @@ func (q *Queries) ProveClaimAccount(ctx context.Context, id int64) (ProveClaimAc
 const rejectClaim = `-- name: RejectClaim :one
 UPDATE claims SET status = 'rejected', updated_at = now(), decided_by = $1
 WHERE id = $2 AND status IN ('pending', 'verified')
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash
 `
 
 type RejectClaimParams struct {
@@ -773,6 +810,7 @@ func (q *Queries) RejectClaim(ctx context.Context, arg RejectClaimParams) (Claim
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
@@ -791,7 +829,7 @@ func (q *Queries) RevokeClaimTokens(ctx context.Context, claimID int64) (int64, 
 }
 
 const setClaimStatus = `-- name: SetClaimStatus :one
-UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+UPDATE claims SET status = $1, updated_at = now() WHERE id = $2 RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash
 `
 
 type SetClaimStatusParams struct {
@@ -823,6 +861,7 @@ func (q *Queries) SetClaimStatus(ctx context.Context, arg SetClaimStatusParams) 
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
@@ -833,7 +872,7 @@ SET status = 'pending', verified_at = NULL, verified_by = NULL, tweet_network = 
     updated_at = now()
 FROM (SELECT unnest($1::text[]) AS network, unnest($2::text[]) AS id) i
 WHERE cl.tweet_network = i.network AND cl.tweet_id = i.id AND cl.status = 'verified' AND NOT cl.manual
-RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account, cl.device_hash
 `
 
 type UnverifyClaimsOfTweetsParams struct {
@@ -872,6 +911,7 @@ func (q *Queries) UnverifyClaimsOfTweets(ctx context.Context, arg UnverifyClaims
 			&i.VerifiedBy,
 			&i.ClientAddr,
 			&i.ProvenAccount,
+			&i.DeviceHash,
 		); err != nil {
 			return nil, err
 		}
@@ -888,7 +928,7 @@ UPDATE claims
 SET status = 'verified', verified_at = now(), decided_by = $1, verified_by = 'staff',
     tweet_network = $2, tweet_id = $3, updated_at = now()
 WHERE id = $4 AND status = 'pending'
-RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account
+RETURNING id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash
 `
 
 type VerifyClaimParams struct {
@@ -927,6 +967,7 @@ func (q *Queries) VerifyClaim(ctx context.Context, arg VerifyClaimParams) (Claim
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }
@@ -951,11 +992,11 @@ WITH post AS (
         tweet_id = post.id, updated_at = now()
     FROM post
     WHERE cl.id = $1
-    RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account
+    RETURNING cl.id, cl.campaign_id, cl.network, cl.handle, cl.handle_norm, cl.post_url, cl.note, cl.code, cl.status, cl.manual, cl.created_by, cl.verified_at, cl.decided_by, cl.tweet_network, cl.tweet_id, cl.created_at, cl.updated_at, cl.verified_by, cl.client_addr, cl.proven_account, cl.device_hash
 ), queued AS (
     INSERT INTO outbox (kind, ref_network, ref_id) SELECT 'tweet', up.tweet_network, up.tweet_id FROM up
 )
-SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM up
+SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash FROM up
 `
 
 type VerifyProvenClaimRow struct {
@@ -979,6 +1020,7 @@ type VerifyProvenClaimRow struct {
 	VerifiedBy    *string
 	ClientAddr    *netip.Addr
 	ProvenAccount bool
+	DeviceHash    []byte
 }
 
 // A pending claim whose account sign-in proved is verified by the earliest stored eligible post of
@@ -1007,6 +1049,7 @@ func (q *Queries) VerifyProvenClaim(ctx context.Context, id int64) (VerifyProven
 		&i.VerifiedBy,
 		&i.ClientAddr,
 		&i.ProvenAccount,
+		&i.DeviceHash,
 	)
 	return i, err
 }

@@ -11,8 +11,8 @@ type Batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// CreateClaimsLocked takes the people's matching locks (and the capped addresses' locks, keyed the
-// same way) and creates the claims in one round trip
+// CreateClaimsLocked takes the people's matching locks (and the capped addresses' and devices'
+// locks, keyed the same way) and creates the claims in one round trip
 // (the busiest public endpoint). pgx sends a batch as one implicit transaction, and under READ
 // COMMITTED each statement takes its own snapshot, so CreateClaims sees every post committed by
 // whoever held a lock before. It uses the statements sqlc generated from claims.sql.
@@ -20,7 +20,8 @@ func CreateClaimsLocked(ctx context.Context, db Batcher, people []string, arg Cr
 	b := &pgx.Batch{}
 	b.Queue(lockPeople, people)
 	b.Queue(createClaims, arg.Idx, arg.CampaignID, arg.Network, arg.HandleNorm, arg.Handle, arg.PostUrl, arg.Code,
-		arg.TokenHash, arg.MatchPosts, arg.HeldHash, arg.ClientAddr, arg.Now, arg.MaxPending)
+		arg.TokenHash, arg.MatchPosts, arg.HeldHash, arg.ClientAddr, arg.DeviceHash, arg.Now, arg.MaxPending,
+		arg.MaxPendingDevice)
 	br := db.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {

@@ -12,7 +12,7 @@ import (
 
 const giveContext = `-- name: GiveContext :one
 WITH c AS (
-    SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account FROM claims WHERE claims.id = $2 FOR UPDATE
+    SELECT id, campaign_id, network, handle, handle_norm, post_url, note, code, status, manual, created_by, verified_at, decided_by, tweet_network, tweet_id, created_at, updated_at, verified_by, client_addr, proven_account, device_hash FROM claims WHERE claims.id = $2 FOR UPDATE
 ), per AS (
     SELECT CASE WHEN camp.limit_period = 'day'
                 THEN to_char(timezone(camp.time_zone, $3::timestamptz), 'YYYY-MM-DD')

@@ -71,6 +71,7 @@ type Claim struct {
 	VerifiedBy    *string
 	ClientAddr    *netip.Addr
 	ProvenAccount bool
+	DeviceHash    []byte
 }
 
 type ClaimToken struct {

@@ -73,6 +73,7 @@ type Claim struct {
 	VerifiedBy    *string
 	ClientAddr    *netip.Addr
 	ProvenAccount bool
+	DeviceHash    []byte
 }
 
 type ClaimToken struct {

@@ -18,6 +18,12 @@ SELECT * FROM claims WHERE id = $1 FOR UPDATE;
 -- name: ClaimByTokenHash :one
 SELECT c.* FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id WHERE ct.token_hash = $1;
 
+-- name: ClaimDevice :one
+-- The device that holds a claim token in a campaign: its claim's device, or (a claim made without
+-- one) the token's own hash.
+SELECT COALESCE(c.device_hash, ct.token_hash)::bytea FROM claim_tokens ct JOIN claims c ON c.id = ct.claim_id
+WHERE ct.token_hash = $1 AND c.campaign_id = $2;
+
 -- name: AddClaimToken :exec
 INSERT INTO claim_tokens (token_hash, claim_id) VALUES ($1, $2);
 
@@ -112,7 +118,7 @@ FROM (SELECT DISTINCT hashtextextended(unnest(@people::text[]), 0) AS k ORDER BY
 -- name: AnonymiseClaims :execrows
 -- Purge: the claim keeps its network, status and times for the counts; the person goes.
 UPDATE claims
-SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL,
+SET handle = 'purged-' || id, handle_norm = 'purged-' || id, post_url = NULL, note = NULL, client_addr = NULL, device_hash = NULL,
     updated_at = now()
 WHERE campaign_id = $1 AND handle_norm NOT LIKE 'purged-%';
 
@@ -126,8 +132,9 @@ DELETE FROM claim_tokens ct USING claims c WHERE c.id = ct.claim_id AND c.campai
 -- person's existing claim, which is this device's only when held_hash is the hash of one of its
 -- tokens (owned): a claim is never handed to another device, and no token is minted for it.
 -- A request with client_addr set (an other-network claim, which staff must review) is refused
--- (capped) while that address has @max_pending pending claims in the campaign. The caller holds
--- the people's and the addresses' locks. A request without a row back found its campaign closed,
+-- (capped) while that address has @max_pending pending claims in the campaign (0: no address
+-- cap) or its device (device_hash) has @max_pending_device. The caller holds the people's, the
+-- addresses' and the devices' locks. A request without a row back found its campaign closed,
 -- its short code taken, or a claim for the person made concurrently: the caller finds out which.
 -- The insert comes first and a person's existing claim is looked up only when it refused the row:
 -- a plan made while claims had no statistics yet (a new event's first minute) finds a claim by
@@ -138,22 +145,27 @@ WITH input AS (
            unnest(@handle::text[]) AS handle, unnest(@post_url::text[]) AS post_url,
            unnest(@code::text[]) AS code, unnest(@token_hash::bytea[]) AS token_hash,
            unnest(@match_posts::boolean[]) AS match_posts, unnest(@held_hash::bytea[]) AS held_hash,
-           NULLIF(unnest(@client_addr::text[]), '')::inet AS client_addr
+           NULLIF(unnest(@client_addr::text[]), '')::inet AS client_addr,
+           NULLIF(unnest(@device_hash::bytea[]), '') AS device_hash
 ), camp AS (
     SELECT cp.id, cp.required_hashtags, cp.starts_at, cp.ends_at, cp.require_code FROM campaigns cp
     WHERE cp.id IN (SELECT campaign_id FROM input) AND cp.purged_at IS NULL AND cp.ends_at > @now::timestamptz
 ), over AS (
-    -- New claims from an address that already has its share of pending ones (the person's own
-    -- existing claim is answered as such instead).
+    -- New claims from an address or a device that already has its share of pending ones (the
+    -- person's own existing claim is answered as such instead).
     SELECT i.idx FROM input i
     WHERE i.client_addr IS NOT NULL AND i.campaign_id IN (SELECT id FROM camp)
       AND NOT EXISTS (SELECT 1 FROM claims ex WHERE ex.campaign_id = i.campaign_id AND ex.network = i.network
                       AND ex.handle_norm = i.handle_norm)
-      AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
-           AND pc.status = 'pending') >= @max_pending::int
+      AND ((@max_pending::int > 0
+            AND (SELECT count(*) FROM claims pc WHERE pc.campaign_id = i.campaign_id AND pc.client_addr = i.client_addr
+                 AND pc.status = 'pending') >= @max_pending::int)
+        OR (i.device_hash IS NOT NULL
+            AND (SELECT count(*) FROM claims pd WHERE pd.campaign_id = i.campaign_id AND pd.device_hash = i.device_hash
+                 AND pd.status = 'pending') >= @max_pending_device::int))
 ), fresh AS (
     SELECT i.idx, i.campaign_id, i.network, i.handle_norm, i.handle, NULLIF(i.post_url, '') AS post_url, i.code,
-           i.token_hash, i.held_hash, i.client_addr, p.network AS post_network, p.id AS post_id, p.verified_by
+           i.token_hash, i.held_hash, i.client_addr, i.device_hash, p.network AS post_network, p.id AS post_id, p.verified_by
     FROM input i
     JOIN camp ON camp.id = i.campaign_id
     LEFT JOIN LATERAL (
@@ -172,11 +184,11 @@ WITH input AS (
     WHERE i.idx NOT IN (SELECT idx FROM over)
 ), ins AS (
     INSERT INTO claims (campaign_id, network, handle, handle_norm, post_url, code, status, verified_at,
-                        verified_by, tweet_network, tweet_id, client_addr)
+                        verified_by, tweet_network, tweet_id, client_addr, device_hash)
     SELECT campaign_id, network, handle, handle_norm, post_url, code,
            CASE WHEN post_id IS NULL THEN 'pending' ELSE 'verified' END,
            CASE WHEN post_id IS NULL THEN NULL ELSE now() END,
-           verified_by, post_network, post_id, client_addr
+           verified_by, post_network, post_id, client_addr, device_hash
     FROM fresh
     ORDER BY idx
     ON CONFLICT DO NOTHING
