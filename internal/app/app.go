@@ -49,11 +49,11 @@ type Config struct {
 	// PendingPerAddress bounds one address's other-network claims waiting for staff in a campaign
 	// (0: giveaway.DefaultPendingPerAddress; negative: no bound).
 	PendingPerAddress int
-	SessionTTL                      time.Duration
-	UndoWindow                      time.Duration
-	CSRFKey                         []byte // nil: a random key for this process
-	WebDir                          string // development: templates and static files from disk
-	KibanaURL                       string // the Kibana the console links to; empty: no link
+	SessionTTL        time.Duration
+	UndoWindow        time.Duration
+	CSRFKey           []byte // nil: a random key for this process
+	WebDir            string // development: templates and static files from disk
+	KibanaURL         string // the Kibana the console links to; empty: no link
 	// AccessLog gets one line per HTTP request with its X-Request-Id (nil: none).
 	AccessLog *slog.Logger
 	// OAuth configures "Sign in with X / Mastodon" on the claim page (off unless it names a

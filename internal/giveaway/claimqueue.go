@@ -50,11 +50,11 @@ type claimResult struct {
 
 // claimQueue coalesces concurrent claims into batches.
 type claimQueue struct {
-	db    store.Batcher
+	db store.Batcher
 	// perAddress bounds the pending other-network claims of one address (0: no bound).
 	perAddress int
-	now   func() time.Time
-	sizes prometheus.Histogram
+	now        func() time.Time
+	sizes      prometheus.Histogram
 
 	mu      sync.Mutex
 	pending []*claimRequest
