@@ -166,11 +166,8 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignInput) (*Campai
 func (s *Service) Campaign(ctx context.Context, slug string) (*Campaign, error) {
 	q := store.New(s.pool)
 	c, err := q.CampaignBySlug(ctx, slug)
-	if isNoRows(err) {
-		return nil, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-	}
 	if err != nil {
-		return nil, err
+		return nil, campaignErr(err, slug)
 	}
 	prizes, err := q.PrizesByCampaign(ctx, c.ID)
 	if err != nil {

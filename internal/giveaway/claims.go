@@ -132,11 +132,8 @@ func details(kv ...any) []byte {
 
 func (s *Service) campaignForClaims(ctx context.Context, q *store.Queries, slug string) (store.Campaign, error) {
 	c, err := q.CampaignBySlug(ctx, slug)
-	if isNoRows(err) {
-		return c, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-	}
 	if err != nil {
-		return c, err
+		return c, campaignErr(err, slug)
 	}
 	if c.PurgedAt != nil || !s.now().Before(c.EndsAt) {
 		return c, apperr.New(apperr.Conflict, "campaign_closed", "campaign %q has ended", slug)
@@ -300,11 +297,8 @@ type ListFilter struct {
 func (s *Service) ListClaims(ctx context.Context, slug string, f ListFilter) ([]StaffClaim, error) {
 	q := store.New(s.pool)
 	c, err := q.CampaignBySlug(ctx, slug)
-	if isNoRows(err) {
-		return nil, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-	}
 	if err != nil {
-		return nil, err
+		return nil, campaignErr(err, slug)
 	}
 	p := store.ListClaimsParams{CampaignID: c.ID, MaxRows: int32(f.Limit)}
 	if p.MaxRows <= 0 || p.MaxRows > 500 {

@@ -79,11 +79,8 @@ func (s *Service) UpdateCampaign(ctx context.Context, slug string, in CampaignCh
 	var out *Campaign
 	err := s.inTx(ctx, func(q *store.Queries) error {
 		c, err := q.CampaignForUpdate(ctx, slug)
-		if isNoRows(err) {
-			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-		}
 		if err != nil {
-			return err
+			return campaignErr(err, slug)
 		}
 		// Merge, then validate the whole as a new campaign would be.
 		m := CampaignInput{Slug: c.Slug, Name: c.Name, RequiredHashtags: c.DisplayHashtags, StartsAt: c.StartsAt,
@@ -263,11 +260,8 @@ func (s *Service) AddPrize(ctx context.Context, slug string, in NewPrize, by Act
 	var out *Prize
 	err = s.inTx(ctx, func(q *store.Queries) error {
 		c, err := q.CampaignForUpdate(ctx, slug)
-		if isNoRows(err) {
-			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-		}
 		if err != nil {
-			return err
+			return campaignErr(err, slug)
 		}
 		p, err := q.AddPrize(ctx, store.AddPrizeParams{CampaignID: c.ID, Key: in.Key, Name: name,
 			Stock: int32(in.Stock), DailyCap: cap})
@@ -318,11 +312,8 @@ func (s *Service) UpdatePrize(ctx context.Context, slug, key string, in PrizeCha
 	var out *Prize
 	err := s.inTx(ctx, func(q *store.Queries) error {
 		c, err := q.CampaignBySlug(ctx, slug)
-		if isNoRows(err) {
-			return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-		}
 		if err != nil {
-			return err
+			return campaignErr(err, slug)
 		}
 		p, err := q.PrizeForUpdate(ctx, store.PrizeForUpdateParams{CampaignID: c.ID, Key: key})
 		if isNoRows(err) {
@@ -432,11 +423,8 @@ type AuditEntry struct {
 func (s *Service) Audit(ctx context.Context, slug string, f AuditFilter) ([]AuditEntry, error) {
 	q := store.New(s.pool)
 	c, err := q.CampaignBySlug(ctx, slug)
-	if isNoRows(err) {
-		return nil, apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
-	}
 	if err != nil {
-		return nil, err
+		return nil, campaignErr(err, slug)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100

@@ -96,3 +96,11 @@ func (s *Service) inTx(ctx context.Context, fn func(q *store.Queries) error) err
 }
 
 func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// campaignErr is a campaign lookup's error as callers see it: no row is campaign_not_found.
+func campaignErr(err error, slug string) error {
+	if isNoRows(err) {
+		return apperr.New(apperr.NotFound, "campaign_not_found", "no campaign %q", slug)
+	}
+	return err
+}
