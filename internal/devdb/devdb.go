@@ -82,20 +82,17 @@ func EnsureOn(ctx context.Context, dir string, port int) (string, error) {
 
 // Stop stops the cluster in dir if it runs.
 func Stop(ctx context.Context, dir string) error {
-	bin, err := binDir()
-	if err != nil {
-		return err
-	}
-	run, err := runner(dir)
-	if err != nil {
-		return err
-	}
-	return run(ctx, filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-m", "fast", "stop")
+	return pgCtl(ctx, dir, "-m", "fast", "stop")
 }
 
 // Restart restarts the cluster in dir as an operator would mid-event: fast mode, so open sessions
 // are cut and in-flight transactions roll back.
 func Restart(ctx context.Context, dir string) error {
+	return pgCtl(ctx, dir, "-l", filepath.Join(dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart")
+}
+
+// pgCtl runs pg_ctl on the cluster in dir, as the user the cluster runs as.
+func pgCtl(ctx context.Context, dir string, args ...string) error {
 	bin, err := binDir()
 	if err != nil {
 		return err
@@ -104,8 +101,7 @@ func Restart(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx, filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "server.log"),
-		"-m", "fast", "-w", "-t", "60", "restart")
+	return run(ctx, filepath.Join(bin, "pg_ctl"), append([]string{"-D", filepath.Join(dir, "data")}, args...)...)
 }
 
 func listening(port int) bool {
