@@ -120,9 +120,11 @@ func TestOutageThenRecovery(t *testing.T) {
 	if n := pending(t, pool); n != 2000 {
 		t.Fatalf("%d rows pending during the outage, want 2000", n)
 	}
-	// Every row was tried and put back, more than once, and none was marked done meanwhile.
-	testkit.Eventually(t, "every row to fail twice", func() bool {
-		return scalar[int64](t, pool, "SELECT min(attempts) FROM outbox") >= 2
+	// The head of the queue was tried and put back more than once, and no row was marked done
+	// meanwhile. Not every row: lanes take the lowest pending ids, so while Elasticsearch is
+	// down the rows behind the head may wait untried, which loses nothing.
+	testkit.Eventually(t, "the head to fail twice", func() bool {
+		return scalar[int64](t, pool, "SELECT min(attempts) FROM (SELECT attempts FROM outbox ORDER BY id LIMIT 1000) h") >= 2
 	})
 	if n := pending(t, pool); n != 2000 {
 		t.Fatalf("%d rows pending during the outage, want 2000", n)
