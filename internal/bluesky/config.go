@@ -40,7 +40,7 @@ type Config struct {
 	IdentityRecheck time.Duration
 	BatchSize       int           // posts handed to the sink at once; default 200
 	BatchWait       time.Duration // longest a post waits for its batch; default 500 ms
-	LeaseRetry      time.Duration // how often a standby instance tries to take the reader; default 15 s
+	LeaseRetry      time.Duration // wait before trying for the reader again after it stopped or the database failed; default 15 s
 
 	HTTPClient *http.Client // AppView calls and the websocket handshake; default: 30 s timeout
 	// Sleep is every wait between attempts (reconnects, retries of the database or the AppView);

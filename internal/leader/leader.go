@@ -23,26 +23,27 @@ const pingTimeout = 5 * time.Second
 const lockClass int32 = 0x67697665
 
 // Run calls fn while this process holds the lock called name, and returns when ctx ends. A
-// standby tries for the lock every interval. fn's context is cancelled when the lock's connection
-// is lost (a standby may hold the lock a moment later); when fn returns before ctx ends, the
-// lock is released and, after interval, tried again.
+// standby waits on the lock itself, so it takes over within seconds of the holder's session
+// ending (a killed holder's ends at once). fn's context is cancelled when the lock's connection
+// is lost (a standby may hold the lock a moment later); when fn returns before ctx ends, or the
+// database fails, the lock is released and tried again after interval.
 func Run(ctx context.Context, pool *pgxpool.Pool, name string, interval time.Duration, fn func(ctx context.Context) error) error {
 	log := slog.Default().With("leader", name)
-	check := min(interval, 5*time.Second)
-	standby, takeover := false, false
+	check := min(interval, 2*time.Second)
+	takeover := false
 	for {
-		conn, err := acquire(ctx, pool, name)
+		conn, err := acquire(ctx, pool, name, func() {
+			takeover = true
+			log.Info("another instance holds the job; standing by")
+		})
 		switch {
 		case ctx.Err() != nil:
+			if conn != nil {
+				closeConn(conn)
+			}
 			return nil
 		case err != nil:
 			log.Warn("leader lock: database", "err", err)
-		case conn == nil:
-			takeover = true
-			if !standby {
-				log.Info("another instance holds the job; standing by")
-				standby = true
-			}
 		default:
 			// Taking over (after standing by, or after losing the lock): a holder whose session
 			// was cut off learns it at its next check, so let that pass before working, and the
@@ -51,7 +52,6 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, interval time.Dur
 				closeConn(conn)
 				continue
 			}
-			standby = false
 			log.Info("holding the job")
 			hold(ctx, conn, check, fn, log)
 			closeConn(conn)
@@ -66,16 +66,22 @@ func Run(ctx context.Context, pool *pgxpool.Pool, name string, interval time.Dur
 	}
 }
 
-// acquire returns a connection holding the lock, or nil when another session holds it. The
-// connection is hijacked from the pool: a pooled one could be reset and drop the lock unseen.
-func acquire(ctx context.Context, pool *pgxpool.Pool, name string) (*pgx.Conn, error) {
+// acquire returns a connection holding the lock. When another session holds it, it calls
+// standby and waits until the lock is free (or ctx ends). The connection is hijacked from the
+// pool: a pooled one could be reset and drop the lock unseen.
+func acquire(ctx context.Context, pool *pgxpool.Pool, name string, standby func()) (*pgx.Conn, error) {
 	pc, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	conn := pc.Hijack()
-	got, err := store.New(conn).TryLeaderLock(ctx, store.TryLeaderLockParams{Class: lockClass, Name: name})
-	if err != nil || !got {
+	q, key := store.New(conn), store.TryLeaderLockParams{Class: lockClass, Name: name}
+	got, err := q.TryLeaderLock(ctx, key)
+	if err == nil && !got {
+		standby()
+		err = q.WaitLeaderLock(ctx, store.WaitLeaderLockParams(key))
+	}
+	if err != nil {
 		closeConn(conn)
 		return nil, err
 	}

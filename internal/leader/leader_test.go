@@ -9,6 +9,7 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/leader"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 )
 
 // Two instances: one works, the other stands by and takes over when the first stops or its
@@ -95,5 +96,41 @@ func waitFor(t *testing.T, c chan string) string {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no instance started the job")
 		return ""
+	}
+}
+
+// A standby waits on the lock rather than polling for it: with an hour between tries it still
+// takes over as soon as the holder is gone.
+func TestStandbyTakesOverWithoutWaitingForItsNextTry(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.New(t)
+	started := make(chan string, 2)
+	job := func(who string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			started <- who
+			<-ctx.Done()
+			return nil
+		}
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	doneA := make(chan struct{})
+	go func() { defer close(doneA); leader.Run(ctxA, pool, "wait", time.Hour, job("A")) }()
+	if who := waitFor(t, started); who != "A" {
+		t.Fatalf("first holder %s", who)
+	}
+	go leader.Run(ctxB, pool, "wait", time.Hour, job("B"))
+	// B is standing by once its session waits on the lock.
+	testkit.Eventually(t, "B waiting on the lock", func() bool {
+		var n int
+		pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+			AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n)
+		return n == 1
+	})
+	stopA()
+	<-doneA
+	if who := waitFor(t, started); who != "B" {
+		t.Fatalf("after A stopped, %s started", who)
 	}
 }

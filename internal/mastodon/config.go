@@ -28,7 +28,7 @@ type Config struct {
 	// HealthyAfter: a connection that lasted this long resets the backoff, and its drop is
 	// followed by an immediate reconnect; default 30 s.
 	HealthyAfter time.Duration
-	LeaderRetry  time.Duration // how often a standby instance tries to take over; default 15 s
+	LeaderRetry  time.Duration // wait before trying for the reader again after it stopped or the database failed; default 15 s
 	// MaxFillPages bounds catching up after a reconnect (pages of 40 statuses), against a server
 	// that pages forever; what is left is recorded as a gap. Default 250 (10,000 statuses).
 	MaxFillPages int

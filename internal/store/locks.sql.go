@@ -26,3 +26,19 @@ func (q *Queries) TryLeaderLock(ctx context.Context, arg TryLeaderLockParams) (b
 	err := row.Scan(&pg_try_advisory_lock)
 	return pg_try_advisory_lock, err
 }
+
+const waitLeaderLock = `-- name: WaitLeaderLock :exec
+SELECT pg_advisory_lock($1::int, hashtext($2::text))
+`
+
+type WaitLeaderLockParams struct {
+	Class int32
+	Name  string
+}
+
+// A standby waits here, so it takes the lock the moment the holder's session ends rather than
+// at its next try.
+func (q *Queries) WaitLeaderLock(ctx context.Context, arg WaitLeaderLockParams) error {
+	_, err := q.db.Exec(ctx, waitLeaderLock, arg.Class, arg.Name)
+	return err
+}

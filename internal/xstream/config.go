@@ -29,8 +29,9 @@ type Config struct {
 	StallTimeout time.Duration
 	BatchSize    int           // posts handed to the sink at once; default 500
 	BatchWait    time.Duration // longest a post waits for its batch to fill; default 200 ms
-	// LeaseRetry is how often a standby tries to take the stream (default 15 s); the holder
-	// checks its lock that often too, at most every 5 s (internal/leader).
+	// LeaseRetry is the wait before trying for the stream again after the reader stopped or the
+	// database failed (default 15 s); a standby waits on the lock itself and takes over as soon
+	// as the holder is gone (internal/leader).
 	LeaseRetry    time.Duration
 	RulesInterval time.Duration // periodic rules reconcile, for campaigns starting or ending; default 5 min
 	// HealthyAfter: a connection that lasted this long resets the backoff, and its drop is
