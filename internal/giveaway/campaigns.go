@@ -3,6 +3,7 @@ package giveaway
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -176,11 +177,24 @@ func (s *Service) Campaign(ctx context.Context, slug string) (*Campaign, error) 
 	return campaignView(c, prizes), nil
 }
 
-func campaignView(c store.Campaign, prizes []store.Prize) *Campaign {
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		loc = time.UTC
+// locations caches time zones by name: time.LoadLocation reads and parses the zone file on every
+// call, and every claim, give and page stream looks its campaign up.
+var locations sync.Map // string → *time.Location
+
+func location(name string) *time.Location {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location)
 	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC // not cached: the zone file may be installed later
+	}
+	locations.Store(name, l)
+	return l
+}
+
+func campaignView(c store.Campaign, prizes []store.Prize) *Campaign {
+	loc := location(c.TimeZone)
 	out := &Campaign{ID: c.ID, Slug: c.Slug, Name: c.Name, RequiredHashtags: c.DisplayHashtags,
 		StartsAt: c.StartsAt, EndsAt: c.EndsAt, TimeZone: c.TimeZone, PerPersonLimit: c.PerPersonLimit,
 		LimitPeriod: c.LimitPeriod, TweetsIndex: c.TweetsIndex, Prizes: []Prize{}, RequireCode: c.RequireCode,
