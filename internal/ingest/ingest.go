@@ -145,6 +145,9 @@ func (s *Service) store(ctx context.Context, tx pgx.Tx, posts []*tweet.Post, del
 	p, eligibleKeys := s.params(posts, camps, res)
 	changed := false
 	if len(posts) > 0 {
+		if err := q.LockTweetCounts(ctx, countKeys(posts)); err != nil {
+			return err
+		}
 		up, err := q.UpsertTweets(ctx, p)
 		if err != nil {
 			return err
@@ -270,6 +273,52 @@ func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
 		return posts[i].ID < posts[j].ID
 	})
 	return posts, deletes
+}
+
+// countKeys lists the tweet_counts rows the batch takes before storing (see LockTweetCounts):
+// every post that can be retweeted or quoted (a retweet never is: a retweet of it names the
+// original), and every original whose count the batch raises, with the highest count it carries;
+// one row per key, sorted, so concurrent batches lock them in the same order.
+func countKeys(posts []*tweet.Post) store.LockTweetCountsParams {
+	type counts struct{ retweets, quotes int64 }
+	type key struct{ network, id string }
+	byKey := make(map[key]counts, len(posts))
+	for _, p := range posts {
+		if p.RetweetOf == "" {
+			k := key{p.Network, p.ID}
+			byKey[k] = byKey[k]
+		}
+		if p.RetweetOf != "" && p.RetweetOfCount > 0 {
+			k := key{p.Network, p.RetweetOf}
+			c := byKey[k]
+			c.retweets = max(c.retweets, p.RetweetOfCount)
+			byKey[k] = c
+		}
+		if p.QuoteOf != "" && p.QuoteOfCount > 0 {
+			k := key{p.Network, p.QuoteOf}
+			c := byKey[k]
+			c.quotes = max(c.quotes, p.QuoteOfCount)
+			byKey[k] = c
+		}
+	}
+	keys := make([]key, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].network != keys[j].network {
+			return keys[i].network < keys[j].network
+		}
+		return keys[i].id < keys[j].id
+	})
+	n := len(keys)
+	out := store.LockTweetCountsParams{Network: make([]string, n), ID: make([]string, n),
+		RetweetCount: make([]int64, n), QuoteCount: make([]int64, n)}
+	for i, k := range keys {
+		c := byKey[k]
+		out.Network[i], out.ID[i], out.RetweetCount[i], out.QuoteCount[i] = k.network, k.id, c.retweets, c.quotes
+	}
+	return out
 }
 
 // newer compares snowflake ids like the database's id_newer.
