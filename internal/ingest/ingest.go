@@ -145,7 +145,7 @@ func (s *Service) store(ctx context.Context, tx pgx.Tx, posts []*tweet.Post, del
 	p, eligibleKeys := s.params(posts, camps, res)
 	changed := false
 	if len(posts) > 0 {
-		if err := q.LockTweetCounts(ctx, countKeys(posts)); err != nil {
+		if err := takeCounts(ctx, q, posts, &p); err != nil {
 			return err
 		}
 		up, err := q.UpsertTweets(ctx, p)
@@ -275,10 +275,32 @@ func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
 	return posts, deletes
 }
 
+// takeCounts takes the tweet_counts rows of the batch before it is stored (LockTweetCounts) and
+// raises each post's counts in p (built from posts, in the same order) to theirs.
+func takeCounts(ctx context.Context, q *store.Queries, posts []*tweet.Post, p *store.UpsertTweetsParams) error {
+	rows, err := q.LockTweetCounts(ctx, countKeys(posts))
+	if err != nil {
+		return err
+	}
+	type counts struct{ retweets, quotes int64 }
+	latest := make(map[string]counts, len(rows))
+	for _, r := range rows {
+		latest[r.Network+"\x00"+r.ID] = counts{r.RetweetCount, r.QuoteCount}
+	}
+	for i := range p.ID {
+		if c, ok := latest[p.Network[i]+"\x00"+p.ID[i]]; ok {
+			p.RetweetCount[i] = max(p.RetweetCount[i], c.retweets)
+			p.QuoteCount[i] = max(p.QuoteCount[i], c.quotes)
+		}
+	}
+	return nil
+}
+
 // countKeys lists the tweet_counts rows the batch takes before storing (see LockTweetCounts):
-// every post that can be retweeted or quoted (a retweet never is: a retweet of it names the
-// original), and every original whose count the batch raises, with the highest count it carries;
-// one row per key, sorted, so concurrent batches lock them in the same order.
+// every post it stores that can be retweeted or quoted (not a retweet: retweeting or quoting one
+// names its original, so no count ever names it), and every original whose count it raises, with
+// the highest count it carries; one row per key, sorted, so concurrent batches lock them in the
+// same order.
 func countKeys(posts []*tweet.Post) store.LockTweetCountsParams {
 	type counts struct{ retweets, quotes int64 }
 	type key struct{ network, id string }

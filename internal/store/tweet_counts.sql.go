@@ -9,14 +9,14 @@ import (
 	"context"
 )
 
-const lockTweetCounts = `-- name: LockTweetCounts :exec
+const lockTweetCounts = `-- name: LockTweetCounts :many
 INSERT INTO tweet_counts AS c (network, id, retweet_count, quote_count)
 SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bigint[]),
        unnest($4::bigint[])
 ON CONFLICT (network, id) DO UPDATE SET
     retweet_count = greatest(c.retweet_count, excluded.retweet_count),
     quote_count = greatest(c.quote_count, excluded.quote_count)
-WHERE excluded.retweet_count > c.retweet_count OR excluded.quote_count > c.quote_count
+RETURNING network, id, retweet_count, quote_count
 `
 
 type LockTweetCountsParams struct {
@@ -26,18 +26,40 @@ type LockTweetCountsParams struct {
 	QuoteCount   []int64
 }
 
-// The first statement of an ingest batch: one row per original it stores or raises, in key
-// order, inserted or locked (ON CONFLICT DO UPDATE locks the row even when it changes nothing).
-// A batch storing an original and one raising it through a retweet meet here, so the second
-// waits for the first to commit; its next statement then sees what the first wrote (the raised
-// count, or the stored original to raise). Without it, each missed the other's uncommitted rows
-// under READ COMMITTED and the original kept 0. Keys come unique and sorted (ingest's split).
-func (q *Queries) LockTweetCounts(ctx context.Context, arg LockTweetCountsParams) error {
-	_, err := q.db.Exec(ctx, lockTweetCounts,
+// The first statement of an ingest batch: one row per original it stores and per original it raises,
+// in key order, inserted or updated, and so locked until the batch commits. A batch storing an
+// original and one raising it through a retweet meet here, so the second waits for the first to
+// commit; its next statement then sees what the first wrote (the stored original to raise).
+// Without it, each missed the other's uncommitted rows under READ COMMITTED and the original
+// kept 0. Every row is written, even unchanged, so that RETURNING gives each key's latest counts
+// (a row committed after this statement began is not in its snapshot, only in what ON CONFLICT
+// DO UPDATE locks): a new post starts at them. Keys come unique and sorted (ingest's countKeys).
+func (q *Queries) LockTweetCounts(ctx context.Context, arg LockTweetCountsParams) ([]TweetCount, error) {
+	rows, err := q.db.Query(ctx, lockTweetCounts,
 		arg.Network,
 		arg.ID,
 		arg.RetweetCount,
 		arg.QuoteCount,
 	)
-	return err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TweetCount{}
+	for rows.Next() {
+		var i TweetCount
+		if err := rows.Scan(
+			&i.Network,
+			&i.ID,
+			&i.RetweetCount,
+			&i.QuoteCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

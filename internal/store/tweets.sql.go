@@ -330,10 +330,8 @@ WITH input AS (
            COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
            COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
            NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
-           NULLIF(reply_to, ''),
-           -- Retweets stored before their original counted for it.
-           greatest(i.retweet_count, c.retweet_count), greatest(i.quote_count, c.quote_count)
-    FROM input i LEFT JOIN tweet_counts c ON c.network = i.network AND c.id = i.id
+           NULLIF(reply_to, ''), i.retweet_count, i.quote_count
+    FROM input i
     ORDER BY i.network, i.id
     ON CONFLICT (network, id) DO UPDATE SET
         version_id = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.version_id ELSE t.version_id END,
@@ -395,10 +393,11 @@ type UpsertTweetsRow struct {
 // A known post is rewritten only by a newer edit or a higher retweet or quote count; a post
 // deleted earlier (tombstone) is not stored again. The raw JSON follows the version the row now
 // holds. A retweet's (quote's) embedded count of its original raises the stored original, never
-// lowering it; a new post starts at tweet_counts' figure. LockTweetCounts ran first in the same
-// transaction: it wrote the embedded counts and holds every key's counts row, so a concurrent
-// batch storing or raising the same original has committed before this statement's snapshot or
-// waits for this one. Every stored change queues its outbox row.
+// lowering it. LockTweetCounts ran first in the same transaction: it wrote the embedded counts,
+// holds every key's counts row (a concurrent batch storing or raising the same original has
+// committed before this statement's snapshot or waits for this one) and gave each post's latest
+// counts, which the caller passed in retweet_count and quote_count, so a post stored after its
+// retweets starts at their count. Every stored change queues its outbox row.
 func (q *Queries) UpsertTweets(ctx context.Context, arg UpsertTweetsParams) ([]UpsertTweetsRow, error) {
 	rows, err := q.db.Query(ctx, upsertTweets,
 		arg.Network,
