@@ -306,9 +306,10 @@ func countKeys(posts []*tweet.Post) store.LockTweetCountsParams {
 	type key struct{ network, id string }
 	byKey := make(map[key]counts, len(posts))
 	for _, p := range posts {
-		if p.RetweetOf == "" {
-			k := key{p.Network, p.ID}
-			byKey[k] = byKey[k]
+		if k := (key{p.Network, p.ID}); p.RetweetOf == "" {
+			if _, ok := byKey[k]; !ok {
+				byKey[k] = counts{} // its own row, raised by nothing in this batch so far
+			}
 		}
 		if p.RetweetOf != "" && p.RetweetOfCount > 0 {
 			k := key{p.Network, p.RetweetOf}
