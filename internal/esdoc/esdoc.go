@@ -148,16 +148,24 @@ func BuildTweet(t *Tweet, c *Campaign, claim *Claim) json.RawMessage {
 // campaign whose index it goes to.
 type Document struct {
 	t      *Tweet
-	status obj
+	status obj // nil for a plain post, encoded straight from t
 }
 
 // NewDocument builds t's status.
-func NewDocument(t *Tweet) *Document { return &Document{t: t, status: fullStatus(t)} }
+func NewDocument(t *Tweet) *Document {
+	if plain(t) {
+		return &Document{t: t}
+	}
+	return &Document{t: t, status: fullStatus(t)}
+}
 
 // For is the document in campaign c: the status and the service's fields there.
 func (d *Document) For(c *Campaign, claim *Claim, hidden bool) json.RawMessage {
 	g := ServiceFields(d.t, c, claim)
 	g.Hidden = hidden
+	if d.status == nil {
+		return appendPlain(make([]byte, 0, 1536), d.t, &g)
+	}
 	d.status[ServiceField] = json.RawMessage(g.appendJSON(make([]byte, 0, 256)))
 	return d.status.encode()
 }

@@ -618,3 +618,73 @@ func BenchmarkBuildTweetFromRow(b *testing.B) {
 		BuildTweet(tw, campaign(), nil)
 	}
 }
+
+// A post with nothing to overlay is encoded straight from its row (plain.go); it must be the very
+// bytes the general build (maps, overlay, sorted encoding) writes, for every shape of row.
+func TestPlainDocumentMatchesTheGeneralBuild(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 1))
+	pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	n := 0
+	for i := range 3000 {
+		tw := &Tweet{
+			Network:         pick("twitter", "", "mastodon", "bluesky"),
+			ID:              pick("1186275104237256704", "007", "0", "https://example.social/@a/1", "12345678901234567890", ""),
+			AuthorID:        pick("", "783214", "did:plc:abc", "0"),
+			Handle:          pick("PyConKR", "", "a<b>&\"c\"@example.social", "스마트스터디"),
+			CreatedAt:       time.Date(2016, 8, 13, 1, 2, 3, rng.IntN(1e9), pick2(rng, time.UTC, seoul)),
+			Text:            pick("파이콘 APAC <3 & \"Elastic\" #PyConAPAC\n\t\u2028", "", "bad \xff utf8 \x01", "plain"),
+			Lang:            pick("", "ko", "en"),
+			RetweetOf:       pick("", "", "1186275104237256000", "x1"),
+			RetweetOfHandle: pick("", "kimjmin", "<script>"),
+			RetweetOfCount:  int64(rng.IntN(4) - 1),
+			QuoteOf:         pick("", "", "1186275104237256001", "q&1"),
+			ReplyTo:         pick("", "1186275104237256002", "r<1>"),
+			RetweetCount:    int64(rng.IntN(20)),
+			QuoteCount:      int64(rng.IntN(3)),
+			Raw:             json.RawMessage(pick("", "null", " null", "[1]", `"x"`)),
+		}
+		if rng.IntN(2) == 0 {
+			tw.Hashtags = []string{pick("PyConAPAC", "엘라스틱", "a\"b"), pick("Elastic", "<x>")}
+			tw.HashtagsNorm = []string{"pyconapac", "elastic"}
+		}
+		if i%7 == 0 {
+			tw.Raw = json.RawMessage(`{"id_str":"1","text":"overlaid"}`) // not plain: the general build
+			if tw.Network == "" || tw.Network == "twitter" {
+				if plain(tw) {
+					t.Fatalf("a v1.1 raw status counted as plain: %+v", tw)
+				}
+				continue
+			}
+		}
+		if !plain(tw) {
+			t.Fatalf("not plain: %+v", tw)
+		}
+		var claim *Claim
+		if rng.IntN(3) == 0 {
+			claim = &Claim{ID: int64(rng.IntN(1000)), Code: pick("ABC234", "<&>"), VerifiedBy: pick("", "code")}
+		}
+		hidden := rng.IntN(2) == 0
+		c := campaign()
+		general := fullStatus(tw)
+		g := ServiceFields(tw, c, claim)
+		g.Hidden = hidden
+		general[ServiceField] = json.RawMessage(g.appendJSON(nil))
+		want := general.encode()
+		got := NewDocument(tw).For(c, claim, hidden)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("row %+v\nplain:   %s\ngeneral: %s", tw, got, want)
+		}
+		n++
+	}
+	if n < 2000 {
+		t.Fatalf("only %d plain rows compared", n)
+	}
+}
+
+func pick2(rng *rand.Rand, a, b *time.Location) *time.Location {
+	if rng.IntN(2) == 0 {
+		return a
+	}
+	return b
+}

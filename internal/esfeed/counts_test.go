@@ -11,6 +11,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/ingest"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
 	"github.com/boothgiveaway/giveaway/internal/report"
+	"github.com/boothgiveaway/giveaway/internal/testkit"
 	"github.com/boothgiveaway/giveaway/internal/tweet"
 )
 
@@ -226,5 +227,93 @@ func TestCrossingRetweetBatchesNeitherDeadlockNorLoseCounts(t *testing.T) {
 	}
 	if n := scalar[int64](t, pool, `SELECT count(*) FROM tweets WHERE retweet_of IS NOT NULL`); n != 2*side*rounds {
 		t.Fatalf("%d retweets stored, want %d", n, 2*side*rounds)
+	}
+}
+
+// Issue 16's race: batch A stores retweets of originals that batch B, at the same moment, stores
+// for the first time. A's raise found no stored original (B's rows were not yet committed) and B
+// read no count (A's were not), so the originals kept 0 in tweets while tweet_counts held the
+// retweets' count, and the feeder indexed 0. Many rounds at once, with the feeder running
+// throughout: every original's stored count, the report and its document show its retweets'.
+func TestRetweetsRacingTheirOriginalKeepTheCount(t *testing.T) {
+	pool := pgtest.New(t)
+	s := estest.New(t)
+	addCampaign(t, pool, "c1", "", "pyconapac", "elastic")
+	svc := ingest.New(pool, nil)
+	runFeeder(t, newFeeder(t, pool, s.URL, fastOptions()))
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	const side, rounds = 20, 25
+	parse := func(lines []string) []tweet.Item {
+		items := make([]tweet.Item, len(lines))
+		for i, l := range lines {
+			it, err := tweet.Parse([]byte(l))
+			if err != nil {
+				t.Fatal(err)
+			}
+			items[i] = it
+		}
+		return items
+	}
+	want := map[string]int{}
+	for r := range rounds {
+		var originals, retweets []string
+		for i := range side {
+			id, count := fmt.Sprint(10000+r*side+i), 1+(r+i)%9
+			want[id] = count
+			originals = append(originals, status(id, "alice", "#PyConAPAC #Elastic hello", at, `,"retweet_count":0`))
+			retweets = append(retweets, retweetOf(fmt.Sprint(900000+r*side+i), id, "alice", count, at.Add(time.Minute)))
+		}
+		batches := [][]tweet.Item{parse(retweets), parse(originals)}
+		errs := make(chan error, len(batches))
+		start := make(chan struct{})
+		for _, items := range batches {
+			go func() {
+				<-start
+				_, err := svc.Ingest(ctx, items)
+				errs <- err
+			}()
+		}
+		close(start)
+		for range batches {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: a batch failed: %v", r, err)
+			}
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT id, retweet_count FROM tweets WHERE retweet_of IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		stored[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for id, n := range want {
+		if stored[id] != n {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d originals lost their retweets' count in tweets", lost, len(want))
+	}
+	testkit.Eventually(t, "the feed to drain", func() bool { return pending(t, pool) == 0 })
+	lost = 0
+	for id, n := range want {
+		if got := docField(t, s, "twitter-c1", id, "retweet_count"); got != float64(n) {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d originals indexed without their retweets' count", lost, len(want))
 	}
 }

@@ -145,6 +145,9 @@ func (s *Service) store(ctx context.Context, tx pgx.Tx, posts []*tweet.Post, del
 	p, eligibleKeys := s.params(posts, camps, res)
 	changed := false
 	if len(posts) > 0 {
+		if err := takeCounts(ctx, q, posts, &p); err != nil {
+			return err
+		}
 		up, err := q.UpsertTweets(ctx, p)
 		if err != nil {
 			return err
@@ -270,6 +273,75 @@ func split(items []tweet.Item) ([]*tweet.Post, []tweet.Delete) {
 		return posts[i].ID < posts[j].ID
 	})
 	return posts, deletes
+}
+
+// takeCounts takes the tweet_counts rows of the batch before it is stored (LockTweetCounts) and
+// raises each post's counts in p (built from posts, in the same order) to theirs.
+func takeCounts(ctx context.Context, q *store.Queries, posts []*tweet.Post, p *store.UpsertTweetsParams) error {
+	rows, err := q.LockTweetCounts(ctx, countKeys(posts))
+	if err != nil {
+		return err
+	}
+	type counts struct{ retweets, quotes int64 }
+	latest := make(map[string]counts, len(rows))
+	for _, r := range rows {
+		latest[r.Network+"\x00"+r.ID] = counts{r.RetweetCount, r.QuoteCount}
+	}
+	for i := range p.ID {
+		if c, ok := latest[p.Network[i]+"\x00"+p.ID[i]]; ok {
+			p.RetweetCount[i] = max(p.RetweetCount[i], c.retweets)
+			p.QuoteCount[i] = max(p.QuoteCount[i], c.quotes)
+		}
+	}
+	return nil
+}
+
+// countKeys lists the tweet_counts rows the batch takes before storing (see LockTweetCounts):
+// every post it stores that can be retweeted or quoted (not a retweet: retweeting or quoting one
+// names its original, so no count ever names it), and every original whose count it raises, with
+// the highest count it carries; one row per key, sorted, so concurrent batches lock them in the
+// same order.
+func countKeys(posts []*tweet.Post) store.LockTweetCountsParams {
+	type counts struct{ retweets, quotes int64 }
+	type key struct{ network, id string }
+	byKey := make(map[key]counts, len(posts))
+	for _, p := range posts {
+		if k := (key{p.Network, p.ID}); p.RetweetOf == "" {
+			if _, ok := byKey[k]; !ok {
+				byKey[k] = counts{} // its own row, raised by nothing in this batch so far
+			}
+		}
+		if p.RetweetOf != "" && p.RetweetOfCount > 0 {
+			k := key{p.Network, p.RetweetOf}
+			c := byKey[k]
+			c.retweets = max(c.retweets, p.RetweetOfCount)
+			byKey[k] = c
+		}
+		if p.QuoteOf != "" && p.QuoteOfCount > 0 {
+			k := key{p.Network, p.QuoteOf}
+			c := byKey[k]
+			c.quotes = max(c.quotes, p.QuoteOfCount)
+			byKey[k] = c
+		}
+	}
+	keys := make([]key, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].network != keys[j].network {
+			return keys[i].network < keys[j].network
+		}
+		return keys[i].id < keys[j].id
+	})
+	n := len(keys)
+	out := store.LockTweetCountsParams{Network: make([]string, n), ID: make([]string, n),
+		RetweetCount: make([]int64, n), QuoteCount: make([]int64, n)}
+	for i, k := range keys {
+		c := byKey[k]
+		out.Network[i], out.ID[i], out.RetweetCount[i], out.QuoteCount[i] = k.network, k.id, c.retweets, c.quotes
+	}
+	return out
 }
 
 // newer compares snowflake ids like the database's id_newer.

@@ -312,13 +312,6 @@ WITH input AS (
           UNION ALL
           SELECT network, quote_of, 0, quote_of_count FROM input WHERE quote_of <> '' AND quote_of_count > 0) e
     GROUP BY network, id
-), counted AS (
-    INSERT INTO tweet_counts AS c (network, id, retweet_count, quote_count)
-    SELECT network, id, retweet_count, quote_count FROM embedded ORDER BY network, id
-    ON CONFLICT (network, id) DO UPDATE SET
-        retweet_count = greatest(c.retweet_count, excluded.retweet_count),
-        quote_count = greatest(c.quote_count, excluded.quote_count)
-    WHERE excluded.retweet_count > c.retweet_count OR excluded.quote_count > c.quote_count
 ), raised AS (
     -- Stored originals outside this batch; those inside it were raised by the caller.
     UPDATE tweets t SET retweet_count = greatest(t.retweet_count, e.retweet_count),
@@ -337,10 +330,8 @@ WITH input AS (
            COALESCE(string_to_array(NULLIF(hashtags, ''), E'\x1f'), '{}'),
            COALESCE(string_to_array(NULLIF(hashtags_norm, ''), E'\x1f'), '{}'),
            NULLIF(retweet_of, ''), NULLIF(retweet_of_handle, ''), NULLIF(quote_of, ''),
-           NULLIF(reply_to, ''),
-           -- Retweets stored before their original counted for it.
-           greatest(i.retweet_count, c.retweet_count), greatest(i.quote_count, c.quote_count)
-    FROM input i LEFT JOIN tweet_counts c ON c.network = i.network AND c.id = i.id
+           NULLIF(reply_to, ''), i.retweet_count, i.quote_count
+    FROM input i
     ORDER BY i.network, i.id
     ON CONFLICT (network, id) DO UPDATE SET
         version_id = CASE WHEN id_newer(excluded.version_id, t.version_id) THEN excluded.version_id ELSE t.version_id END,
@@ -401,10 +392,12 @@ type UpsertTweetsRow struct {
 // U+001F-joined strings because PostgreSQL cannot unnest arrays of arrays of different lengths.
 // A known post is rewritten only by a newer edit or a higher retweet or quote count; a post
 // deleted earlier (tombstone) is not stored again. The raw JSON follows the version the row now
-// holds. A retweet's (quote's) embedded count of its original goes to tweet_counts and raises
-// the stored original, never lowering it; the caller has already raised originals in the same
-// batch, which one statement cannot update twice. Every stored change queues its outbox row.
-// Counts only rise, so concurrent batches agree whatever order they commit in.
+// holds. A retweet's (quote's) embedded count of its original raises the stored original, never
+// lowering it. LockTweetCounts ran first in the same transaction: it wrote the embedded counts,
+// holds every key's counts row (a concurrent batch storing or raising the same original has
+// committed before this statement's snapshot or waits for this one) and gave each post's latest
+// counts, which the caller passed in retweet_count and quote_count, so a post stored after its
+// retweets starts at their count. Every stored change queues its outbox row.
 func (q *Queries) UpsertTweets(ctx context.Context, arg UpsertTweetsParams) ([]UpsertTweetsRow, error) {
 	rows, err := q.db.Query(ctx, upsertTweets,
 		arg.Network,
