@@ -1,10 +1,13 @@
 // Command rehearsal plays a compressed event day against real `giveaway serve` processes and
 // proves that nothing was lost, doubled or leaked (`make rehearsal`). The table of proofs and the
 // key=value figures go to stdout, progress to stderr; the exit status is 1 when any proof fails.
+// Ctrl-C (or SIGTERM) ends the day early: the instances and the cluster are stopped, what was
+// measured so far is printed, and the exit status is 1; a second Ctrl-C kills it outright.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,6 +24,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the next one has its default effect: impatience kills at once, and
+	// the kernel takes the instances with it (see childAttr in internal/rehearsal).
+	go func() { <-ctx.Done(); stop() }()
 	if err := newApp().Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "rehearsal:", err)
 		os.Exit(1)
@@ -75,6 +81,9 @@ func run(ctx context.Context, cmd *cli.Command) error {
 		Tablets: int(cmd.Int("tablets")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
 		Dir: dir, Logf: logf,
 	})
+	if errors.Is(err, rehearsal.ErrInterrupted) && out != nil {
+		out.Print(os.Stdout)
+	}
 	if err != nil {
 		return fmt.Errorf("%w (logs in %s)", err, dir)
 	}

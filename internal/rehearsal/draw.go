@@ -48,7 +48,9 @@ func (d *day) drawAtClose(ctx context.Context, add func(string, bool, string, ..
 	}
 	file := filepath.Join(d.cfg.Dir, "draw.json")
 	os.WriteFile(file, rec.Body, 0o644)
-	verify, err := exec.CommandContext(ctx, d.cfg.Bin, "draw", "verify", file).CombinedOutput()
+	cmd := exec.CommandContext(ctx, d.cfg.Bin, "draw", "verify", file)
+	cmd.SysProcAttr = childAttr()
+	verify, err := cmd.CombinedOutput()
 	add("draw_verifies", err == nil && out.Entrants == eligible && len(out.Winners) == 3 && len(distinct) == 3,
 		"pool %d entrants, %d claims verified or given; %d winners, %d distinct; giveaway draw verify: %v",
 		out.Entrants, eligible, len(out.Winners), len(distinct), verdict(err, verify))

@@ -15,22 +15,38 @@ import (
 func (d *day) faultSchedule(end time.Time) {
 	total := time.Until(end)
 	start := time.Now()
-	at := func(frac float64) { time.Sleep(time.Until(start.Add(time.Duration(frac * float64(total))))) }
+	// at waits for the fault's moment; false when the day was interrupted first.
+	at := func(frac float64) bool {
+		select {
+		case <-time.After(time.Until(start.Add(time.Duration(frac * float64(total))))):
+			return true
+		case <-d.ctx.Done():
+			return false
+		}
+	}
 
-	at(0.15)
+	if !at(0.15) {
+		return
+	}
 	d.fault("elasticsearch down (503)")
 	d.es.SetDown(http.StatusServiceUnavailable)
-	at(0.25)
+	if !at(0.25) {
+		return
+	}
 	d.fault("elasticsearch throttling (429)")
 	d.es.SetDown(http.StatusTooManyRequests)
-	at(0.35)
+	if !at(0.35) {
+		return
+	}
 	d.fault("elasticsearch back")
 	d.es.SetDown(0)
 	back := time.Now()
 	go d.recovered("es_backlog", back, func() bool { return d.countAt(back) == 0 })
 
 	// SIGKILL the instance reading the X stream, so the other must take over.
-	at(0.45)
+	if !at(0.45) {
+		return
+	}
 	victim := d.reader()
 	in := d.instances[victim]
 	d.fault("instance " + in.name + " (the X stream's reader) SIGKILLed")
@@ -49,7 +65,9 @@ func (d *day) faultSchedule(end time.Time) {
 		d.fault("instance " + in.name + " restarted")
 	}
 
-	at(0.55)
+	if !at(0.55) {
+		return
+	}
 	d.fault("organiser restocks 3 T-shirts")
 	// Either instance may be restarting: the organiser tries the other, as a browser would reload.
 	var a answer
@@ -63,7 +81,9 @@ func (d *day) faultSchedule(end time.Time) {
 	}
 	d.expect(fmt.Sprintf("the organiser's restock is taken: %d %s", a.Status, a.Body), a.Status == 200)
 
-	at(0.65)
+	if !at(0.65) {
+		return
+	}
 	d.fault("PostgreSQL restart -m fast")
 	from = time.Now()
 	err := devdb.Restart(context.Background(), d.clusterDir)
@@ -83,7 +103,9 @@ func (d *day) faultSchedule(end time.Time) {
 	})
 
 	// SIGTERM finishes what is in flight: no 5xx is allowed for it.
-	at(0.85)
+	if !at(0.85) {
+		return
+	}
 	in = d.instances[d.reader()]
 	d.fault("instance " + in.name + " (the X stream's reader) SIGTERM")
 	in.stop()
@@ -120,7 +142,7 @@ func (d *day) fault(what string) {
 
 // recovered records how long after a fault's start ok first held (up to a minute).
 func (d *day) recovered(what string, from time.Time, ok func() bool) {
-	if settle(time.Minute, ok) {
+	if settle(d.ctx, time.Minute, ok) {
 		d.mu.Lock()
 		d.recovery = append(d.recovery, [2]string{what, fmt.Sprintf("%.1f", time.Since(from).Seconds())})
 		d.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 // day is the played day's state: what runs, and what every client saw.
 type day struct {
 	cfg        Config
+	ctx        context.Context // the day's life: Ctrl-C ends it
 	logf       func(format string, args ...any)
 	pool       *pgxpool.Pool
 	es         *estest.Server
@@ -85,7 +86,7 @@ func (d *day) judged(hostile bool, what string, ok bool) {
 	d.mu.Lock()
 	d.checks = append(d.checks, check{hostile, what, ok})
 	d.mu.Unlock()
-	if !ok {
+	if !ok && (d.ctx == nil || d.ctx.Err() == nil) { // once interrupted, failures are the shutdown's
 		d.logf("rehearsal: FAILED %s", what)
 	}
 }
@@ -118,8 +119,9 @@ func (d *day) setUp() error {
 func (d *day) minute() time.Duration { return d.cfg.MinuteLength }
 
 // play runs the crowd, the stream and the tablets for the day's minutes, and the faults at
-// their moments.
+// their moments; ErrInterrupted when ctx ends first.
 func (d *day) play(ctx context.Context) error {
+	d.ctx = ctx
 	d.claims = map[int]claimSeen{}
 	d.lives = map[int]*live{}
 	d.decided = map[int64]string{}
@@ -137,11 +139,26 @@ func (d *day) play(ctx context.Context) error {
 	}
 	run(d.hostile)
 	run(d.sampleUsage)
+	var faults sync.WaitGroup
 	if d.cfg.Faults {
-		run(d.faultSchedule)
+		faults.Add(1)
+		go func() { defer faults.Done(); d.faultSchedule(end) }()
 	}
 	started := time.Now()
-	wg.Wait()
+	d.logf("rehearsal: the day begins (%d played minutes)", d.cfg.Minutes)
+	done := make(chan struct{})
+	go func() { wg.Wait(); faults.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// The crowd and the tablets are left to fail against the stopping instances; a fault
+		// under way (a restart) ends first, so nothing starts again after the shutdown.
+		faults.Wait()
+		d.mu.Lock()
+		d.dayLength = time.Since(started)
+		d.mu.Unlock()
+		return ErrInterrupted
+	}
 	d.dayLength = time.Since(started)
 	d.logf("rehearsal: the day is over; waiting for the feed to drain")
 	return nil

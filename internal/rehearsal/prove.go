@@ -116,11 +116,11 @@ func (d *day) strings(ctx context.Context, name string) []string {
 }
 
 // settle waits until f holds or the time is up, for work the instances finish after the day
-// (matching, the feed); false when it never held.
-func settle(within time.Duration, f func() bool) bool {
+// (matching, the feed); false when it never held or ctx ended (Ctrl-C).
+func settle(ctx context.Context, within time.Duration, f func() bool) bool {
 	deadline := time.Now().Add(within)
 	for !f() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -136,8 +136,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig := func(k string, v any) { o.Figures = append(o.Figures, [2]string{k, fmt.Sprint(v)}) }
 
 	// Matching and the feed finish after the last request; give them a while.
-	settle(30*time.Second, func() bool { return d.count(ctx, "eligible_unverified") == 0 })
-	drained := settle(2*time.Minute, func() bool { return d.count(ctx, "outbox_pending") == 0 })
+	settle(ctx, 30*time.Second, func() bool { return d.count(ctx, "eligible_unverified") == 0 })
+	drained := settle(ctx, 2*time.Minute, func() bool { return d.count(ctx, "outbox_pending") == 0 })
 
 	unverified, without := d.count(ctx, "eligible_unverified"), d.count(ctx, "verified_without_post")
 	add("eligible_claims_verified", unverified == 0 && without == 0,
@@ -308,11 +308,20 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig("rehearsal_gives_refused", refused)
 	fig("rehearsal_gives_unanswered", unknown)
 	fig("rehearsal_undone", undone)
-	fig("rehearsal_requests", d.c.sent)
-	fig("rehearsal_5xx", len(d.c.five))
 	fig("rehearsal_faults", len(d.faults))
 	fig("rehearsal_es_bulk_requests", d.es.Requests("bulk"))
 	fig("rehearsal_deletes_sent", len(d.deleted))
+	d.clientFigures(fig)
+	return o, nil
+}
+
+// clientFigures are the figures of what the clients saw and the instances used, which need no
+// database: an interrupted day prints them too.
+func (d *day) clientFigures(fig func(string, any)) {
+	d.c.mu.Lock()
+	defer d.c.mu.Unlock()
+	fig("rehearsal_requests", d.c.sent)
+	fig("rehearsal_5xx", len(d.c.five))
 	for _, k := range []string{"claim", "give"} {
 		all, n := p99(d.c.lat[k], [2]time.Time{})
 		burst, bn := p99(d.c.lat[k], d.burst)
@@ -332,7 +341,18 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	d.mu.Unlock()
 	fig("rehearsal_day_s", fmt.Sprintf("%.0f", d.dayLength.Seconds()))
 	fig("rehearsal_requests_per_s", fmt.Sprintf("%.0f", float64(d.c.sent)/d.dayLength.Seconds()))
-	return o, nil
+}
+
+// interrupted is what a day cut short (Ctrl-C) has to show: the figures so far and the faults
+// played. Its proofs need the whole day, so one failed proof says it was cut short.
+func (d *day) interrupted() *Outcome {
+	d.mu.Lock()
+	o := &Outcome{Faults: slices.Clone(d.faults)}
+	o.Proofs = []Proof{{"day_played_to_the_end", false, fmt.Sprintf("interrupted after %.0f s of %.0f s; %d claims, %d gives seen; faults played: %s",
+		d.dayLength.Seconds(), (time.Duration(d.cfg.Minutes) * d.minute()).Seconds(), len(d.claims), len(d.gives), strings.Join(d.faults, "; "))}}
+	d.mu.Unlock()
+	d.clientFigures(func(k string, v any) { o.Figures = append(o.Figures, [2]string{k, fmt.Sprint(v)}) })
+	return o
 }
 
 func first(s []string, n int) []string { return s[:min(len(s), n)] }
@@ -394,7 +414,7 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 		}
 		return n, example
 	}
-	settle(30*time.Second, func() bool { n, _ := behind(); return n == 0 })
+	settle(ctx, 30*time.Second, func() bool { n, _ := behind(); return n == 0 })
 	n, example := behind()
 	var toVerified, toGiven []latency
 	for i, l := range d.lives {

@@ -6,6 +6,7 @@ package rehearsal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,11 +49,21 @@ const (
 	scarceStock   = 5 // the prize that runs out
 )
 
-// Run plays the day and returns the proofs; err is for a day that could not be played at all.
+// ErrInterrupted is a day cut short by its context (Ctrl-C): the instances and the cluster are
+// stopped, and the Outcome returned with it holds the figures so far.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run plays the day and returns the proofs; err is for a day that could not be played at all,
+// or ErrInterrupted with what it has.
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	logf := cfg.Logf
 	clusterDir := filepath.Join(cfg.Dir, "pg")
 	logf("rehearsal: PostgreSQL cluster of its own in %s on port %d", clusterDir, cfg.Port)
+	release, err := takeCluster(ctx, clusterDir, cfg.Port, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	// Someone else's server on the port would be restarted under them: refuse instead.
 	if dialable(fmt.Sprintf("127.0.0.1:%d", cfg.Port)) {
 		return nil, fmt.Errorf("port %d is taken; the rehearsal restarts its PostgreSQL, so it needs a cluster of its own (--pg-port)", cfg.Port)
@@ -102,16 +113,27 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
 		}
-		defer in.stop()
+		defer in.shutdown()
 		d.instances[i] = in
+	}
+	if ctx.Err() != nil {
+		return nil, ErrInterrupted
 	}
 	if err := d.setUp(); err != nil {
 		return nil, err
 	}
 	if err := d.play(ctx); err != nil {
+		if errors.Is(err, ErrInterrupted) {
+			logf("rehearsal: interrupted; stopping the instances and PostgreSQL")
+			return d.interrupted(), err
+		}
 		return nil, err
 	}
-	return d.prove(ctx)
+	o, err := d.prove(ctx)
+	if ctx.Err() != nil {
+		return o, ErrInterrupted
+	}
+	return o, err
 }
 
 // freshDatabase creates and migrates the day's database on the cluster.
