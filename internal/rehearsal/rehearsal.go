@@ -109,6 +109,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
 			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken,
 			"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL(), "TRUSTED_PROXIES=127.0.0.1/32", "DB_MAX_CONNS=20")}
+		in.env = append(in.env, venueLimits(cfg.Attendees)...)
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
