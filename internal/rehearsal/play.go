@@ -28,6 +28,9 @@ type day struct {
 	c          *client
 	clusterDir string
 	instances  [2]*instance
+	organiser  *browser // the organiser's laptop, logged in to the console
+	leadID     int64    // the staff member whose PIN the organiser changes
+	restocked  int      // T-shirts the console's restocks added, as the organiser saw it done
 
 	mu        sync.Mutex
 	claims    map[int]claimSeen // attendee → the claim the attendee holds
@@ -113,7 +116,7 @@ func (d *day) setUp() error {
 			return fmt.Errorf("create staff: %d %s", a.Status, a.Body)
 		}
 	}
-	return nil
+	return d.setUpConsole(context.Background())
 }
 
 func (d *day) minute() time.Duration { return d.cfg.MinuteLength }

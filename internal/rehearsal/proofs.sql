@@ -46,6 +46,11 @@ SELECT count(*) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id WHERE k.s
 -- Prizes given until none was left.
 SELECT count(*) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id WHERE k.slug = $1 AND p.stock_left = 0;
 
+-- name: tshirt_stock
+-- The T-shirts there ever were, restocks included: a restock form resubmitted adds once.
+SELECT coalesce(sum(p.stock), 0) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id
+WHERE k.slug = $1 AND p.key = 'tshirt';
+
 -- name: give_rows
 -- Giveaway rows of one claim at one moment: $2 claim id, $3 given_at; $4 true: undone ones.
 SELECT count(*) FROM giveaways g JOIN campaigns k ON k.id = g.campaign_id

@@ -148,9 +148,10 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	add("per_person_limit", over == 0, "%d people over the limit", over)
 
 	below, mismatch, soldOut := d.count(ctx, "stock_below_zero"), d.count(ctx, "stock_mismatch"), d.count(ctx, "sold_out")
-	add("stock", below == 0 && mismatch == 0 && soldOut >= 1,
-		"%d prizes below zero; %d where stock left ≠ initial − given + undone (audit log); %d ran out (want ≥ 1)",
-		below, mismatch, soldOut)
+	tshirts := d.count(ctx, "tshirt_stock")
+	add("stock", below == 0 && mismatch == 0 && soldOut >= 1 && tshirts == int64(scarceStock+d.restocked),
+		"%d prizes below zero; %d where stock left ≠ initial − given + undone (audit log); %d ran out (want ≥ 1); T-shirts %d = %d + %d restocked in the console",
+		below, mismatch, soldOut, tshirts, scarceStock, d.restocked)
 
 	// Every give a tablet saw succeed exists exactly once; every refused one left nothing.
 	var given, undone, refused, unknown, missing int
