@@ -43,10 +43,20 @@ func newApp() *cli.Command {
 			&cli.DurationFlag{Name: "minute-length", Value: 3 * time.Second, Usage: "how long a played minute lasts"},
 			&cli.IntFlag{Name: "tweets-per-minute", Value: 40, Usage: "posts a minute on the X stream (the keynote minute has 5×)"},
 			&cli.IntFlag{Name: "tablets", Value: 4, Usage: "staff tablets giving at once"},
-			&cli.IntFlag{Name: "pg-port", Value: 54339, Usage: "port of the rehearsal's own PostgreSQL cluster"},
+			// Below Linux's ephemeral range (32768-60999): a port in it may be taken at any moment by
+			// a client connection or a test server picking a free port, and then PostgreSQL cannot bind.
+			&cli.IntFlag{Name: "pg-port", Value: 29339, Usage: "port of the rehearsal's own PostgreSQL cluster"},
 			&cli.BoolFlag{Name: "faults", Value: true, Usage: "play the faults (Elasticsearch down and 429, SIGKILL, PostgreSQL restart)"},
 			&cli.StringFlag{Name: "dir", Usage: "working folder for the cluster and the logs; unset: a new temporary one, removed after a passing run"},
 			&cli.StringFlag{Name: "bin", Usage: "the giveaway binary; unset: built from ./cmd/giveaway"},
+			// Goals: a miss fails the rehearsal (proof resource_goals). The defaults hold on a
+			// shared 2-core VM under CI with room to spare (README "The rehearsal"); 0 = unchecked.
+			&cli.DurationFlag{Name: "max-p99-claim", Value: time.Second, Usage: "goal: p99 of a claim over the day"},
+			&cli.DurationFlag{Name: "max-p99-give", Value: time.Second, Usage: "goal: p99 of a give over the day"},
+			&cli.DurationFlag{Name: "max-p99-page", Value: 3 * time.Second, Usage: "goal: p99 from a claim's change to its open page showing it"},
+			&cli.DurationFlag{Name: "max-recovery", Value: 20 * time.Second, Usage: "goal: from Elasticsearch's return, and from PostgreSQL's restart, to the service whole again"},
+			&cli.DurationFlag{Name: "max-takeover", Value: 75 * time.Second, Usage: "goal: from the X stream reader's SIGKILL to an instance reading it again"},
+			&cli.IntFlag{Name: "max-rss-mb", Value: 512, Usage: "goal: each instance's peak resident memory in MB"},
 		},
 		Action: run,
 	}
@@ -80,6 +90,8 @@ func run(ctx context.Context, cmd *cli.Command) error {
 		MinuteLength: cmd.Duration("minute-length"), TweetsPerMinute: int(cmd.Int("tweets-per-minute")),
 		Tablets: int(cmd.Int("tablets")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
 		Dir: dir, Logf: logf,
+		Goals: rehearsal.Goals{ClaimP99: cmd.Duration("max-p99-claim"), GiveP99: cmd.Duration("max-p99-give"),
+			PageP99: cmd.Duration("max-p99-page"), Recovery: cmd.Duration("max-recovery"), Takeover: cmd.Duration("max-takeover"), RSSMB: int(cmd.Int("max-rss-mb"))},
 	})
 	if errors.Is(err, rehearsal.ErrInterrupted) && out != nil {
 		out.Print(os.Stdout)

@@ -297,6 +297,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	}
 
 	d.drawAtClose(ctx, add)
+	d.recovering.Wait()
+	d.proveGoals(add)
 
 	retweets := d.count(ctx, "retweets_total")
 	fig("rehearsal_attendees", d.cfg.Attendees)
@@ -327,17 +329,20 @@ func (d *day) clientFigures(fig func(string, any)) {
 		all, n := p99(d.c.lat[k], [2]time.Time{})
 		burst, bn := p99(d.c.lat[k], d.burst)
 		fig("rehearsal_"+k+"_p99_ms", fmt.Sprintf("%.1f", all))
+		fig("rehearsal_"+k+"_p99_max_ms", ms(map[string]time.Duration{"claim": d.cfg.Goals.ClaimP99, "give": d.cfg.Goals.GiveP99}[k]))
 		fig("rehearsal_"+k+"_calls", n)
 		fig("rehearsal_"+k+"_burst_p99_ms", fmt.Sprintf("%.1f", burst))
 		fig("rehearsal_"+k+"_burst_calls", bn)
 	}
 	for i, in := range d.instances {
 		fig("rehearsal_instance_"+in.name+"_peak_rss_mb", d.peak[i].rssKB/1024)
+		fig("rehearsal_instance_"+in.name+"_peak_rss_max_mb", d.cfg.Goals.RSSMB)
 		fig("rehearsal_instance_"+in.name+"_peak_open_files", d.peak[i].files)
 	}
 	d.mu.Lock()
 	for _, r := range d.recovery {
-		fig("rehearsal_recovery_"+r[0]+"_s", r[1])
+		fig("rehearsal_recovery_"+r.what+"_s", fmt.Sprintf("%.1f", r.s))
+		fig("rehearsal_recovery_"+r.what+"_max_s", d.cfg.Goals.recoveryGoal(r.what).Seconds())
 	}
 	d.mu.Unlock()
 	fig("rehearsal_day_s", fmt.Sprintf("%.0f", d.dayLength.Seconds()))
@@ -447,9 +452,11 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 		len(d.lives), n, example)
 	v, vn := p99(toVerified, [2]time.Time{})
 	g, gn := p99(toGiven, [2]time.Time{})
+	d.pageP99 = [2]float64{v, g}
 	fig("rehearsal_claim_pages", len(d.lives))
 	fig("rehearsal_page_verified_p99_ms", fmt.Sprintf("%.1f", v))
 	fig("rehearsal_page_verified_seen", vn)
 	fig("rehearsal_page_given_p99_ms", fmt.Sprintf("%.1f", g))
 	fig("rehearsal_page_given_seen", gn)
+	fig("rehearsal_page_p99_max_ms", ms(d.cfg.Goals.PageP99))
 }

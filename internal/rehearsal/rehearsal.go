@@ -33,6 +33,7 @@ type Config struct {
 	Port            int           // the rehearsal's own PostgreSQL cluster listens here
 	Faults          bool          // play the scheduled faults
 	Dir             string        // working folder: the cluster, the instances' logs
+	Goals           Goals         // resource bounds; a missed one fails the day
 	Logf            func(format string, args ...any)
 }
 
