@@ -62,6 +62,15 @@ SELECT count(*) FROM giveaways g JOIN campaigns k ON k.id = g.campaign_id WHERE 
 -- name: tweets_total
 SELECT count(*) FROM tweets WHERE network = 'twitter';
 
+-- name: retweet_count_wrong
+-- Stored originals whose retweet count is not what their retweets say: the retweets stored of it,
+-- or the highest count a retweet carried (tweet_counts: one lost or deleted since still counted).
+-- Batches storing an original and its retweet at once must not leave it at 0.
+SELECT count(*) FROM tweets o LEFT JOIN tweet_counts c ON c.network = o.network AND c.id = o.id
+WHERE o.retweet_of IS NULL
+  AND o.retweet_count <> greatest(coalesce(c.retweet_count, 0),
+                                  (SELECT count(*) FROM tweets r WHERE r.network = o.network AND r.retweet_of = o.id));
+
 -- name: retweets_total
 SELECT count(*) FROM tweets WHERE network = 'twitter' AND retweet_of IS NOT NULL;
 

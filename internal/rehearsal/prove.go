@@ -248,6 +248,10 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		d.toots, toots, d.skeets, skeets, d.count(ctx, "network_claims_verified"))
 	add("posts_not_lost", lost == 0, "%d posts sent; %d lost %s; %d lost with the killed reader; %d in the %d gaps the X reader recorded",
 		len(d.posted), lost, lostExample, lostAtKill, lostInGap, len(gaps))
+	retweets, wrongCounts := d.count(ctx, "retweets_total"), d.count(ctx, "retweet_count_wrong")
+	add("retweet_counts", wrongCounts == 0 && retweets > 0,
+		"%d stored originals whose retweet count is not their retweets' (stored, or the highest count one carried); %d retweets stored",
+		wrongCounts, retweets)
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed or in a recorded gap",
 		len(d.deleted), kept, excused)
 
@@ -300,7 +304,6 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	d.recovering.Wait()
 	d.proveGoals(add)
 
-	retweets := d.count(ctx, "retweets_total")
 	fig("rehearsal_attendees", d.cfg.Attendees)
 	fig("rehearsal_claims", len(d.claims))
 	fig("rehearsal_tweets_sent", d.tweets)
