@@ -42,9 +42,10 @@ func mobileAddr(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>
 // set for a crowd of attendees behind one venue NAT, as serve's environment.
 func venueLimits(attendees int) []string {
 	return []string{
-		fmt.Sprintf("CLAIMS_PER_MINUTE=%d", 2*attendees), // the whole crowd claiming in one minute, twice
-		fmt.Sprintf("STREAMS_PER_ADDRESS=%d", attendees), // every attendee's claim page open on one instance
-		"PENDING_PER_ADDRESS=0",                          // no address cap; each phone still has 3
+		// Raised, never lowered below the defaults (300, 50): a small crowd keeps them.
+		fmt.Sprintf("CLAIMS_PER_MINUTE=%d", max(300, 2*attendees)), // the whole crowd claiming in one minute, twice
+		fmt.Sprintf("STREAMS_PER_ADDRESS=%d", max(50, attendees)),  // every attendee's claim page open on one instance
+		"PENDING_PER_ADDRESS=0",                                    // no address cap; each phone still has 3
 	}
 }
 
