@@ -38,32 +38,37 @@ func TestInterruptedRehearsalLeavesNothingRunning(t *testing.T) {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 		}
 	}
-	dir, port := t.TempDir(), freePort(t)
-	clusterDir := filepath.Join(dir, "pg")
+	// The runs' temporary folders, and the pointer to a run's cluster, go under the test's own.
+	tmp, port := t.TempDir(), freePort(t)
+	var clusters []string
 	t.Cleanup(func() { // a failed test leaves no cluster running either
-		if devdb.Running(clusterDir) != 0 {
-			devdb.StopNow(context.Background(), clusterDir)
+		for _, dir := range clusters {
+			if devdb.Running(dir) != 0 {
+				devdb.StopNow(context.Background(), dir)
+			}
 		}
 	})
 
-	killed := startRehearsal(t, bin, dir, port)
+	killed := startRehearsal(t, bin, tmp, port)
 	instances := killed.dayBegun(t)
+	clusters = append(clusters, killed.clusterDir(t))
 	killed.cmd.Process.Kill()
 	killed.wait(t)
 	testkit.EventuallyDescribed(t, func() bool { return gone(instances, port, false) == "" },
 		func() string { return "after SIGKILL: " + gone(instances, port, false) })
-	leftover := devdb.Running(clusterDir)
+	leftover := devdb.Running(clusters[0])
 	if leftover == 0 {
 		t.Fatal("no PostgreSQL left after SIGKILL: the next run has nothing to clean up, so this test proves nothing of it")
 	}
 
-	interrupted := startRehearsal(t, bin, dir, port)
+	interrupted := startRehearsal(t, bin, tmp, port)
 	instances = interrupted.dayBegun(t)
-	if !strings.Contains(interrupted.stderr.String(), fmt.Sprintf("stopping the PostgreSQL (pid %d) a killed rehearsal left", leftover)) {
+	clusters = append(clusters, interrupted.clusterDir(t))
+	if !strings.Contains(interrupted.stderr.String(), fmt.Sprintf("stopping the PostgreSQL (pid %d) a killed rehearsal left in %s", leftover, clusters[0])) {
 		t.Errorf("the second run did not say it stopped the leftover cluster:\n%s", interrupted.stderr.String())
 	}
-	if devdb.Alive(leftover) && devdb.Running(clusterDir) == leftover {
-		t.Errorf("the leftover postmaster %d still runs the cluster", leftover)
+	if pid := devdb.Running(clusters[0]); pid != 0 {
+		t.Errorf("the killed run's cluster still runs (postmaster %d)", pid)
 	}
 	interrupted.cmd.Process.Signal(syscall.SIGINT)
 	err := interrupted.wait(t)
@@ -80,7 +85,7 @@ func TestInterruptedRehearsalLeavesNothingRunning(t *testing.T) {
 	if msg := gone(instances, port, true); msg != "" {
 		t.Errorf("after Ctrl-C: %s", msg)
 	}
-	if pid := devdb.Running(clusterDir); pid != 0 {
+	if pid := devdb.Running(clusters[1]); pid != 0 {
 		t.Errorf("after Ctrl-C the cluster still runs (postmaster %d)", pid)
 	}
 }
@@ -91,13 +96,14 @@ type played struct {
 	exited         chan error
 }
 
-// startRehearsal plays a long, quiet day, to be cut short.
-func startRehearsal(t *testing.T, bin, dir string, port int) *played {
+// startRehearsal plays a long, quiet day, to be cut short, in a temporary folder under tmp.
+func startRehearsal(t *testing.T, bin, tmp string, port int) *played {
 	t.Helper()
 	p := &played{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
-	p.cmd = exec.Command(filepath.Join(bin, "rehearsal"), "--bin", filepath.Join(bin, "giveaway"), "--dir", dir,
+	p.cmd = exec.Command(filepath.Join(bin, "rehearsal"), "--bin", filepath.Join(bin, "giveaway"),
 		"--pg-port", strconv.Itoa(port), "--attendees", "10", "--tablets", "1", "--minutes", "1000",
 		"--minute-length", "1s", "--faults=false")
+	p.cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -107,7 +113,20 @@ func startRehearsal(t *testing.T, bin, dir string, port int) *played {
 	return p
 }
 
-var instanceLine = regexp.MustCompile(`instance [ab] on (\S+) `)
+var (
+	instanceLine = regexp.MustCompile(`instance [ab] on (\S+) `)
+	clusterLine  = regexp.MustCompile(`PostgreSQL cluster of its own in (\S+) on port`)
+)
+
+// clusterDir is the folder of the run's PostgreSQL cluster, as it said.
+func (p *played) clusterDir(t *testing.T) string {
+	t.Helper()
+	m := clusterLine.FindStringSubmatch(p.stderr.String())
+	if m == nil {
+		t.Fatalf("the rehearsal did not say where its cluster is:\n%s", p.stderr.String())
+	}
+	return m[1]
+}
 
 // dayBegun waits for the day to begin and returns the instances' pids and addresses.
 func (p *played) dayBegun(t *testing.T) map[int]string {
