@@ -85,6 +85,33 @@ func Stop(ctx context.Context, dir string) error {
 	return pgCtl(ctx, dir, "-m", "fast", "stop")
 }
 
+// Running reports the pid of the postmaster running in dir, from its postmaster.pid (0: none).
+// A postmaster is not the child of whoever ran pg_ctl, so it outlives a process killed outright.
+func Running(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || pid <= 0 || !Alive(pid) {
+		return 0
+	}
+	return pid
+}
+
+// Alive says whether process pid exists (a signal 0 reaches it; EPERM: it exists, not ours).
+func Alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// StopNow stops the cluster in dir at once (immediate mode: no checkpoint, nothing to keep), for
+// a cluster whose owner is gone.
+func StopNow(ctx context.Context, dir string) error {
+	return pgCtl(ctx, dir, "-m", "immediate", "-w", "-t", "60", "stop")
+}
+
 // Restart restarts the cluster in dir as an operator would mid-event: fast mode, so open sessions
 // are cut and in-flight transactions roll back.
 func Restart(ctx context.Context, dir string) error {

@@ -29,14 +29,29 @@ func (d *day) crowd(end time.Time) {
 	wg.Wait()
 }
 
-// phoneAddr is attendee i's phone on mobile data, as the load balancer in front reports it
-// (X-Forwarded-For from a trusted proxy): each phone has the per-address budgets to itself. The
-// attackers come from the rehearsal's own address.
-func phoneAddr(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
+// venueNAT is the one address the whole crowd shares on the venue Wi-Fi, as the load balancer in
+// front reports it (X-Forwarded-For from a trusted proxy): the per-address limits are set for it
+// as README's event-day checklist says (see venueLimits). The attackers come from the
+// rehearsal's own address.
+const venueNAT = "203.0.113.7"
+
+// mobileAddr is a phone of attendee i's on mobile data, an address of its own.
+func mobileAddr(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) }
+
+// venueLimits are the per-address limits README's event-day checklist tells an organiser to
+// set for a crowd of attendees behind one venue NAT, as serve's environment.
+func venueLimits(attendees int) []string {
+	return []string{
+		// Raised, never lowered below the defaults (300, 50): a small crowd keeps them.
+		fmt.Sprintf("CLAIMS_PER_MINUTE=%d", max(300, 2*attendees)), // the whole crowd claiming in one minute, twice
+		fmt.Sprintf("STREAMS_PER_ADDRESS=%d", max(50, attendees)),  // every attendee's claim page open on one instance
+		"PENDING_PER_ADDRESS=0",                                    // no address cap; each phone still has 3
+	}
+}
 
 func (d *day) claim(i int) {
 	in := d.inst(i)
-	phone := []string{"X-Forwarded-For", phoneAddr(i)}
+	phone := []string{"X-Forwarded-For", venueNAT}
 	path := in.base() + "/api/v1/campaigns/" + slug + "/claims"
 	body := []byte(fmt.Sprintf(`{"network":"twitter","handle":"@%s"}`, strings.ToUpper(handle(i)[:1])+handle(i)[1:]))
 	var a answer
@@ -83,8 +98,8 @@ func (d *day) claim(i int) {
 		var c2 claimSeen
 		json.Unmarshal(again.Body, &c2)
 		d.expect("a second claim from the same device returns the same claim", again.Status >= 500 || again.Status == 0 || c2.ID == c.ID)
-	case 3: // again from another phone: refused, revealing nothing
-		again := d.c.do("POST", path, body, "X-Forwarded-For", phoneAddr(i+1<<23))
+	case 3: // again from another phone, on mobile data: refused, revealing nothing
+		again := d.c.do("POST", path, body, "X-Forwarded-For", mobileAddr(i))
 		d.expect("a claim from another device is 409 already_claimed and reveals no token",
 			again.Status >= 500 || again.Status == 0 || (again.Status == 409 && strings.Contains(string(again.Body), "already_claimed") &&
 				!strings.Contains(string(again.Body), c.Token)))

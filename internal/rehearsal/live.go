@@ -34,7 +34,7 @@ func (d *day) follow(ctx context.Context, attendee int, token string) *live {
 			url := d.inst(attendee+try).base() + "/claims/" + token + "/events"
 			req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 			req.Header.Set("Accept", "text/event-stream")
-			req.Header.Set("X-Forwarded-For", phoneAddr(attendee))
+			req.Header.Set("X-Forwarded-For", venueNAT)
 			resp, err := streamClient.Do(req)
 			if err == nil {
 				if resp.StatusCode == 200 {

@@ -18,6 +18,7 @@ import (
 // day is the played day's state: what runs, and what every client saw.
 type day struct {
 	cfg        Config
+	ctx        context.Context // the day's life: Ctrl-C ends it
 	logf       func(format string, args ...any)
 	pool       *pgxpool.Pool
 	es         *estest.Server
@@ -27,29 +28,41 @@ type day struct {
 	c          *client
 	clusterDir string
 	instances  [2]*instance
+	organiser  *browser // the organiser's laptop, logged in to the console
+	leadID     int64    // the staff member whose PIN the organiser changes
+	restocked  int      // T-shirts the console's restocks added, as the organiser saw it done
 
-	mu        sync.Mutex
-	claims    map[int]claimSeen // attendee → the claim the attendee holds
-	gives     []giveSeen
-	undone    int
-	tweets    int            // lines sent on the X stream: posts, duplicates, deletes
-	pgWindows [][2]time.Time // PostgreSQL restarts, 5xx allowed inside
-	checks    []check        // what the crowd and the attackers were answered, checked as they went
-	faults    []string
-	deleted   []streamed
-	posted    []streamed     // every post sent on the stream, duplicates once
-	burst     [2]time.Time   // the keynote minute
-	killed    [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
-	peak      [2]usage       // each instance's peak memory and open files
-	dayLength time.Duration
-	recovery  [][2]string        // fault → seconds until the service was whole again
-	others    int                // claims for an Instagram post, for staff to decide
-	decided   map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
-	toots     int                // posts with every hashtag published on the Mastodon double
-	skeets    int                // posts with every hashtag pushed on the Bluesky double
-	lives     map[int]*live      // attendee → the claim page's event stream
-	liveCtx   context.Context    // the streams' life
-	stopLive  context.CancelFunc // closes every stream
+	mu         sync.Mutex
+	claims     map[int]claimSeen // attendee → the claim the attendee holds
+	gives      []giveSeen
+	undone     int
+	tweets     int            // lines sent on the X stream: posts, duplicates, deletes
+	pgWindows  [][2]time.Time // PostgreSQL restarts, 5xx allowed inside
+	checks     []check        // what the crowd and the attackers were answered, checked as they went
+	faults     []string
+	deleted    []streamed
+	posted     []streamed     // every post sent on the stream, duplicates once
+	burst      [2]time.Time   // the keynote minute
+	killed     [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
+	peak       [2]usage       // each instance's peak memory and open files
+	dayLength  time.Duration
+	recovery   []recovery         // fault → how long until the service was whole again
+	awaited    []string           // the recoveries measured, recovered from or not
+	recovering sync.WaitGroup     // the recoveries still being measured
+	pageP99    [2]float64         // ms from a claim's change to its page showing it: verified, given
+	others     int                // claims for an Instagram post, for staff to decide
+	decided    map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
+	toots      int                // posts with every hashtag published on the Mastodon double
+	skeets     int                // posts with every hashtag pushed on the Bluesky double
+	lives      map[int]*live      // attendee → the claim page's event stream
+	liveCtx    context.Context    // the streams' life
+	stopLive   context.CancelFunc // closes every stream
+}
+
+// recovery is how long the service took to be whole again after a fault.
+type recovery struct {
+	what string
+	s    float64
 }
 
 // streamed is a post or a delete notice sent on the X stream: its id and when.
@@ -85,7 +98,7 @@ func (d *day) judged(hostile bool, what string, ok bool) {
 	d.mu.Lock()
 	d.checks = append(d.checks, check{hostile, what, ok})
 	d.mu.Unlock()
-	if !ok {
+	if !ok && (d.ctx == nil || d.ctx.Err() == nil) { // once interrupted, failures are the shutdown's
 		d.logf("rehearsal: FAILED %s", what)
 	}
 }
@@ -112,14 +125,15 @@ func (d *day) setUp() error {
 			return fmt.Errorf("create staff: %d %s", a.Status, a.Body)
 		}
 	}
-	return nil
+	return d.setUpConsole(context.Background())
 }
 
 func (d *day) minute() time.Duration { return d.cfg.MinuteLength }
 
 // play runs the crowd, the stream and the tablets for the day's minutes, and the faults at
-// their moments.
+// their moments; ErrInterrupted when ctx ends first.
 func (d *day) play(ctx context.Context) error {
+	d.ctx = ctx
 	d.claims = map[int]claimSeen{}
 	d.lives = map[int]*live{}
 	d.decided = map[int64]string{}
@@ -137,11 +151,26 @@ func (d *day) play(ctx context.Context) error {
 	}
 	run(d.hostile)
 	run(d.sampleUsage)
+	var faults sync.WaitGroup
 	if d.cfg.Faults {
-		run(d.faultSchedule)
+		faults.Add(1)
+		go func() { defer faults.Done(); d.faultSchedule(end) }()
 	}
 	started := time.Now()
-	wg.Wait()
+	d.logf("rehearsal: the day begins (%d played minutes)", d.cfg.Minutes)
+	done := make(chan struct{})
+	go func() { wg.Wait(); faults.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// The crowd and the tablets are left to fail against the stopping instances; a fault
+		// under way (a restart) ends first, so nothing starts again after the shutdown.
+		faults.Wait()
+		d.mu.Lock()
+		d.dayLength = time.Since(started)
+		d.mu.Unlock()
+		return ErrInterrupted
+	}
 	d.dayLength = time.Since(started)
 	d.logf("rehearsal: the day is over; waiting for the feed to drain")
 	return nil

@@ -46,6 +46,11 @@ SELECT count(*) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id WHERE k.s
 -- Prizes given until none was left.
 SELECT count(*) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id WHERE k.slug = $1 AND p.stock_left = 0;
 
+-- name: tshirt_stock
+-- The T-shirts there ever were, restocks included: a restock form resubmitted adds once.
+SELECT coalesce(sum(p.stock), 0) FROM prizes p JOIN campaigns k ON k.id = p.campaign_id
+WHERE k.slug = $1 AND p.key = 'tshirt';
+
 -- name: give_rows
 -- Giveaway rows of one claim at one moment: $2 claim id, $3 given_at; $4 true: undone ones.
 SELECT count(*) FROM giveaways g JOIN campaigns k ON k.id = g.campaign_id
@@ -56,6 +61,15 @@ SELECT count(*) FROM giveaways g JOIN campaigns k ON k.id = g.campaign_id WHERE 
 
 -- name: tweets_total
 SELECT count(*) FROM tweets WHERE network = 'twitter';
+
+-- name: retweet_count_wrong
+-- Stored originals whose retweet count is not what their retweets say: the retweets stored of it,
+-- or the highest count a retweet carried (tweet_counts: one lost or deleted since still counted).
+-- Batches storing an original and its retweet at once must not leave it at 0.
+SELECT count(*) FROM tweets o LEFT JOIN tweet_counts c ON c.network = o.network AND c.id = o.id
+WHERE o.retweet_of IS NULL
+  AND o.retweet_count <> greatest(coalesce(c.retweet_count, 0),
+                                  (SELECT count(*) FROM tweets r WHERE r.network = o.network AND r.retweet_of = o.id));
 
 -- name: retweets_total
 SELECT count(*) FROM tweets WHERE network = 'twitter' AND retweet_of IS NOT NULL;

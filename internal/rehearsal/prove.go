@@ -116,11 +116,11 @@ func (d *day) strings(ctx context.Context, name string) []string {
 }
 
 // settle waits until f holds or the time is up, for work the instances finish after the day
-// (matching, the feed); false when it never held.
-func settle(within time.Duration, f func() bool) bool {
+// (matching, the feed); false when it never held or ctx ended (Ctrl-C).
+func settle(ctx context.Context, within time.Duration, f func() bool) bool {
 	deadline := time.Now().Add(within)
 	for !f() {
-		if time.Now().After(deadline) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -136,8 +136,8 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig := func(k string, v any) { o.Figures = append(o.Figures, [2]string{k, fmt.Sprint(v)}) }
 
 	// Matching and the feed finish after the last request; give them a while.
-	settle(30*time.Second, func() bool { return d.count(ctx, "eligible_unverified") == 0 })
-	drained := settle(2*time.Minute, func() bool { return d.count(ctx, "outbox_pending") == 0 })
+	settle(ctx, 30*time.Second, func() bool { return d.count(ctx, "eligible_unverified") == 0 })
+	drained := settle(ctx, 2*time.Minute, func() bool { return d.count(ctx, "outbox_pending") == 0 })
 
 	unverified, without := d.count(ctx, "eligible_unverified"), d.count(ctx, "verified_without_post")
 	add("eligible_claims_verified", unverified == 0 && without == 0,
@@ -148,9 +148,10 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	add("per_person_limit", over == 0, "%d people over the limit", over)
 
 	below, mismatch, soldOut := d.count(ctx, "stock_below_zero"), d.count(ctx, "stock_mismatch"), d.count(ctx, "sold_out")
-	add("stock", below == 0 && mismatch == 0 && soldOut >= 1,
-		"%d prizes below zero; %d where stock left ≠ initial − given + undone (audit log); %d ran out (want ≥ 1)",
-		below, mismatch, soldOut)
+	tshirts := d.count(ctx, "tshirt_stock")
+	add("stock", below == 0 && mismatch == 0 && soldOut >= 1 && tshirts == int64(scarceStock+d.restocked),
+		"%d prizes below zero; %d where stock left ≠ initial − given + undone (audit log); %d ran out (want ≥ 1); T-shirts %d = %d + %d restocked in the console",
+		below, mismatch, soldOut, tshirts, scarceStock, d.restocked)
 
 	// Every give a tablet saw succeed exists exactly once; every refused one left nothing.
 	var given, undone, refused, unknown, missing int
@@ -247,6 +248,10 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 		d.toots, toots, d.skeets, skeets, d.count(ctx, "network_claims_verified"))
 	add("posts_not_lost", lost == 0, "%d posts sent; %d lost %s; %d lost with the killed reader; %d in the %d gaps the X reader recorded",
 		len(d.posted), lost, lostExample, lostAtKill, lostInGap, len(gaps))
+	retweets, wrongCounts := d.count(ctx, "retweets_total"), d.count(ctx, "retweet_count_wrong")
+	add("retweet_counts", wrongCounts == 0 && retweets > 0,
+		"%d stored originals whose retweet count is not their retweets' (stored, or the highest count one carried); %d retweets stored",
+		wrongCounts, retweets)
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed or in a recorded gap",
 		len(d.deleted), kept, excused)
 
@@ -296,8 +301,9 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	}
 
 	d.drawAtClose(ctx, add)
+	d.recovering.Wait()
+	d.proveGoals(add)
 
-	retweets := d.count(ctx, "retweets_total")
 	fig("rehearsal_attendees", d.cfg.Attendees)
 	fig("rehearsal_claims", len(d.claims))
 	fig("rehearsal_tweets_sent", d.tweets)
@@ -308,31 +314,54 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	fig("rehearsal_gives_refused", refused)
 	fig("rehearsal_gives_unanswered", unknown)
 	fig("rehearsal_undone", undone)
-	fig("rehearsal_requests", d.c.sent)
-	fig("rehearsal_5xx", len(d.c.five))
 	fig("rehearsal_faults", len(d.faults))
 	fig("rehearsal_es_bulk_requests", d.es.Requests("bulk"))
 	fig("rehearsal_deletes_sent", len(d.deleted))
+	d.clientFigures(fig)
+	return o, nil
+}
+
+// clientFigures are the figures of what the clients saw and the instances used, which need no
+// database: an interrupted day prints them too.
+func (d *day) clientFigures(fig func(string, any)) {
+	d.c.mu.Lock()
+	defer d.c.mu.Unlock()
+	fig("rehearsal_requests", d.c.sent)
+	fig("rehearsal_5xx", len(d.c.five))
 	for _, k := range []string{"claim", "give"} {
 		all, n := p99(d.c.lat[k], [2]time.Time{})
 		burst, bn := p99(d.c.lat[k], d.burst)
 		fig("rehearsal_"+k+"_p99_ms", fmt.Sprintf("%.1f", all))
+		fig("rehearsal_"+k+"_p99_max_ms", ms(map[string]time.Duration{"claim": d.cfg.Goals.ClaimP99, "give": d.cfg.Goals.GiveP99}[k]))
 		fig("rehearsal_"+k+"_calls", n)
 		fig("rehearsal_"+k+"_burst_p99_ms", fmt.Sprintf("%.1f", burst))
 		fig("rehearsal_"+k+"_burst_calls", bn)
 	}
 	for i, in := range d.instances {
 		fig("rehearsal_instance_"+in.name+"_peak_rss_mb", d.peak[i].rssKB/1024)
+		fig("rehearsal_instance_"+in.name+"_peak_rss_max_mb", d.cfg.Goals.RSSMB)
 		fig("rehearsal_instance_"+in.name+"_peak_open_files", d.peak[i].files)
 	}
 	d.mu.Lock()
 	for _, r := range d.recovery {
-		fig("rehearsal_recovery_"+r[0]+"_s", r[1])
+		fig("rehearsal_recovery_"+r.what+"_s", fmt.Sprintf("%.1f", r.s))
+		fig("rehearsal_recovery_"+r.what+"_max_s", d.cfg.Goals.recoveryGoal(r.what).Seconds())
 	}
 	d.mu.Unlock()
 	fig("rehearsal_day_s", fmt.Sprintf("%.0f", d.dayLength.Seconds()))
 	fig("rehearsal_requests_per_s", fmt.Sprintf("%.0f", float64(d.c.sent)/d.dayLength.Seconds()))
-	return o, nil
+}
+
+// interrupted is what a day cut short (Ctrl-C) has to show: the figures so far and the faults
+// played. Its proofs need the whole day, so one failed proof says it was cut short.
+func (d *day) interrupted() *Outcome {
+	d.mu.Lock()
+	o := &Outcome{Faults: slices.Clone(d.faults)}
+	o.Proofs = []Proof{{"day_played_to_the_end", false, fmt.Sprintf("interrupted after %.0f s of %.0f s; %d claims, %d gives seen; faults played: %s",
+		d.dayLength.Seconds(), (time.Duration(d.cfg.Minutes) * d.minute()).Seconds(), len(d.claims), len(d.gives), strings.Join(d.faults, "; "))}}
+	d.mu.Unlock()
+	d.clientFigures(func(k string, v any) { o.Figures = append(o.Figures, [2]string{k, fmt.Sprint(v)}) })
+	return o
 }
 
 func first(s []string, n int) []string { return s[:min(len(s), n)] }
@@ -394,7 +423,7 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 		}
 		return n, example
 	}
-	settle(30*time.Second, func() bool { n, _ := behind(); return n == 0 })
+	settle(ctx, 30*time.Second, func() bool { n, _ := behind(); return n == 0 })
 	n, example := behind()
 	var toVerified, toGiven []latency
 	for i, l := range d.lives {
@@ -426,9 +455,11 @@ func (d *day) proveLive(ctx context.Context, add func(string, bool, string, ...a
 		len(d.lives), n, example)
 	v, vn := p99(toVerified, [2]time.Time{})
 	g, gn := p99(toGiven, [2]time.Time{})
+	d.pageP99 = [2]float64{v, g}
 	fig("rehearsal_claim_pages", len(d.lives))
 	fig("rehearsal_page_verified_p99_ms", fmt.Sprintf("%.1f", v))
 	fig("rehearsal_page_verified_seen", vn)
 	fig("rehearsal_page_given_p99_ms", fmt.Sprintf("%.1f", g))
 	fig("rehearsal_page_given_seen", gn)
+	fig("rehearsal_page_p99_max_ms", ms(d.cfg.Goals.PageP99))
 }

@@ -23,7 +23,7 @@ func TestProofsSeeBrokenInvariants(t *testing.T) {
 	}
 	d := &day{pool: pool, logf: t.Logf}
 	names := []string{"eligible_unverified", "verified_without_post", "over_limit", "stock_mismatch", "stock_below_zero",
-		"outbox_pending", "outbox_dead"}
+		"outbox_pending", "outbox_dead", "retweet_count_wrong"}
 	for _, n := range names {
 		if got := d.count(ctx, n); got != 0 {
 			t.Errorf("%s on a healthy campaign: %d, want 0", n, got)
@@ -46,7 +46,16 @@ func TestProofsSeeBrokenInvariants(t *testing.T) {
 	// Bob holds two T-shirts though the limit is one: slots 1 and 2 of the campaign period.
 	exec(`INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by_name)
 		SELECT 1, c.id, p.id, 'campaign', s, 'tablet0' FROM claims c, prizes p, generate_series(1, 2) s WHERE c.handle = 'bob'`)
-	for _, n := range []string{"eligible_unverified", "verified_without_post", "stock_mismatch", "over_limit"} {
+	// Carol's post was retweeted twice, Dave's once, and both counts are right; Erin's retweet
+	// carried a count of 1 that never reached her post, stored in a batch racing it.
+	exec(`INSERT INTO tweets (id, version_id, handle, handle_norm, created_at, text, retweet_count) VALUES
+		('20', '20', 'carol', 'carol', now(), 'hi', 2), ('21', '21', 'x', 'x', now(), 'RT', 0), ('22', '22', 'y', 'y', now(), 'RT', 0),
+		('30', '30', 'dave', 'dave', now(), 'hi', 1), ('31', '31', 'x', 'x', now(), 'RT', 0),
+		('40', '40', 'erin', 'erin', now(), 'hi', 0), ('41', '41', 'x', 'x', now(), 'RT', 0)`)
+	exec(`UPDATE tweets SET retweet_of = CASE WHEN id IN ('21', '22') THEN '20' WHEN id = '31' THEN '30' ELSE '40' END
+		WHERE id IN ('21', '22', '31', '41')`)
+	exec(`INSERT INTO tweet_counts (network, id, retweet_count) VALUES ('twitter', '20', 2), ('twitter', '30', 1), ('twitter', '40', 1)`)
+	for _, n := range []string{"eligible_unverified", "verified_without_post", "stock_mismatch", "over_limit", "retweet_count_wrong"} {
 		if got := d.count(ctx, n); got != 1 {
 			t.Errorf("%s: %d, want 1", n, got)
 		}

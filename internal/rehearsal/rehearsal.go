@@ -6,6 +6,7 @@ package rehearsal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ type Config struct {
 	Port            int           // the rehearsal's own PostgreSQL cluster listens here
 	Faults          bool          // play the scheduled faults
 	Dir             string        // working folder: the cluster, the instances' logs
+	Goals           Goals         // resource bounds; a missed one fails the day
 	Logf            func(format string, args ...any)
 }
 
@@ -48,11 +50,21 @@ const (
 	scarceStock   = 5 // the prize that runs out
 )
 
-// Run plays the day and returns the proofs; err is for a day that could not be played at all.
+// ErrInterrupted is a day cut short by its context (Ctrl-C): the instances and the cluster are
+// stopped, and the Outcome returned with it holds the figures so far.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run plays the day and returns the proofs; err is for a day that could not be played at all,
+// or ErrInterrupted with what it has.
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	logf := cfg.Logf
 	clusterDir := filepath.Join(cfg.Dir, "pg")
 	logf("rehearsal: PostgreSQL cluster of its own in %s on port %d", clusterDir, cfg.Port)
+	release, err := takeCluster(ctx, clusterDir, cfg.Port, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	// Someone else's server on the port would be restarted under them: refuse instead.
 	if dialable(fmt.Sprintf("127.0.0.1:%d", cfg.Port)) {
 		return nil, fmt.Errorf("port %d is taken; the rehearsal restarts its PostgreSQL, so it needs a cluster of its own (--pg-port)", cfg.Port)
@@ -98,20 +110,32 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 			"ADMIN_TOKEN="+adminToken, "INGEST_TOKEN="+ingestToken, "ELASTICSEARCH_URL="+es.URL,
 			"X_BEARER_TOKEN="+xToken, "X_WEBHOOK_SECRET="+webhookSecret, "INGEST_SIGNING_SECRET="+signingSecret, "X_API_URL="+x.URL, "MASTODON_URL="+masto.URL, "MASTODON_TOKEN="+mastoToken,
 			"BLUESKY_JETSTREAM_URL="+sky.JetstreamURL(), "BLUESKY_APPVIEW_URL="+sky.AppViewURL(), "TRUSTED_PROXIES=127.0.0.1/32", "DB_MAX_CONNS=20")}
+		in.env = append(in.env, venueLimits(cfg.Attendees)...)
 		logf("rehearsal: instance %s on %s (logs %s)", name, addr, logs.Name())
 		if err := in.start(); err != nil {
 			return nil, fmt.Errorf("instance %s: %w (see %s)", name, err, logs.Name())
 		}
-		defer in.stop()
+		defer in.shutdown()
 		d.instances[i] = in
+	}
+	if ctx.Err() != nil {
+		return nil, ErrInterrupted
 	}
 	if err := d.setUp(); err != nil {
 		return nil, err
 	}
 	if err := d.play(ctx); err != nil {
+		if errors.Is(err, ErrInterrupted) {
+			logf("rehearsal: interrupted; stopping the instances and PostgreSQL")
+			return d.interrupted(), err
+		}
 		return nil, err
 	}
-	return d.prove(ctx)
+	o, err := d.prove(ctx)
+	if ctx.Err() != nil {
+		return o, ErrInterrupted
+	}
+	return o, err
 }
 
 // freshDatabase creates and migrates the day's database on the cluster.

@@ -25,6 +25,7 @@ type instance struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the process has exited
+	closed bool          // shut down for good: a fault's restart comes too late
 }
 
 func (in *instance) base() string { return "http://" + in.addr }
@@ -32,10 +33,13 @@ func (in *instance) base() string { return "http://" + in.addr }
 func (in *instance) start() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if in.closed {
+		return fmt.Errorf("instance %s: the rehearsal is ending", in.name)
+	}
 	cmd := exec.Command(in.bin, "serve")
 	cmd.Env = in.env
 	cmd.Stdout, cmd.Stderr = in.logs, in.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -60,6 +64,18 @@ func (in *instance) kill() {
 func (in *instance) stop() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.stopLocked()
+}
+
+// shutdown stops the instance for good, at the end of the rehearsal or when it is interrupted.
+func (in *instance) shutdown() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.closed = true
+	in.stopLocked()
+}
+
+func (in *instance) stopLocked() {
 	if in.cmd == nil {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/boothgiveaway/giveaway/internal/bluesky/blueskytest"
@@ -20,6 +21,7 @@ func (d *day) stream(end time.Time) {
 	burst := false
 	next := int64(1_800_000_000_000_000_000)
 	var originals, sent []string
+	retweets := map[string]int{} // original's line → its retweets sent
 	// A minute that fell behind (no reader took the stream for a while) is cut short: the clock,
 	// not the count of minutes, says which minute it is.
 	for m := 0; time.Now().Before(end); m = max(m+1, int(time.Since(start)/d.minute())) {
@@ -37,6 +39,23 @@ func (d *day) stream(end time.Time) {
 			i := rand.IntN(max(d.cfg.Attendees, 1))
 			next++
 			id := fmt.Sprint(next)
+			if k%17 == 5 && k%2 == 1 && poster(i) {
+				// A viral post: the author's push tool sends it through the ingest API at the
+				// moment a retweeter's sends its first retweet to the other instance, so the two
+				// batches store the original and raise its count at once.
+				next++
+				rid := fmt.Sprint(next)
+				line := xtest.Post(id, handle(i), "Great talk at the booth #PyConAPAC #Elastic")
+				retweets[line] = 1
+				originals = append(originals, line)
+				sent = append(sent, id, rid)
+				d.mu.Lock()
+				d.posted = append(d.posted, streamed{id, time.Now()}, streamed{rid, time.Now()})
+				d.mu.Unlock()
+				d.pushTogether(k, line, refer(rid, handle(i+1), "retweeted", line, "", 1))
+				time.Sleep(time.Until(minuteEnd) / time.Duration(n-k+1))
+				continue
+			}
 			var line string
 			switch {
 			case k%29 == 11 && len(sent) > 0: // the author deletes an earlier post
@@ -47,13 +66,16 @@ func (d *day) stream(end time.Time) {
 				d.mu.Unlock()
 				continue
 			case k%17 == 5 && len(originals) > 0: // a plain retweet of someone's eligible post: counts for no one
-				line = refer(id, handle(i+1), "retweeted", originals[rand.IntN(len(originals))], "")
+				// Each carries the original's retweet count as X does: its retweets sent so far.
+				original := originals[rand.IntN(len(originals))]
+				retweets[original]++
+				line = refer(id, handle(i+1), "retweeted", original, "", retweets[original])
 			case k%19 == 3 && len(originals) > 0: // a quote tweet: only its own text's hashtags count
 				own := "me too!"
 				if poster(i) {
 					own = "me too #PyConAPAC #Elastic"
 				}
-				line = refer(id, handle(i), "quoted", originals[rand.IntN(len(originals))], own)
+				line = refer(id, handle(i), "quoted", originals[rand.IntN(len(originals))], own, 0)
 			case poster(i) && k%5 == 1:
 				line = xtest.Post(id, handle(i), "부스에서 티셔츠 받았어요 #PyConAPAC #Elastic #파이콘")
 			case poster(i) && k%5 == 2:
@@ -123,9 +145,39 @@ func (d *day) send(line string) {
 	d.mu.Unlock()
 }
 
+// pushTogether sends lines through the ingest API at once, each to its own instance, as push
+// tools would, each retrying a dropped answer or a 5xx (PostgreSQL restarting) on the other
+// instance: a post is stored once however often it is sent.
+func (d *day) pushTogether(k int, lines ...string) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for j, line := range lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			var a answer
+			for try := 0; try < 20; try++ {
+				a = d.c.do("POST", d.inst(k+j+try).base()+"/api/v1/ingest/tweets", []byte(line), "Authorization", "Bearer "+ingestToken)
+				if a.Status != 0 && a.Status < 500 {
+					break
+				}
+				time.Sleep(d.minute() / 10)
+			}
+			d.expect(fmt.Sprintf("a post pushed to the ingest API is taken: %d %s", a.Status, a.Body), a.Status == 200)
+			d.mu.Lock()
+			d.tweets++
+			d.mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 // refer makes a post by username that retweets or quotes (kind) an earlier post's stream line; a
-// retweet's text is X's "RT @author: text", a quote's is its own.
-func refer(id, username, kind, original, own string) string {
+// retweet's text is X's "RT @author: text", a quote's is its own. A retweet includes the original
+// with its retweet count (retweets > 0), as X's expansions do.
+func refer(id, username, kind, original, own string, retweets int) string {
 	var o struct {
 		Data struct {
 			ID   string `json:"id"`
@@ -143,6 +195,13 @@ func refer(id, username, kind, original, own string) string {
 	var m map[string]any
 	json.Unmarshal([]byte(xtest.Post(id, username, text)), &m)
 	m["data"].(map[string]any)["referenced_tweets"] = []map[string]string{{"type": kind, "id": o.Data.ID}}
+	if retweets > 0 {
+		var orig map[string]any
+		json.Unmarshal([]byte(original), &orig)
+		data := orig["data"].(map[string]any)
+		data["public_metrics"] = map[string]int{"retweet_count": retweets}
+		m["includes"].(map[string]any)["tweets"] = []any{data}
+	}
 	b, _ := json.Marshal(m)
 	return string(b)
 }
