@@ -1,13 +1,14 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 // The pages benchmark: how many live walls one instance feeds (a post must reach every open
@@ -29,7 +31,7 @@ const (
 )
 
 // sseSteps are the connection counts tried in turn; the last that passes is the figure.
-var sseSteps = []int{1000, 2500, 5000, 7500, 9000}
+var sseSteps = []int{1000, 2500, 5000, 7500, 10000, 12500, 15000, 17500}
 
 func init() {
 	Register(Benchmark{Name: "pages", Run: runPages})
@@ -88,18 +90,19 @@ func runPages(ctx context.Context, env *Env) ([]Result, error) {
 		return nil, err
 	}
 	env.Logf("claim page: %d bytes (HTML + CSS + JS, uncompressed)", weight)
-	clients, err := sseClients(ctx, env, s)
+	clients, kib, err := sseClients(ctx, env, s)
 	if err != nil {
 		return nil, err
 	}
 	return []Result{
 		{Key: "claim_page_bytes", Value: strconv.Itoa(weight)},
 		{Key: "sse_clients", Value: strconv.Itoa(clients)},
+		{Key: "sse_kib_per_client", Value: strconv.FormatFloat(kib, 'f', 1, 64)},
 	}, nil
 }
 
-// raiseFileLimit lifts the soft open-files limit to the hard one: every connection costs a
-// descriptor on each side.
+// raiseFileLimit lifts the soft open-files limit to the hard one: every connection costs the
+// server a descriptor (the crowd holds the other end in its own process).
 func raiseFileLimit(env *Env) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -143,88 +146,96 @@ func claimPageBytes(url string) (int, error) {
 	return total, nil
 }
 
-// sseClients opens walls in steps and, at each step, ingests one post and times its arrival at
-// every wall. The answer is the largest step where all got it within sseDeadline.
-func sseClients(ctx context.Context, env *Env, s *pagesServer) (int, error) {
+// sseClients opens walls in steps from a crowd process of their own and, at each step, ingests
+// one post and times its arrival at every wall. The answer is the largest step where all got it
+// within sseDeadline, and the server's resident memory per open stream at that step.
+func sseClients(ctx context.Context, env *Env, s *pagesServer) (best int, kibPer float64, err error) {
 	var (
 		mu      sync.Mutex
-		arrived []chan time.Time
-		conns   []net.Conn
+		arrived []time.Time // each stream's first post of this step
+		reached int
 	)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
+	crowd, err := ssecrowd.Start(ctx, func(ev ssecrowd.Event) {
+		if ev.Name != "post" {
+			return
 		}
-	}()
-	best := 0
+		mu.Lock()
+		if ev.Stream < len(arrived) && arrived[ev.Stream].IsZero() {
+			arrived[ev.Stream] = ev.At
+			reached++
+		}
+		mu.Unlock()
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer crowd.Close()
+	base := idleRSSKiB()
+	url := "http://" + s.addr + "/c/" + pagesSlug + "/wall/events"
+	opened := 0
 	for step, target := range sseSteps {
-		for len(conns) < target {
-			c, got, err := openWall(s.addr)
-			if err != nil {
-				env.Logf("pages: opening SSE connection %d: %v", len(conns)+1, err)
-				return best, nil
-			}
-			mu.Lock()
-			conns, arrived = append(conns, c), append(arrived, got)
-			mu.Unlock()
-		}
-		time.Sleep(200 * time.Millisecond) // let the last subscriptions register
-		start := time.Now()
-		if err := ingestPost(s.addr, step); err != nil {
-			return best, err
-		}
-		var slowest time.Duration
-		reached := 0
-		deadline := time.After(5 * time.Second)
-	wait:
-		for _, ch := range arrived {
-			select {
-			case at := <-ch:
-				reached++
-				slowest = max(slowest, at.Sub(start))
-			case <-deadline:
-				break wait
+		for ; opened < target; opened++ {
+			if err := crowd.Open(opened, 0, "", url); err != nil {
+				return best, kibPer, err
 			}
 		}
-		env.Logf("pages: %d SSE connections: %d got the post, the last after %s", target, reached, slowest)
-		if reached < target || slowest > sseDeadline {
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := crowd.WaitUp(wctx, target)
+		cancel()
+		if err != nil {
+			env.Logf("pages: opening %d SSE connections: %v", target, err)
 			break
 		}
-		best = target
-	}
-	return best, nil
-}
-
-// openWall opens one wall's event stream on a bare connection (far lighter than an HTTP client
-// per connection) and reports each post's arrival time.
-func openWall(addr string) (net.Conn, chan time.Time, error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintf(c, "GET /c/%s/wall/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", pagesSlug)
-	r := bufio.NewReaderSize(c, 1024)
-	status, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(status, " 200 ") {
-		c.Close()
-		return nil, nil, fmt.Errorf("wall stream answered %q: %v", strings.TrimSpace(status), err)
-	}
-	got := make(chan time.Time, 16)
-	go func() {
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.HasPrefix(line, "event: post") {
-				select {
-				case got <- time.Now():
-				default:
-				}
+		// Up means the handler subscribed and answered; measured idle, before the post.
+		kib := float64(idleRSSKiB()-base) / float64(target)
+		mu.Lock()
+		arrived, reached = make([]time.Time, target), 0
+		mu.Unlock()
+		start := time.Now()
+		if err := ingestPost(s.addr, step); err != nil {
+			return best, kibPer, err
+		}
+		for wait := time.Now(); time.Since(wait) < 5*time.Second; time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			n := reached
+			mu.Unlock()
+			if n == target {
+				break
 			}
 		}
-	}()
-	return c, got, nil
+		mu.Lock()
+		var slowest time.Duration
+		for _, at := range arrived {
+			if !at.IsZero() {
+				slowest = max(slowest, at.Sub(start))
+			}
+		}
+		got := reached
+		mu.Unlock()
+		env.Logf("pages: %d SSE connections (%.1f KiB each on the server): %d got the post, the last after %s", target, kib, got, slowest)
+		if got < target || slowest > sseDeadline {
+			break
+		}
+		best, kibPer = target, kib
+	}
+	return best, kibPer, nil
+}
+
+// idleRSSKiB is this process's resident memory after a collection has handed what it freed back
+// to the system: what the open streams hold, not garbage awaiting the scavenger.
+func idleRSSKiB() int64 {
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 var benchPostSeq atomic.Int64
