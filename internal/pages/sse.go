@@ -2,7 +2,6 @@ package pages
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -49,12 +48,20 @@ func (s *sseStream) write(b []byte) error {
 }
 
 func (s *sseStream) send(ev Event) error {
+	if ev.wire != nil {
+		return s.write(ev.wire)
+	}
+	return s.write(ev.encode())
+}
+
+// encode is the event in text/event-stream form.
+func (ev Event) encode() []byte {
 	var b bytes.Buffer
 	if ev.ID != "" {
-		fmt.Fprintf(&b, "id: %s\n", ev.ID)
+		b.WriteString("id: " + ev.ID + "\n")
 	}
 	if ev.Name != "" {
-		fmt.Fprintf(&b, "event: %s\n", ev.Name)
+		b.WriteString("event: " + ev.Name + "\n")
 	}
 	data := ev.Data
 	if len(data) == 0 {
@@ -64,13 +71,13 @@ func (s *sseStream) send(ev Event) error {
 	b.WriteString("data: ")
 	b.Write(bytes.ReplaceAll(data, []byte("\n"), []byte("\ndata: ")))
 	b.WriteString("\n\n")
-	return s.write(b.Bytes())
+	return b.Bytes()
 }
 
 // pump forwards a subscription to the client until either side goes away, with a comment line
 // as heartbeat so proxies and phones keep the connection open. handle may transform an event
 // (or answer nil to skip it).
-func (s *sseStream) pump(c echo.Context, stop <-chan struct{}, sub *Sub, handle func(Event) (*Event, error)) error {
+func (s *sseStream) pump(c echo.Context, stop <-chan struct{}, sub *Sub, handle func(*Event) (*Event, error)) error {
 	tick := time.NewTicker(heartbeatEvery)
 	defer tick.Stop()
 	ctx := c.Request().Context()

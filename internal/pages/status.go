@@ -100,5 +100,5 @@ func (p *Pages) claimEvents(c echo.Context) error {
 	if err := s.send(*ev); err != nil {
 		return nil
 	}
-	return s.pump(c, p.stopping, sub, func(Event) (*Event, error) { return status() })
+	return s.pump(c, p.stopping, sub, func(*Event) (*Event, error) { return status() })
 }

@@ -114,5 +114,5 @@ func (p *Pages) wallEvents(c echo.Context) error {
 			return nil
 		}
 	}
-	return s.pump(c, p.stopping, sub, func(ev Event) (*Event, error) { return &ev, nil })
+	return s.pump(c, p.stopping, sub, func(ev *Event) (*Event, error) { return ev, nil })
 }
