@@ -43,6 +43,27 @@ type topic struct {
 type Sub struct {
 	C     chan *Event
 	topic string
+	hub   *Hub
+}
+
+// wakeUp is what Wake sends: no event, only a reason for the reader to look at its stream again.
+var wakeUp = &Event{}
+
+// Wake puts a wake-up in the subscription's buffer, unless the buffer is full (its reader is
+// awake then anyway) or the hub dropped it. Heartbeats and hang-ups wake an event stream this
+// way, so that its goroutine waits on one channel alone (see pump).
+func (s *Sub) Wake() {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.topics[s.topic]; t != nil {
+		if _, ok := t.subs[s]; ok {
+			select {
+			case s.C <- wakeUp:
+			default:
+			}
+		}
+	}
 }
 
 const ringLen = 128
@@ -117,7 +138,7 @@ func (h *Hub) Subscribe(topicName, lastID string) (s *Sub, replay []Event, caugh
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.topic(topicName)
-	s = &Sub{C: make(chan *Event, h.bufLen), topic: topicName}
+	s = &Sub{C: make(chan *Event, h.bufLen), topic: topicName, hub: h}
 	t.subs[s] = struct{}{}
 	if lastID == "" {
 		return s, nil, true
@@ -133,6 +154,20 @@ func (h *Hub) Subscribe(topicName, lastID string) (s *Sub, replay []Event, caugh
 		}
 	}
 	return s, replay, true
+}
+
+// WakeAll wakes every subscription (see Sub.Wake): the instance is stopping.
+func (h *Hub) WakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, t := range h.topics {
+		for s := range t.subs {
+			select {
+			case s.C <- wakeUp:
+			default:
+			}
+		}
+	}
 }
 
 // Unsubscribe ends a subscription; it is safe after the hub dropped it.
