@@ -16,9 +16,14 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/rehearsal"
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 func main() {
+	if ssecrowd.IsChild() { // the claim pages' event streams, in a process of their own
+		ssecrowd.Child()
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := newApp().Run(ctx, os.Args); err != nil {
@@ -37,6 +42,7 @@ func newApp() *cli.Command {
 			&cli.DurationFlag{Name: "minute-length", Value: 3 * time.Second, Usage: "how long a played minute lasts"},
 			&cli.IntFlag{Name: "tweets-per-minute", Value: 40, Usage: "posts a minute on the X stream (the keynote minute has 5×)"},
 			&cli.IntFlag{Name: "tablets", Value: 4, Usage: "staff tablets giving at once"},
+			&cli.IntFlag{Name: "streams", Value: 2000, Usage: "claim-page event streams held open all day by a crowd process (each attendee's phone, the rest the same pages on more phones; up to ~19 000, one open file each)"},
 			&cli.IntFlag{Name: "pg-port", Value: 54339, Usage: "port of the rehearsal's own PostgreSQL cluster"},
 			&cli.BoolFlag{Name: "faults", Value: true, Usage: "play the faults (Elasticsearch down and 429, SIGKILL, PostgreSQL restart)"},
 			&cli.StringFlag{Name: "dir", Usage: "working folder for the cluster and the logs; unset: a new temporary one, removed after a passing run"},
@@ -72,7 +78,7 @@ func run(ctx context.Context, cmd *cli.Command) error {
 	out, err := rehearsal.Run(ctx, rehearsal.Config{
 		Bin: bin, Attendees: int(cmd.Int("attendees")), Minutes: int(cmd.Int("minutes")),
 		MinuteLength: cmd.Duration("minute-length"), TweetsPerMinute: int(cmd.Int("tweets-per-minute")),
-		Tablets: int(cmd.Int("tablets")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
+		Tablets: int(cmd.Int("tablets")), Streams: int(cmd.Int("streams")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
 		Dir: dir, Logf: logf,
 	})
 	if err != nil {

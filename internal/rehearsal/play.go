@@ -50,6 +50,7 @@ type day struct {
 	lives     map[int]*live      // attendee → the claim page's event stream
 	liveCtx   context.Context    // the streams' life
 	stopLive  context.CancelFunc // closes every stream
+	pages     pageStreams        // every claim page's streams, in a crowd process (pagestreams.go)
 }
 
 // streamed is a post or a delete notice sent on the X stream: its id and when.
