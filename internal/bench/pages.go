@@ -94,11 +94,20 @@ func runPages(ctx context.Context, env *Env) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Result{
+	res := []Result{
 		{Key: "claim_page_bytes", Value: strconv.Itoa(weight)},
 		{Key: "sse_clients", Value: strconv.Itoa(clients)},
 		{Key: "sse_kib_per_client", Value: strconv.FormatFloat(kib, 'f', 1, 64)},
-	}, nil
+	}
+	if clients > 0 {
+		floor, err := sseFloorKiB(ctx, clients)
+		if err != nil {
+			return nil, err
+		}
+		env.Logf("pages: a bare net/http stream holds %.1f KiB at %d streams", floor, clients)
+		res = append(res, Result{Key: "sse_floor_kib_per_client", Value: strconv.FormatFloat(floor, 'f', 1, 64)})
+	}
+	return res, nil
 }
 
 // raiseFileLimit lifts the soft open-files limit to the hard one: every connection costs the
@@ -219,6 +228,40 @@ func sseClients(ctx context.Context, env *Env, s *pagesServer) (best int, kibPer
 		best, kibPer = target, kib
 	}
 	return best, kibPer, nil
+}
+
+// sseFloorKiB is the floor for sse_kib_per_client: the same growth for n streams held by a bare
+// net/http handler (headers, one flush, then a wait for the client to leave) in this process.
+func sseFloorKiB(ctx context.Context, n int) (float64, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	crowd, err := ssecrowd.Start(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer crowd.Close()
+	base := idleRSSKiB()
+	for i := range n {
+		if err := crowd.Open(i, 0, "", "http://"+l.Addr().String()+"/"); err != nil {
+			return 0, err
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := crowd.WaitUp(wctx, n); err != nil {
+		return 0, err
+	}
+	return float64(idleRSSKiB()-base) / float64(n), nil
 }
 
 // idleRSSKiB is this process's resident memory after a collection has handed what it freed back
