@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -264,9 +265,11 @@ func sseFloorKiB(ctx context.Context, n int) (float64, error) {
 	return float64(idleRSSKiB()-base) / float64(n), nil
 }
 
-// idleRSSKiB is this process's resident memory after a collection has handed what it freed back
-// to the system: what the open streams hold, not garbage awaiting the scavenger.
+// idleRSSKiB is this process's resident memory after collections have handed what they freed
+// back to the system: what the open streams hold, not garbage awaiting the scavenger, nor buffers
+// that earlier streams left in net/http's pools (a pool lets go of them at the second collection).
 func idleRSSKiB() int64 {
+	runtime.GC()
 	debug.FreeOSMemory()
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
