@@ -90,6 +90,9 @@ func (ev Event) encode() []byte {
 // sse_kib_per_client).
 func (s *sseStream) pump(c echo.Context, stop context.Context, sub *Sub, handle func(*Event) (*Event, error)) error {
 	w := watch(c.Request().Context(), stop, sub)
+	if w == nil {
+		return nil // subscribed after the instance began to stop: Hub.WakeAll missed it
+	}
 	defer w.end()
 	for {
 		ev, ok := <-sub.C
@@ -113,6 +116,9 @@ var errStreamOver = errors.New("stream over")
 
 //go:noinline
 func watch(ctx, stop context.Context, sub *Sub) *watcher {
+	if stop.Err() != nil {
+		return nil
+	}
 	w := &watcher{ctx: ctx, stop: stop}
 	w.beat = time.AfterFunc(heartbeatEvery, func() { w.due.Store(true); sub.Wake() })
 	w.hangUp = context.AfterFunc(ctx, sub.Wake)
