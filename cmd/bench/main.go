@@ -12,9 +12,14 @@ import (
 
 	"github.com/boothgiveaway/giveaway/internal/bench"
 	"github.com/boothgiveaway/giveaway/internal/pgtest"
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 func main() {
+	if ssecrowd.IsChild() { // the pages benchmark's clients, in a process of their own
+		ssecrowd.Child()
+		return
+	}
 	only := flag.String("only", "", "comma-separated benchmark names to run (default: all)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (service and load) to this file")
 	flag.Parse()

@@ -19,9 +19,14 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/boothgiveaway/giveaway/internal/rehearsal"
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 func main() {
+	if ssecrowd.IsChild() { // the claim pages' event streams, in a process of their own
+		ssecrowd.Child()
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	// After the first signal the next one has its default effect: impatience kills at once, and
@@ -43,6 +48,7 @@ func newApp() *cli.Command {
 			&cli.DurationFlag{Name: "minute-length", Value: 3 * time.Second, Usage: "how long a played minute lasts"},
 			&cli.IntFlag{Name: "tweets-per-minute", Value: 40, Usage: "posts a minute on the X stream (the keynote minute has 5×)"},
 			&cli.IntFlag{Name: "tablets", Value: 4, Usage: "staff tablets giving at once"},
+			&cli.IntFlag{Name: "streams", Value: 2000, Usage: "claim-page event streams held open all day by a crowd process (each attendee's phone, the rest the same pages on more phones; up to ~19 000, one open file each)"},
 			// Below Linux's ephemeral range (32768-60999): a port in it may be taken at any moment by
 			// a client connection or a test server picking a free port, and then PostgreSQL cannot bind.
 			&cli.IntFlag{Name: "pg-port", Value: 29339, Usage: "port of the rehearsal's own PostgreSQL cluster"},
@@ -88,7 +94,7 @@ func run(ctx context.Context, cmd *cli.Command) error {
 	out, err := rehearsal.Run(ctx, rehearsal.Config{
 		Bin: bin, Attendees: int(cmd.Int("attendees")), Minutes: int(cmd.Int("minutes")),
 		MinuteLength: cmd.Duration("minute-length"), TweetsPerMinute: int(cmd.Int("tweets-per-minute")),
-		Tablets: int(cmd.Int("tablets")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
+		Tablets: int(cmd.Int("tablets")), Streams: int(cmd.Int("streams")), Port: int(cmd.Int("pg-port")), Faults: cmd.Bool("faults"),
 		Dir: dir, Logf: logf,
 		Goals: rehearsal.Goals{ClaimP99: cmd.Duration("max-p99-claim"), GiveP99: cmd.Duration("max-p99-give"),
 			PageP99: cmd.Duration("max-p99-page"), Recovery: cmd.Duration("max-recovery"), Takeover: cmd.Duration("max-takeover"), RSSMB: int(cmd.Int("max-rss-mb"))},

@@ -1,13 +1,16 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +21,7 @@ import (
 	"github.com/boothgiveaway/giveaway/internal/app"
 	"github.com/boothgiveaway/giveaway/internal/database"
 	"github.com/boothgiveaway/giveaway/internal/giveaway"
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 // The pages benchmark: how many live walls one instance feeds (a post must reach every open
@@ -29,7 +33,7 @@ const (
 )
 
 // sseSteps are the connection counts tried in turn; the last that passes is the figure.
-var sseSteps = []int{1000, 2500, 5000, 7500, 9000}
+var sseSteps = []int{1000, 2500, 5000, 7500, 10000, 12500, 15000, 17500}
 
 func init() {
 	Register(Benchmark{Name: "pages", Run: runPages})
@@ -88,18 +92,28 @@ func runPages(ctx context.Context, env *Env) ([]Result, error) {
 		return nil, err
 	}
 	env.Logf("claim page: %d bytes (HTML + CSS + JS, uncompressed)", weight)
-	clients, err := sseClients(ctx, env, s)
+	clients, kib, err := sseClients(ctx, env, s)
 	if err != nil {
 		return nil, err
 	}
-	return []Result{
+	res := []Result{
 		{Key: "claim_page_bytes", Value: strconv.Itoa(weight)},
 		{Key: "sse_clients", Value: strconv.Itoa(clients)},
-	}, nil
+		{Key: "sse_kib_per_client", Value: strconv.FormatFloat(kib, 'f', 1, 64)},
+	}
+	if clients > 0 {
+		floor, err := sseFloorKiB(ctx, clients)
+		if err != nil {
+			return nil, err
+		}
+		env.Logf("pages: a bare net/http stream holds %.1f KiB at %d streams", floor, clients)
+		res = append(res, Result{Key: "sse_floor_kib_per_client", Value: strconv.FormatFloat(floor, 'f', 1, 64)})
+	}
+	return res, nil
 }
 
-// raiseFileLimit lifts the soft open-files limit to the hard one: every connection costs a
-// descriptor on each side.
+// raiseFileLimit lifts the soft open-files limit to the hard one: every connection costs the
+// server a descriptor (the crowd holds the other end in its own process).
 func raiseFileLimit(env *Env) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -143,88 +157,138 @@ func claimPageBytes(url string) (int, error) {
 	return total, nil
 }
 
-// sseClients opens walls in steps and, at each step, ingests one post and times its arrival at
-// every wall. The answer is the largest step where all got it within sseDeadline.
-func sseClients(ctx context.Context, env *Env, s *pagesServer) (int, error) {
+// sseClients opens walls in steps from a crowd process of their own and, at each step, ingests
+// one post and times its arrival at every wall. The answer is the largest step where all got it
+// within sseDeadline, and the server's resident memory per open stream at that step.
+func sseClients(ctx context.Context, env *Env, s *pagesServer) (best int, kibPer float64, err error) {
 	var (
 		mu      sync.Mutex
-		arrived []chan time.Time
-		conns   []net.Conn
+		arrived []time.Time // each stream's first post of this step
+		reached int
 	)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
+	crowd, err := ssecrowd.Start(ctx, func(ev ssecrowd.Event) {
+		if ev.Name != "post" {
+			return
 		}
-	}()
-	best := 0
+		mu.Lock()
+		if ev.Stream < len(arrived) && arrived[ev.Stream].IsZero() {
+			arrived[ev.Stream] = ev.At
+			reached++
+		}
+		mu.Unlock()
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer crowd.Close()
+	base := idleRSSKiB()
+	url := "http://" + s.addr + "/c/" + pagesSlug + "/wall/events"
+	opened := 0
 	for step, target := range sseSteps {
-		for len(conns) < target {
-			c, got, err := openWall(s.addr)
-			if err != nil {
-				env.Logf("pages: opening SSE connection %d: %v", len(conns)+1, err)
-				return best, nil
-			}
-			mu.Lock()
-			conns, arrived = append(conns, c), append(arrived, got)
-			mu.Unlock()
-		}
-		time.Sleep(200 * time.Millisecond) // let the last subscriptions register
-		start := time.Now()
-		if err := ingestPost(s.addr, step); err != nil {
-			return best, err
-		}
-		var slowest time.Duration
-		reached := 0
-		deadline := time.After(5 * time.Second)
-	wait:
-		for _, ch := range arrived {
-			select {
-			case at := <-ch:
-				reached++
-				slowest = max(slowest, at.Sub(start))
-			case <-deadline:
-				break wait
+		for ; opened < target; opened++ {
+			if err := crowd.Open(opened, 0, "", url); err != nil {
+				return best, kibPer, err
 			}
 		}
-		env.Logf("pages: %d SSE connections: %d got the post, the last after %s", target, reached, slowest)
-		if reached < target || slowest > sseDeadline {
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := crowd.WaitUp(wctx, target)
+		cancel()
+		if err != nil {
+			env.Logf("pages: opening %d SSE connections: %v", target, err)
 			break
 		}
-		best = target
-	}
-	return best, nil
-}
-
-// openWall opens one wall's event stream on a bare connection (far lighter than an HTTP client
-// per connection) and reports each post's arrival time.
-func openWall(addr string) (net.Conn, chan time.Time, error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return nil, nil, err
-	}
-	fmt.Fprintf(c, "GET /c/%s/wall/events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", pagesSlug)
-	r := bufio.NewReaderSize(c, 1024)
-	status, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(status, " 200 ") {
-		c.Close()
-		return nil, nil, fmt.Errorf("wall stream answered %q: %v", strings.TrimSpace(status), err)
-	}
-	got := make(chan time.Time, 16)
-	go func() {
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if strings.HasPrefix(line, "event: post") {
-				select {
-				case got <- time.Now():
-				default:
-				}
+		// Up means the handler subscribed and answered; measured idle, before the post.
+		kib := float64(idleRSSKiB()-base) / float64(target)
+		mu.Lock()
+		arrived, reached = make([]time.Time, target), 0
+		mu.Unlock()
+		start := time.Now()
+		if err := ingestPost(s.addr, step); err != nil {
+			return best, kibPer, err
+		}
+		for wait := time.Now(); time.Since(wait) < 5*time.Second; time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			n := reached
+			mu.Unlock()
+			if n == target {
+				break
 			}
 		}
-	}()
-	return c, got, nil
+		mu.Lock()
+		var took []time.Duration
+		for _, at := range arrived {
+			if !at.IsZero() {
+				took = append(took, at.Sub(start))
+			}
+		}
+		got := reached
+		mu.Unlock()
+		slices.Sort(took)
+		var slowest, half time.Duration
+		if len(took) > 0 {
+			slowest, half = took[len(took)-1], took[len(took)/2]
+		}
+		env.Logf("pages: %d SSE connections (%.1f KiB each on the server): %d got the post, half after %s, the last after %s",
+			target, kib, got, half.Round(time.Millisecond), slowest.Round(time.Millisecond))
+		if got < target || slowest > sseDeadline {
+			break
+		}
+		best, kibPer = target, kib
+	}
+	return best, kibPer, nil
+}
+
+// sseFloorKiB is the floor for sse_kib_per_client: the same growth for n streams held by a bare
+// net/http handler (headers, one flush, then a wait for the client to leave) in this process.
+func sseFloorKiB(ctx context.Context, n int) (float64, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	crowd, err := ssecrowd.Start(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer crowd.Close()
+	base := idleRSSKiB()
+	for i := range n {
+		if err := crowd.Open(i, 0, "", "http://"+l.Addr().String()+"/"); err != nil {
+			return 0, err
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := crowd.WaitUp(wctx, n); err != nil {
+		return 0, err
+	}
+	return float64(idleRSSKiB()-base) / float64(n), nil
+}
+
+// idleRSSKiB is this process's resident memory after collections have handed what they freed
+// back to the system: what the open streams hold, not garbage awaiting the scavenger, nor buffers
+// that earlier streams left in net/http's pools (a pool lets go of them at the second collection).
+func idleRSSKiB() int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 var benchPostSeq atomic.Int64

@@ -39,27 +39,41 @@ func newRequestID() string {
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			start := time.Now()
-			id := c.Request().Header.Get(RequestIDHeader)
-			if !plainID.MatchString(id) {
-				id = newRequestID()
-			}
-			c.Set(requestIDKey, id)
-			c.Response().Header().Set(RequestIDHeader, id)
+			start, id := beginRequest(c)
 			if err := next(c); err != nil {
 				c.Error(err)
 			}
-			if log == nil {
-				return nil
+			if log != nil {
+				logRequest(log, c, id, start)
 			}
-			route := c.Path()
-			if route == "" {
-				route = "unmatched"
-			}
-			log.Info("request", "request_id", id, "method", method(c.Request().Method), "route", route,
-				"status", c.Response().Status, "bytes", c.Response().Size,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000, "client", c.RealIP())
 			return nil
 		}
 	}
+}
+
+// beginRequest and logRequest are accessLog's work, apart from it so that its frame is small:
+// every open event stream's goroutine holds each middleware's frame for the stream's life (see
+// pages' pump).
+//
+//go:noinline
+func beginRequest(c echo.Context) (time.Time, string) {
+	start := time.Now()
+	id := c.Request().Header.Get(RequestIDHeader)
+	if !plainID.MatchString(id) {
+		id = newRequestID()
+	}
+	c.Set(requestIDKey, id)
+	c.Response().Header().Set(RequestIDHeader, id)
+	return start, id
+}
+
+//go:noinline
+func logRequest(log *slog.Logger, c echo.Context, id string, start time.Time) {
+	route := c.Path()
+	if route == "" {
+		route = "unmatched"
+	}
+	log.Info("request", "request_id", id, "method", method(c.Request().Method), "route", route,
+		"status", c.Response().Status, "bytes", c.Response().Size,
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "client", c.RealIP())
 }

@@ -48,3 +48,35 @@ func TestHubReplayAndSlowClients(t *testing.T) {
 		t.Errorf("%d topics", len(h.topics))
 	}
 }
+
+func TestHubWakesWithoutBlockingOrResurrecting(t *testing.T) {
+	h := NewHub(2)
+	a, _, _ := h.Subscribe("claim:1", "")
+	b, _, _ := h.Subscribe("wall:1", "")
+	// A wake-up is no event: it never reaches a page, only its reader.
+	a.Wake()
+	if ev := <-a.C; ev != wakeUp {
+		t.Fatalf("woken with %+v", ev)
+	}
+	// A full buffer is not blocked on, and does not count as a slow reader: the reader is awake.
+	h.Publish("claim:1", "changed", nil)
+	h.Publish("claim:1", "changed", nil)
+	a.Wake()
+	if len(a.C) != 2 || h.Subscribers("claim:1") != 1 {
+		t.Fatalf("buffer %d, subscribers %d", len(a.C), h.Subscribers("claim:1"))
+	}
+	// The instance stops: every stream is woken, and one that was dropped stays closed.
+	h.Unsubscribe(a)
+	h.WakeAll()
+	a.Wake()
+	if ev := <-b.C; ev != wakeUp {
+		t.Fatalf("WakeAll sent %+v", ev)
+	}
+	n := 0
+	for range a.C {
+		n++
+	}
+	if n != 2 {
+		t.Errorf("the dropped subscription got %d events after its two", n-2)
+	}
+}

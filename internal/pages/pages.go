@@ -90,9 +90,10 @@ type Pages struct {
 	siteMu sync.Mutex
 	ready  chan struct{}
 	once   sync.Once
-	// stopping closes when Run ends, so open event streams end and a graceful shutdown need not
+	// stopping ends when Run ends, so open event streams end and a graceful shutdown need not
 	// wait for phones that never hang up.
-	stopping chan struct{}
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // Register adds every page route to e.
@@ -123,7 +124,8 @@ func Register(e *echo.Echo, deps Deps) (*Pages, error) {
 	if deps.Edge == nil {
 		return nil, errors.New("pages: no edge; mount the pages with internal/server.Mount")
 	}
-	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{}), stopping: make(chan struct{})}
+	p := &Pages{deps: deps, edge: deps.Edge, embed: s, hub: NewHub(64), walls: moderation.New(deps.Pool), ready: make(chan struct{})}
+	p.stopping, p.stop = context.WithCancel(context.Background())
 	p.keys = idempotency.New(deps.Pool)
 	p.draws = draws.New(deps.Pool)
 	p.live = newLive(p.hub, p.walls, newFilter(defaultBlocklist))
@@ -207,7 +209,10 @@ func (p *Pages) routes(e *echo.Echo) {
 // stored posts and the wall's moderation. A Resync (notices were lost: the connection was made
 // again, or the pages fell behind) tells every open page to read its state again.
 func (p *Pages) Run(ctx context.Context) {
-	defer close(p.stopping)
+	defer func() {
+		p.stop()
+		p.hub.WakeAll() // open streams see that they are over
+	}()
 	go p.live.runWorker(ctx)
 	l, wait := notify.OrOwn(ctx, p.deps.Notices, p.deps.Pool)
 	defer wait()

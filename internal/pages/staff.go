@@ -198,5 +198,5 @@ func (p *Pages) staffEvents(c echo.Context) error {
 	if err := s.send(Event{Name: "hello"}); err != nil {
 		return nil
 	}
-	return s.pump(c, p.stopping, sub, func(ev Event) (*Event, error) { return &Event{Name: ev.Name, Data: ev.Data}, nil })
+	return s.pump(c, p.stopping, sub, func(ev *Event) (*Event, error) { return &Event{Name: ev.Name, Data: ev.Data}, nil })
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -70,35 +71,61 @@ func (p *Pages) claimQR(c echo.Context) error {
 // claimEvents streams the claim's status: at once on (re)connect, so a phone that slept catches
 // up, and again whenever the claim changes.
 func (p *Pages) claimEvents(c echo.Context) error {
+	cs, err := p.openClaimEvents(c)
+	if cs == nil {
+		return err
+	}
+	defer p.hub.Unsubscribe(cs.sub)
+	return cs.s.pump(c, p.stopping, cs.sub, cs.changed)
+}
+
+// claimStream is one claim page's open stream and the status it last sent.
+type claimStream struct {
+	p     *Pages
+	ctx   context.Context
+	token string
+	last  string
+	s     *sseStream
+	sub   *Sub
+}
+
+// openClaimEvents subscribes and sends the status; nil: nothing to pump. Apart from
+// claimEvents to keep the idle stream's frames small (see pump).
+//
+//go:noinline
+func (p *Pages) openClaimEvents(c echo.Context) (*claimStream, error) {
 	ctx := c.Request().Context()
 	token := c.Param("token")
 	claim, err := p.deps.Giveaway.ClaimByToken(ctx, token)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Subscribe before reading the status, so a change in between is not lost.
 	sub, _, _ := p.hub.Subscribe(claimTopic(claim.ID), "")
-	defer p.hub.Unsubscribe(sub)
-	s := openSSE(c)
-	last := ""
-	status := func() (*Event, error) {
-		cl, err := p.deps.Giveaway.ClaimByToken(ctx, token)
-		if err != nil {
-			return nil, err
-		}
-		if cl.Status == last {
-			return nil, nil
-		}
-		last = cl.Status
-		b, _ := json.Marshal(map[string]string{"status": cl.Status})
-		return &Event{ID: cl.Status, Name: "status", Data: b}, nil
+	cs := &claimStream{p: p, ctx: ctx, token: token, s: openSSE(c), sub: sub}
+	ev, err := cs.status()
+	if err == nil {
+		err = cs.s.send(*ev)
 	}
-	ev, err := status()
 	if err != nil {
-		return nil
+		p.hub.Unsubscribe(sub)
+		return nil, nil
 	}
-	if err := s.send(*ev); err != nil {
-		return nil
+	return cs, nil
+}
+
+func (cs *claimStream) changed(*Event) (*Event, error) { return cs.status() }
+
+// status is the claim's status as an event, or nil when it has not changed since the last one.
+func (cs *claimStream) status() (*Event, error) {
+	cl, err := cs.p.deps.Giveaway.ClaimByToken(cs.ctx, cs.token)
+	if err != nil {
+		return nil, err
 	}
-	return s.pump(c, p.stopping, sub, func(Event) (*Event, error) { return status() })
+	if cl.Status == cs.last {
+		return nil, nil
+	}
+	cs.last = cl.Status
+	b, _ := json.Marshal(map[string]string{"status": cl.Status})
+	return &Event{ID: cl.Status, Name: "status", Data: b}, nil
 }

@@ -97,22 +97,36 @@ func (p *Pages) wallPosts(c echo.Context) error {
 // wallEvents streams posts, removals and counters. A wall that reconnects gets what it missed
 // from this instance's memory, or "reset" to fetch its state again.
 func (p *Pages) wallEvents(c echo.Context) error {
-	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
-	if err != nil {
+	s, sub, err := p.openWallEvents(c)
+	if sub == nil {
 		return err
 	}
-	sub, replay, caughtUp := p.hub.Subscribe(wallTopic(camp.ID), lastEventID(c))
 	defer p.hub.Unsubscribe(sub)
+	return s.pump(c, p.stopping, sub, func(ev *Event) (*Event, error) { return ev, nil })
+}
+
+// openWallEvents subscribes and sends what the wall missed; no subscription: nothing to pump.
+// Apart from wallEvents to keep the idle stream's frames small (see pump).
+//
+//go:noinline
+func (p *Pages) openWallEvents(c echo.Context) (*sseStream, *Sub, error) {
+	camp, err := p.deps.Giveaway.Campaign(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, replay, caughtUp := p.hub.Subscribe(wallTopic(camp.ID), lastEventID(c))
 	s := openSSE(c)
 	if !caughtUp {
 		if err := s.send(Event{ID: p.hub.LastID(wallTopic(camp.ID)), Name: "reset"}); err != nil {
-			return nil
+			p.hub.Unsubscribe(sub)
+			return nil, nil, nil
 		}
 	}
 	for _, ev := range replay {
 		if err := s.send(ev); err != nil {
-			return nil
+			p.hub.Unsubscribe(sub)
+			return nil, nil, nil
 		}
 	}
-	return s.pump(c, p.stopping, sub, func(ev Event) (*Event, error) { return &ev, nil })
+	return s, sub, nil
 }

@@ -57,6 +57,7 @@ type day struct {
 	lives      map[int]*live      // attendee → the claim page's event stream
 	liveCtx    context.Context    // the streams' life
 	stopLive   context.CancelFunc // closes every stream
+	pages      pageStreams        // every claim page's streams, in a crowd process (pagestreams.go)
 }
 
 // recovery is how long the service took to be whole again after a fault.

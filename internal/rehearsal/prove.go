@@ -255,6 +255,7 @@ func (d *day) prove(ctx context.Context) (*Outcome, error) {
 	add("deletes_honoured", kept == 0, "%d deletes sent; %d posts still stored; %d sent as the reader was killed or in a recorded gap",
 		len(d.deleted), kept, excused)
 
+	d.proveStreams(ctx, add, fig)
 	d.proveLive(ctx, add, fig)
 
 	// The report's figures are the audit log's.

@@ -30,6 +30,7 @@ type Config struct {
 	MinuteLength    time.Duration // how long a played minute lasts in real time
 	TweetsPerMinute int           // the average; the keynote minute has 5 times as many
 	Tablets         int           // staff tablets giving at once
+	Streams         int           // claim-page event streams held open (at least one per attendee)
 	Port            int           // the rehearsal's own PostgreSQL cluster listens here
 	Faults          bool          // play the scheduled faults
 	Dir             string        // working folder: the cluster, the instances' logs
