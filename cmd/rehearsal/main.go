@@ -61,7 +61,7 @@ func newApp() *cli.Command {
 			&cli.DurationFlag{Name: "max-p99-give", Value: time.Second, Usage: "goal: p99 of a give over the day"},
 			&cli.DurationFlag{Name: "max-p99-page", Value: 3 * time.Second, Usage: "goal: p99 from a claim's change to its open page showing it"},
 			&cli.DurationFlag{Name: "max-recovery", Value: 20 * time.Second, Usage: "goal: from Elasticsearch's return, and from PostgreSQL's restart, to the service whole again"},
-			&cli.DurationFlag{Name: "max-takeover", Value: 75 * time.Second, Usage: "goal: from the X stream reader's SIGKILL to an instance reading it again"},
+			&cli.DurationFlag{Name: "max-takeover", Value: 45 * time.Second, Usage: "goal: from the X stream reader's SIGKILL to an instance reading it again"},
 			&cli.IntFlag{Name: "max-rss-mb", Value: 512, Usage: "goal: each instance's peak resident memory in MB"},
 		},
 		Action: run,
