@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Conn is one pooled connection that queries run on and batches pipeline through.
@@ -32,13 +33,14 @@ func Abandon(ctx context.Context, c Conn) error {
 	return err
 }
 
-// pipelined sends each QueryRow in a batch between before and after; the other methods are c's.
+// pipelined sends each QueryRow and Exec in a batch between before and after; Query and CopyFrom
+// are c's.
 type pipelined struct {
 	Conn
 	before, after string
 }
 
-func (p pipelined) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+func (p pipelined) send(ctx context.Context, sql string, args []any) pgx.BatchResults {
 	b := &pgx.Batch{}
 	if p.before != "" {
 		b.Queue(p.before)
@@ -47,37 +49,54 @@ func (p pipelined) QueryRow(ctx context.Context, sql string, args ...any) pgx.Ro
 	if p.after != "" {
 		b.Queue(p.after)
 	}
-	return batchRow{br: p.SendBatch(ctx, b), before: p.before != "", after: p.after != ""}
+	return p.SendBatch(ctx, b)
+}
+
+func (p pipelined) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return batchRow{p: p, br: p.send(ctx, sql, args)}
+}
+
+func (p pipelined) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := p.read(p.send(ctx, sql, args), func(br pgx.BatchResults) (err error) {
+		tag, err = br.Exec()
+		return err
+	})
+	return tag, err
 }
 
 type batchRow struct {
-	br            pgx.BatchResults
-	before, after bool
+	p  pipelined
+	br pgx.BatchResults
 }
 
-// Scan reads the query's row and the statements around it; the first error is the answer (a
-// query with no row is pgx.ErrNoRows, as QueryRow says, once the COMMIT behind it has run).
 func (r batchRow) Scan(dest ...any) error {
+	return r.p.read(r.br, func(br pgx.BatchResults) error { return br.QueryRow().Scan(dest...) })
+}
+
+// read reads the statements around the query's result; the first error is the answer (a query
+// with no row is pgx.ErrNoRows, as QueryRow says, once the COMMIT behind it has run).
+func (p pipelined) read(br pgx.BatchResults, query func(pgx.BatchResults) error) error {
 	var first error
 	keep := func(err error) {
 		if first == nil {
 			first = err
 		}
 	}
-	if r.before {
-		_, err := r.br.Exec()
+	if p.before != "" {
+		_, err := br.Exec()
 		keep(err)
 	}
 	if first == nil {
-		keep(r.br.QueryRow().Scan(dest...))
+		keep(query(br))
 	}
-	if r.after && (first == nil || errors.Is(first, pgx.ErrNoRows)) {
-		tag, err := r.br.Exec()
+	if p.after != "" && (first == nil || errors.Is(first, pgx.ErrNoRows)) {
+		tag, err := br.Exec()
 		keep(err)
 		if err == nil && tag.String() == "ROLLBACK" {
 			keep(pgx.ErrTxCommitRollback)
 		}
 	}
-	keep(r.br.Close())
+	keep(br.Close())
 	return first
 }
