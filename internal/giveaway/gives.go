@@ -71,8 +71,8 @@ func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Acto
 
 // giveAlone is a give in a transaction of its own, in two round trips: BEGIN goes with the
 // claim's context, COMMIT with the write. The prize row every tablet shares is then locked only
-// while PostgreSQL writes and commits, never across a round trip to this process and back, which
-// is what serialised a crowd of tablets on one prize.
+// while PostgreSQL writes and commits, never across a round trip to this process and back (on a
+// busy machine, a reply read late kept every other tablet on that prize waiting).
 func (s *Service) giveAlone(ctx context.Context, claimID int64, prizeKey string, in GiveInput, by Actor) (*Give, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {

@@ -154,6 +154,44 @@ func TestGiveNeedsAVerifiedClaimAndAKnownPrize(t *testing.T) {
 	}
 }
 
+// A give without a key runs in a transaction of its own that the service opens and ends by hand
+// (BEGIN goes with the first statement, COMMIT with the write): after every refusal, each at a
+// different step, and after the last item's race, no connection is left in a transaction, whose
+// locks on the claim and the prize would hold every later give of them.
+func TestRefusedGivesLeaveNoTransactionOpen(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{stock: 1})
+	staff := e.staff("Janis")
+	pending := e.claim("pycon", "notyet")
+	first := e.verifiedClaim("pycon", "first", 1)
+	second := e.verifiedClaim("pycon", "second", 2)
+	for _, g := range []struct {
+		id    any
+		prize string
+		want  int
+		code  string
+	}{
+		{pending.Body["id"], "tshirt", 409, "not_verified"},
+		{first, "mug", 422, "unknown_prize"},
+		{999999, "tshirt", 404, "claim_not_found"},
+		{first, "tshirt", 200, ""},
+		{first, "tshirt", 409, "already_given"},
+		{second, "tshirt", 409, "out_of_stock"},
+	} {
+		if r := e.give(staff, g.id, g.prize, nil); r.Status != g.want || r.code() != g.code {
+			t.Fatalf("give %v %s: %d %s, want %d %s", g.id, g.prize, r.Status, r.Raw, g.want, g.code)
+		}
+		var open int
+		if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != 0 {
+			t.Fatalf("after the give of %v (%s): %d connections left in a transaction", g.id, g.code, open)
+		}
+	}
+}
+
 func TestPerPersonLimit(t *testing.T) {
 	e := newEnv(t)
 	e.campaign("pycon", campaignOpts{limit: 2, prizes: []map[string]any{
