@@ -2,10 +2,14 @@ package giveaway
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/boothgiveaway/giveaway/internal/apperr"
+	"github.com/boothgiveaway/giveaway/internal/idempotency"
 	"github.com/boothgiveaway/giveaway/internal/store"
 )
 
@@ -39,9 +43,9 @@ type GiveInput struct {
 
 // GivePrize hands one prize to a verified claim, exactly once. The claim row is locked for the
 // transaction, so concurrent gives of one claim queue up and see the first; the unique index on
-// (claim, period, slot) backs that up, and the stock CHECK backs up the stock test. The whole give
-// is two statements (GiveContext, RecordGive), and stock is taken last, so the prize row every
-// tablet shares stays locked as briefly as possible.
+// (claim, period, slot) backs that up, and prizes' stock CHECK is the stock test. The whole give is
+// two statements (GiveContext, RecordGive), and stock is taken last, so the prize row every tablet
+// shares stays locked as briefly as possible.
 func (s *Service) GivePrize(ctx context.Context, claimID int64, prizeKey string, by Actor) (*Give, error) {
 	return s.Give(ctx, claimID, GiveInput{Prize: prizeKey}, by)
 }
@@ -53,62 +57,104 @@ func (s *Service) Give(ctx context.Context, claimID int64, in GiveInput, by Acto
 		return nil, invalid("prize_required", "name the prize to give").With("field", "prize")
 	}
 	var out *Give
-	err := s.inTx(ctx, func(q *store.Queries) error {
-		c, err := q.GiveContext(ctx, store.GiveContextParams{ClaimID: claimID, PrizeKey: prizeKey, Now: s.now()})
-		if isNoRows(err) {
-			return apperr.New(apperr.NotFound, "claim_not_found", "no claim %d", claimID)
-		}
-		if err != nil {
-			return err
-		}
-		if c.Status == "pending" || c.Status == "rejected" {
-			return apperr.New(apperr.Conflict, "not_verified", "claim is %s, not verified", c.Status).
-				With("status", c.Status)
-		}
-		if in.CheckRequired && !in.AccountChecked && c.Status == "verified" && c.VerifiedBy != nil && *c.VerifiedBy != ProofStaff {
-			return apperr.New(apperr.Unprocessable, "account_not_checked",
-				"check on the attendee's phone that the claim is theirs first").
-				With("field", "account_checked")
-		}
-		if c.PrizeID == nil {
-			return apperr.New(apperr.Unprocessable, "unknown_prize", "campaign has no prize %q", prizeKey).
-				With("field", "prize")
-		}
-		if c.RetiredAt != nil {
-			return apperr.New(apperr.Conflict, "prize_retired", "%s is no longer given", *c.PrizeName).With("prize", prizeKey)
-		}
-		if c.GivenInPeriod >= int64(c.PerPersonLimit) {
-			return s.limitReached(ctx, q, c)
-		}
-		if c.DailyCap != nil {
-			if err := s.checkDailyCap(ctx, q, *c.PrizeID, *c.DailyCap, prizeKey); err != nil {
-				return err
-			}
-		}
-		slot := int32(c.GivenInPeriod + 1)
-		g, err := q.RecordGive(ctx, store.RecordGiveParams{CampaignID: c.CampaignID, ClaimID: c.ID,
-			PrizeID: *c.PrizeID, Period: c.Period, Slot: slot, GivenBy: by.StaffID, GivenByName: by.Name,
-			MarkGiven: slot >= c.PerPersonLimit, PrizeKey: prizeKey, AccountChecked: in.AccountChecked})
-		if isNoRows(err) {
-			// Another give took this slot; it has committed, so the next statement sees it.
-			return s.limitReached(ctx, q, c)
-		}
-		if err != nil {
-			return err
-		}
-		if g.StockLeft < 0 {
-			return apperr.New(apperr.Conflict, "out_of_stock", "no %s left", *c.PrizeName).With("prize", prizeKey)
-		}
-		status := c.Status
-		if slot >= c.PerPersonLimit {
-			status = "given"
-		}
-		out = &Give{ClaimID: c.ID, Code: c.Code, Handle: c.Handle, Network: c.Network, Prize: prizeKey,
-			StockLeft: g.StockLeft, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status, AccountChecked: in.AccountChecked}
-		return nil
-	})
+	var err error
+	if tx := idempotency.Tx(ctx); tx != nil {
+		// The idempotent request's transaction: its stored answer commits with the give.
+		q := store.New(tx)
+		out, err = s.give(ctx, giveQueries{begin: q, in: q, commit: q}, claimID, prizeKey, in, by)
+	} else {
+		out, err = s.giveAlone(ctx, claimID, prizeKey, in, by)
+	}
 	s.countGive(err)
 	return out, err
+}
+
+// giveAlone is a give in a transaction of its own, in two round trips: BEGIN goes with the
+// claim's context, COMMIT with the write. The prize row every tablet shares is then locked only
+// while PostgreSQL writes and commits, never across a round trip to this process and back (on a
+// busy machine, a reply read late kept every other tablet on that prize waiting).
+func (s *Service) giveAlone(ctx context.Context, claimID int64, prizeKey string, in GiveInput, by Actor) (*Give, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	out, err := s.give(ctx, giveQueries{begin: store.New(store.Begin(conn)), in: store.New(conn),
+		commit: store.New(store.Commit(conn))}, claimID, prizeKey, in, by)
+	// A refusal, a failed write or a lost connection leaves the transaction open: roll it back.
+	if rerr := store.Abandon(ctx, conn); rerr != nil {
+		conn.Conn().PgConn().Close(ctx) // the pool drops it rather than hand out an open transaction
+		if err == nil {
+			err = rerr
+		}
+	}
+	return out, err
+}
+
+// giveQueries are a give's statements: begin runs the first (GiveContext), in the ones between,
+// commit the write (RecordGive). In a transaction already open they are all the same.
+type giveQueries struct{ begin, in, commit *store.Queries }
+
+func (s *Service) give(ctx context.Context, qs giveQueries, claimID int64, prizeKey string, in GiveInput, by Actor) (*Give, error) {
+	q := qs.in
+	c, err := qs.begin.GiveContext(ctx, store.GiveContextParams{ClaimID: claimID, PrizeKey: prizeKey, Now: s.now()})
+	if isNoRows(err) {
+		return nil, apperr.New(apperr.NotFound, "claim_not_found", "no claim %d", claimID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Status == "pending" || c.Status == "rejected" {
+		return nil, apperr.New(apperr.Conflict, "not_verified", "claim is %s, not verified", c.Status).
+			With("status", c.Status)
+	}
+	if in.CheckRequired && !in.AccountChecked && c.Status == "verified" && c.VerifiedBy != nil && *c.VerifiedBy != ProofStaff {
+		return nil, apperr.New(apperr.Unprocessable, "account_not_checked",
+			"check on the attendee's phone that the claim is theirs first").
+			With("field", "account_checked")
+	}
+	if c.PrizeID == nil {
+		return nil, apperr.New(apperr.Unprocessable, "unknown_prize", "campaign has no prize %q", prizeKey).
+			With("field", "prize")
+	}
+	if c.RetiredAt != nil {
+		return nil, apperr.New(apperr.Conflict, "prize_retired", "%s is no longer given", *c.PrizeName).With("prize", prizeKey)
+	}
+	if c.GivenInPeriod >= int64(c.PerPersonLimit) {
+		return nil, s.limitReached(ctx, q, c)
+	}
+	if c.DailyCap != nil {
+		if err := s.checkDailyCap(ctx, q, *c.PrizeID, *c.DailyCap, prizeKey); err != nil {
+			return nil, err
+		}
+	}
+	slot := int32(c.GivenInPeriod + 1)
+	g, err := qs.commit.RecordGive(ctx, store.RecordGiveParams{CampaignID: c.CampaignID, ClaimID: c.ID,
+		PrizeID: *c.PrizeID, Period: c.Period, Slot: slot, GivenBy: by.StaffID, GivenByName: by.Name,
+		MarkGiven: slot >= c.PerPersonLimit, PrizeKey: prizeKey, AccountChecked: in.AccountChecked})
+	if isNoRows(err) {
+		// Another give took this slot; it has committed, so the next statement sees it.
+		return nil, s.limitReached(ctx, q, c)
+	}
+	if isStockCheck(err) {
+		return nil, apperr.New(apperr.Conflict, "out_of_stock", "no %s left", *c.PrizeName).With("prize", prizeKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	status := c.Status
+	if slot >= c.PerPersonLimit {
+		status = "given"
+	}
+	return &Give{ClaimID: c.ID, Code: c.Code, Handle: c.Handle, Network: c.Network, Prize: prizeKey,
+		StockLeft: g.StockLeft, GivenAt: g.GivenAt, GivenBy: by.Name, Status: status, AccountChecked: in.AccountChecked}, nil
+}
+
+// isStockCheck reports prizes' CHECK (stock_left >= 0 AND stock_left <= stock) refusing the
+// give's decrement: none was left.
+func isStockCheck(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23514" && pg.TableName == "prizes"
 }
 
 // limitReached explains a refused give with the latest give of the period: who and when.

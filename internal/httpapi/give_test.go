@@ -90,6 +90,44 @@ func TestTwoClaimsRacingForTheLastItem(t *testing.T) {
 	}
 }
 
+// The tablet's gives carry an Idempotency-Key, so they run in the key's transaction rather than
+// one of their own: the last item still goes once, and the refused tap's retry hears the same
+// out_of_stock without a give, an audit event or stock taken.
+func TestTwoTabletsRacingForTheLastItemWithKeys(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{stock: 1})
+	a := e.verifiedClaim("pycon", "first", 1)
+	b := e.verifiedClaim("pycon", "second", 2)
+	staff := e.staff("Janis")
+	var wg sync.WaitGroup
+	out := make([]reply, 2)
+	for i, id := range []float64{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = e.give(staff, id, "tshirt", map[string]string{"Idempotency-Key": fmt.Sprintf("last-%d", i)})
+		}()
+	}
+	wg.Wait()
+	refused := -1
+	for i, r := range out {
+		if r.Status != 200 {
+			refused = i
+		}
+	}
+	if refused < 0 || out[1-refused].Status != 200 || out[refused].code() != "out_of_stock" {
+		t.Fatalf("answers %d %s, %d %s; want one ok and one out_of_stock", out[0].Status, out[0].code(), out[1].Status, out[1].code())
+	}
+	before := e.counts()
+	retry := e.give(staff, []float64{a, b}[refused], "tshirt", map[string]string{"Idempotency-Key": fmt.Sprintf("last-%d", refused)})
+	if retry.code() != "out_of_stock" {
+		t.Fatalf("retry answered %d %s, want the first answer out_of_stock", retry.Status, retry.code())
+	}
+	if c := e.counts(); c["stock_left"] != 0 || c["giveaways"] != 1 || c["audit_log"] != before["audit_log"] {
+		t.Fatalf("stock %d, gives %d, audit %d (before the retry %d)", c["stock_left"], c["giveaways"], c["audit_log"], before["audit_log"])
+	}
+}
+
 func TestGiveNeedsAVerifiedClaimAndAKnownPrize(t *testing.T) {
 	e := newEnv(t)
 	e.campaign("pycon", campaignOpts{})
@@ -113,6 +151,44 @@ func TestGiveNeedsAVerifiedClaimAndAKnownPrize(t *testing.T) {
 	if fmt.Sprint(before["giveaways"], before["stock_left"]) != fmt.Sprint(mid["giveaways"], mid["stock_left"]) ||
 		fmt.Sprint(e.counts()) != fmt.Sprint(mid) {
 		t.Fatalf("a refused give changed the database")
+	}
+}
+
+// A give without a key runs in a transaction of its own that the service opens and ends by hand
+// (BEGIN goes with the first statement, COMMIT with the write): after every refusal, each at a
+// different step, and after the last item's race, no connection is left in a transaction, whose
+// locks on the claim and the prize would hold every later give of them.
+func TestRefusedGivesLeaveNoTransactionOpen(t *testing.T) {
+	e := newEnv(t)
+	e.campaign("pycon", campaignOpts{stock: 1})
+	staff := e.staff("Janis")
+	pending := e.claim("pycon", "notyet")
+	first := e.verifiedClaim("pycon", "first", 1)
+	second := e.verifiedClaim("pycon", "second", 2)
+	for _, g := range []struct {
+		id    any
+		prize string
+		want  int
+		code  string
+	}{
+		{pending.Body["id"], "tshirt", 409, "not_verified"},
+		{first, "mug", 422, "unknown_prize"},
+		{999999, "tshirt", 404, "claim_not_found"},
+		{first, "tshirt", 200, ""},
+		{first, "tshirt", 409, "already_given"},
+		{second, "tshirt", 409, "out_of_stock"},
+	} {
+		if r := e.give(staff, g.id, g.prize, nil); r.Status != g.want || r.code() != g.code {
+			t.Fatalf("give %v %s: %d %s, want %d %s", g.id, g.prize, r.Status, r.Raw, g.want, g.code)
+		}
+		var open int
+		if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open != 0 {
+			t.Fatalf("after the give of %v (%s): %d connections left in a transaction", g.id, g.code, open)
+		}
 	}
 }
 

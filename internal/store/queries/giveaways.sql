@@ -42,8 +42,11 @@ LEFT JOIN prizes p ON p.campaign_id = c.campaign_id AND p.key = @prize_key;
 -- name: RecordGive :one
 -- The write side of a give, in one statement: the give (the unique index on claim, period and
 -- slot refuses a second one), the claim's status, the audit event with its outbox row and
--- notification, and the stock, taken last. No row means a concurrent give took the slot;
--- stock_left NULL means none was left (the caller rolls back).
+-- notification, and the stock. No row means a concurrent give took the slot. The stock is taken
+-- after every other write (PostgreSQL runs a WITH's unreferenced writes after the main query, so
+-- stock waits on st and q's counts), so the prize row every tablet shares is locked only from
+-- here to COMMIT; with none left, prizes' CHECK (stock_left >= 0) fails the statement and the
+-- caller answers out_of_stock.
 WITH g AS (
     INSERT INTO giveaways (campaign_id, claim_id, prize_id, period, slot, given_by, given_by_name, account_checked)
     VALUES (@campaign_id, @claim_id, @prize_id, @period, @slot, @given_by, @given_by_name, @account_checked)
@@ -52,6 +55,7 @@ WITH g AS (
 ), st AS (
     UPDATE claims SET status = 'given', updated_at = now()
     WHERE id = @claim_id AND @mark_given::boolean AND EXISTS (SELECT 1 FROM g)
+    RETURNING 1
 ), a AS (
     INSERT INTO audit_log (campaign_id, claim_id, actor, action, details)
     SELECT @campaign_id, @claim_id, @given_by_name, 'given',
@@ -61,12 +65,14 @@ WITH g AS (
     RETURNING id
 ), q AS (
     INSERT INTO outbox (kind, ref_id) SELECT 'event', id::text FROM a
+    RETURNING 1
 ), stock AS (
     UPDATE prizes SET stock_left = stock_left - 1
-    WHERE id = @prize_id AND stock_left > 0 AND EXISTS (SELECT 1 FROM g)
+    WHERE id = @prize_id AND EXISTS (SELECT 1 FROM g)
+      AND (SELECT count(*) FROM st) + (SELECT count(*) FROM q) >= 0
     RETURNING stock_left
 )
-SELECT g.id, g.given_at, COALESCE((SELECT stock_left FROM stock), -1)::int AS stock_left,
+SELECT g.id, g.given_at, (SELECT stock_left FROM stock)::int AS stock_left,
        pg_notify('giveaway_events', json_build_object('campaign_id', @campaign_id::bigint,
            'claim_id', @claim_id::bigint, 'action', 'given')::text)::text AS notified
 FROM g;
