@@ -230,3 +230,28 @@ func FuzzV1User(f *testing.F) {
 		}
 	})
 }
+
+// TestNormalizeASCIIMatchesFull: the ASCII shortcut in Normalize gives what the full NFKC and
+// folding path gives, over every printable and control character and random tags of them.
+func TestNormalizeASCIIMatchesFull(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 7))
+	cases := []string{"", "#", "##PyConAPAC", " #Elastic ", "＃", "\t#a\v", "#_", "A#B", "# #x", "\x00#K", "\x85"}
+	for c := 0; c < 128; c++ {
+		cases = append(cases, string(rune(c)), "#"+string(rune(c))+"Tag"+string(rune(c)))
+	}
+	for range 20000 {
+		b := make([]byte, rnd.IntN(12))
+		for i := range b {
+			b[i] = byte(rnd.IntN(128))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if !isASCII(s) {
+			continue
+		}
+		if got, want := Normalize(s), normalizeFull(s); got != want {
+			t.Fatalf("Normalize(%q) = %q, the full path gives %q", s, got, want)
+		}
+	}
+}
