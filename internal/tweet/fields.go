@@ -48,27 +48,159 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 // {"tag": ...}, or (seen in hand-made Logstash documents) a bare string.
 type hashtagEntity string
 
+// UnmarshalJSON reads the entity straight from the bytes the decoder hands over (already
+// validated, so only the shape is checked here): a nested json.Unmarshal per entity was the
+// costliest part of reading a status. It reads what a struct {Text, Tag string} would: keys
+// matched case-insensitively, the last of a repeated key winning, null changing nothing, any
+// other type refused.
 func (h *hashtagEntity) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '"' {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
 		var s string
-		if err := json.Unmarshal(t, &s); err != nil {
+		if err := unquote(b, &s); err != nil {
 			return err
 		}
 		*h = hashtagEntity(s)
 		return nil
+	case string(b) == "null":
+		*h = ""
+		return nil
+	case len(b) == 0 || b[0] != '{':
+		return &json.UnmarshalTypeError{Value: "hashtag entity", Field: "hashtags"}
 	}
-	var o struct {
-		Text string `json:"text"`
-		Tag  string `json:"tag"`
-	}
-	if err := json.Unmarshal(b, &o); err != nil {
+	var text, tag string
+	err := eachField(b, func(key, v []byte) error {
+		switch {
+		case strings.EqualFold(string(key), "text"):
+			return stringField(v, &text, "hashtags.text")
+		case strings.EqualFold(string(key), "tag"):
+			return stringField(v, &tag, "hashtags.tag")
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	*h = hashtagEntity(o.Text)
-	if o.Tag != "" {
-		*h = hashtagEntity(o.Tag)
+	*h = hashtagEntity(text)
+	if tag != "" {
+		*h = hashtagEntity(tag)
 	}
 	return nil
+}
+
+// UnmarshalJSON reads the user the way the struct's own decode would (see hashtagEntity's),
+// straight from the bytes: a v1.1 user object is large and only four of its keys are read.
+func (u *v1User) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return &json.UnmarshalTypeError{Value: "user", Field: "user"}
+	}
+	return eachField(b, func(key, v []byte) error {
+		switch {
+		case strings.EqualFold(string(key), "id"):
+			return u.ID.UnmarshalJSON(v)
+		case strings.EqualFold(string(key), "id_str"):
+			return stringField(v, &u.IDStr, "user.id_str")
+		case strings.EqualFold(string(key), "screen_name"):
+			return stringField(v, &u.ScreenName, "user.screen_name")
+		case strings.EqualFold(string(key), "created_at"):
+			return stringField(v, &u.CreatedAt, "user.created_at")
+		}
+		return nil
+	})
+}
+
+// stringField stores the JSON value v in *dst as encoding/json stores into a string field: a
+// string is decoded, null changes nothing, anything else is refused.
+func stringField(v []byte, dst *string, field string) error {
+	switch {
+	case string(v) == "null":
+		return nil
+	case len(v) > 0 && v[0] == '"':
+		return unquote(v, dst)
+	}
+	return &json.UnmarshalTypeError{Value: "non-string", Field: field}
+}
+
+// eachField calls fn with each key of the JSON object b (already validated by the decoder that
+// hands it over) and its value, in order.
+func eachField(b []byte, fn func(key, v []byte) error) error {
+	for i := skipSpace(b, 1); i < len(b) && b[i] == '"'; {
+		end := stringEnd(b, i)
+		key := b[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(b[i:end], &s); err != nil {
+				return err
+			}
+			key = []byte(s)
+		}
+		i = skipSpace(b, end)
+		i = skipSpace(b, i+1) // the ':'
+		vend := valueEnd(b, i)
+		if err := fn(key, b[i:vend]); err != nil {
+			return err
+		}
+		i = skipSpace(b, vend)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string literal that starts at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index just past the (valid) JSON value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
+		i++
+	}
+	return i
 }
 
 // entityTags turns source-extracted hashtags into Post.Hashtags: without '#', first occurrence

@@ -23,6 +23,10 @@ func parseLogstash(line []byte) (*Post, error) {
 	if err := json.Unmarshal(line, &d); err != nil {
 		return nil, invalidf("Logstash document: %v", err)
 	}
+	return d.post()
+}
+
+func (d *logstashDoc) post() (*Post, error) {
 	urlHandle, urlID := parseStatusURL(d.Source)
 	p := &Post{Text: d.Message, ID: urlID, VersionID: urlID}
 	if p.ID == "" {

@@ -3,6 +3,7 @@ package tweet
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -19,6 +20,27 @@ var folder = cases.Fold()
 // for a few characters, so the two are repeated until nothing changes (in practice once or
 // twice); invalid UTF-8 becomes U+FFFD up front so every pass sees the same text.
 func Normalize(tag string) string {
+	if isASCII(tag) {
+		// NFKC leaves ASCII as it is and folding only lowers A-Z, so one pass is the answer.
+		// Most tags are ASCII, and the full path cost most of a post's hashtag handling.
+		s := strings.ToLower(tag)
+		s = strings.TrimLeftFunc(s, func(r rune) bool { return r == '#' || unicode.IsSpace(r) })
+		return strings.TrimRightFunc(s, unicode.IsSpace)
+	}
+	return normalizeFull(tag)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeFull is Normalize for any text.
+func normalizeFull(tag string) string {
 	s := strings.ToValidUTF8(tag, "\uFFFD")
 	for range 4 {
 		next := norm.NFKC.String(foldCherokee(folder.String(norm.NFKC.String(s)))) // NFKC also turns '＃' into '#'

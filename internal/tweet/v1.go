@@ -76,6 +76,10 @@ func parseV1(line []byte) (*Post, error) {
 	if err := json.Unmarshal(line, &s); err != nil {
 		return nil, invalidf("v1.1 status: %v", err)
 	}
+	return s.post()
+}
+
+func (s *v1Status) post() (*Post, error) {
 	p := &Post{Lang: s.Lang, RetweetCount: int64(s.RetweetCount), QuoteCount: int64(s.QuoteCount)}
 
 	p.VersionID = firstID(s.IDStr, string(s.ID))
