@@ -8,7 +8,8 @@
 // protocol over the child's stdin and stdout:
 //
 //	parent → child  open <id> <retry-ms> <x-forwarded-for|-> <url> [<url>...]
-//	child → parent  up <id>                          the stream answered 200 and is open
+//	child → parent  up <id> <try> <unix-nanos>       the stream answered 200 and is open, on its
+//	                                                 try'th connection (URL try mod len(urls))
 //	                down <id> <reason>               the stream ended or could not open
 //	                ev <id> <unix-nanos> <name> <data>   an event, timed where it arrived
 //
@@ -45,6 +46,10 @@ type Event struct {
 	At     time.Time // when the crowd read it off the stream
 	Name   string    // "message" when the event named none
 	Data   string
+	// The connection it came on: its URL's index among the stream's URLs and when it opened,
+	// so a late event can be told apart from the status a reconnect sends first.
+	URL    int
+	Opened time.Time
 }
 
 // Crowd is the parent's handle on a running crowd process.
@@ -56,6 +61,7 @@ type Crowd struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	up     map[int]bool
+	conn   map[int]conn // stream → its latest connection
 	downs  int
 	last   string // the latest reason a stream went down
 	done   chan struct{}
@@ -83,7 +89,7 @@ func Start(ctx context.Context, onEvent func(Event)) (*Crowd, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &Crowd{cmd: cmd, in: in, inBuf: bufio.NewWriter(in), up: map[int]bool{}, done: make(chan struct{}), onEv: onEvent}
+	c := &Crowd{cmd: cmd, in: in, inBuf: bufio.NewWriter(in), up: map[int]bool{}, conn: map[int]conn{}, done: make(chan struct{}), onEv: onEvent}
 	c.cond = sync.NewCond(&c.mu)
 	go c.read(out)
 	return c, nil
@@ -104,6 +110,7 @@ func (c *Crowd) read(out io.Reader) {
 		case "up":
 			c.mu.Lock()
 			c.up[id] = true
+			c.conn[id] = parseConn(rest)
 			c.cond.Broadcast()
 			c.mu.Unlock()
 		case "down":
@@ -118,7 +125,10 @@ func (c *Crowd) read(out io.Reader) {
 			name, data, _ := strings.Cut(rest, " ")
 			n, _ := strconv.ParseInt(nanos, 10, 64)
 			if c.onEv != nil {
-				c.onEv(Event{Stream: id, At: time.Unix(0, n), Name: name, Data: data})
+				c.mu.Lock()
+				cn := c.conn[id]
+				c.mu.Unlock()
+				c.onEv(Event{Stream: id, At: time.Unix(0, n), Name: name, Data: data, URL: cn.url, Opened: cn.opened})
 			}
 		}
 	}
@@ -126,6 +136,19 @@ func (c *Crowd) read(out io.Reader) {
 	c.exited = fmt.Errorf("the crowd process ended")
 	c.cond.Broadcast()
 	c.mu.Unlock()
+}
+
+// conn is a stream's connection as its up line told: which URL, since when.
+type conn struct {
+	url    int
+	opened time.Time
+}
+
+func parseConn(rest string) conn {
+	try, nanos, _ := strings.Cut(rest, " ")
+	t, _ := strconv.Atoi(try)
+	n, _ := strconv.ParseInt(nanos, 10, 64)
+	return conn{url: t, opened: time.Unix(0, n)}
 }
 
 // Open asks the crowd to open stream id on the first of urls; xff, when set, is sent as
@@ -229,7 +252,7 @@ type stream struct {
 
 func (s *stream) run() {
 	for try := 0; ; try++ {
-		err := s.once(s.urls[try%len(s.urls)])
+		err := s.once(try)
 		s.out.line("down %d %v", s.id, err)
 		if s.retry <= 0 {
 			return
@@ -240,8 +263,8 @@ func (s *stream) run() {
 
 // once holds one connection open on a bare socket (an http.Client per stream would cost far more
 // than the server's side we measure) and reports its events until it ends.
-func (s *stream) once(raw string) error {
-	u, err := url.Parse(raw)
+func (s *stream) once(try int) error {
+	u, err := url.Parse(s.urls[try%len(s.urls)])
 	if err != nil {
 		return err
 	}
@@ -274,7 +297,7 @@ func (s *stream) once(raw string) error {
 		return fmt.Errorf("answered %d", resp.StatusCode)
 	}
 	conn.SetDeadline(time.Time{})
-	s.out.line("up %d", s.id)
+	s.out.line("up %d %d %d", s.id, try%len(s.urls), time.Now().UnixNano())
 	return s.events(bufio.NewReaderSize(resp.Body, 512))
 }
 

@@ -122,9 +122,11 @@ func TestCrowdReconnectsInTurnAndReportsRefusals(t *testing.T) {
 	defer ts.Close()
 	var mu sync.Mutex
 	hellos := 0
+	var on []ssecrowd.Event // the hellos: each on the connection it came on
 	c, err := ssecrowd.Start(context.Background(), func(ev ssecrowd.Event) {
 		mu.Lock()
 		hellos++
+		on = append(on, ev)
 		mu.Unlock()
 	})
 	if err != nil {
@@ -144,4 +146,11 @@ func TestCrowdReconnectsInTurnAndReportsRefusals(t *testing.T) {
 	srv.broadcast("bye")
 	testkit.Eventually(t, "the stream reconnected", func() bool { mu.Lock(); defer mu.Unlock(); return hellos >= 2 })
 	testkit.Eventually(t, "the stream is up again", func() bool { return c.Up() == 1 })
+	// Each event names the connection it came on: the first URL, then the next, opened later.
+	mu.Lock()
+	defer mu.Unlock()
+	if on[0].URL != 0 || on[1].URL != 1 || !on[1].Opened.After(on[0].Opened) || on[1].At.Before(on[1].Opened) {
+		t.Errorf("the hellos came on URL %d (opened %v) then URL %d (opened %v, read %v); want 0 then 1, reopened before the read",
+			on[0].URL, on[0].Opened, on[1].URL, on[1].Opened, on[1].At)
+	}
 }
