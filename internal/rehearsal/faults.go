@@ -28,6 +28,7 @@ func (d *day) faultSchedule(end time.Time) {
 		return
 	}
 	d.fault("elasticsearch down (503)")
+	esFrom := time.Now()
 	d.es.SetDown(http.StatusServiceUnavailable)
 	if !at(0.25) {
 		return
@@ -40,6 +41,7 @@ func (d *day) faultSchedule(end time.Time) {
 	d.fault("elasticsearch back")
 	d.es.SetDown(0)
 	back := time.Now()
+	d.faultWindow("elasticsearch", esFrom, back)
 	d.recovered("es_backlog", back, func() bool { return d.countAt(back) == 0 })
 
 	// SIGKILL the instance reading the X stream, so the other must take over.
@@ -66,6 +68,7 @@ func (d *day) faultSchedule(end time.Time) {
 	} else {
 		d.fault("instance " + in.name + " restarted")
 	}
+	d.faultWindow("SIGKILL", from, time.Now())
 
 	if !at(0.55) {
 		return
@@ -88,12 +91,14 @@ func (d *day) faultSchedule(end time.Time) {
 	d.pgWindows = append(d.pgWindows, [2]time.Time{from, time.Now().Add(5 * time.Second)})
 	d.mu.Unlock()
 	d.fault("PostgreSQL back")
+	pgFrom := from
 	d.recovered("postgres_restart", from, func() bool {
 		for _, in := range d.instances {
 			if d.c.do("GET", in.base()+"/api/v1/campaigns/"+slug, nil).Status != 200 {
 				return false
 			}
 		}
+		d.faultWindow("PostgreSQL restart", pgFrom, time.Now())
 		return true
 	})
 
@@ -103,12 +108,14 @@ func (d *day) faultSchedule(end time.Time) {
 	}
 	in = d.instances[d.reader()]
 	d.fault("instance " + in.name + " (the X stream's reader) SIGTERM")
+	from = time.Now()
 	in.stop()
 	if err := in.start(); err != nil {
 		d.expect("instance "+in.name+" restarts after SIGTERM: "+err.Error(), false)
 	} else {
 		d.fault("instance " + in.name + " restarted")
 	}
+	d.faultWindow("SIGTERM", from, time.Now())
 }
 
 // readsX says whether the instance's metrics say it is the one reading the X stream.

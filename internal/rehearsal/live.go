@@ -3,6 +3,8 @@ package rehearsal
 import (
 	"sync"
 	"time"
+
+	"github.com/boothgiveaway/giveaway/internal/ssecrowd"
 )
 
 // live is what an attendee's claim page saw on its event stream: the statuses in the order they
@@ -11,6 +13,7 @@ type live struct {
 	mu   sync.Mutex
 	last string
 	seen map[string]time.Time
+	via  map[string]ssecrowd.Event // status → the event that first showed it (its connection)
 }
 
 func (l *live) status() string {

@@ -20,10 +20,11 @@ type pageStreams struct {
 	once  sync.Once
 	crowd *ssecrowd.Crowd
 	mu    sync.Mutex
-	lives []*live // stream id → what it saw
-	owner []int   // stream id → attendee
-	peak  int     // most streams open at once
-	err   error   // the crowd's first trouble: the proof fails with it
+	lives []*live     // stream id → what it saw
+	owner []int       // stream id → attendee
+	insts [][2]string // stream id → the instances of its URLs
+	peak  int         // most streams open at once
+	err   error       // the crowd's first trouble: the proof fails with it
 }
 
 // follow opens attendee's claim page's streams and returns the attendee's own phone's. It runs
@@ -34,10 +35,11 @@ func (d *day) follow(ctx context.Context, attendee int, token string) *live {
 	var own *live
 	path := "/claims/" + token + "/events"
 	for k := range d.streamsFor(attendee) {
-		l := &live{seen: map[string]time.Time{}}
+		l := &live{seen: map[string]time.Time{}, via: map[string]ssecrowd.Event{}}
 		ps.mu.Lock()
 		id := len(ps.lives)
 		ps.lives, ps.owner = append(ps.lives, l), append(ps.owner, attendee)
+		ps.insts = append(ps.insts, [2]string{d.inst(attendee + k).name, d.inst(attendee + k + 1).name})
 		ps.mu.Unlock()
 		phone := venueNAT // the attendee's own phone, on the venue Wi-Fi with the whole crowd
 		if k > 0 {
@@ -81,6 +83,7 @@ func (d *day) startStreams(ctx context.Context) {
 		l.last = st.Status
 		if _, ok := l.seen[st.Status]; !ok {
 			l.seen[st.Status] = ev.At
+			l.via[st.Status] = ev
 		}
 		l.mu.Unlock()
 	})
@@ -142,7 +145,7 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 	}
 	d.mu.Unlock()
 	ps.mu.Lock()
-	lives, owner, peak, crowdErr := ps.lives, ps.owner, ps.peak, ps.err
+	lives, owner, insts, peak, crowdErr := ps.lives, ps.owner, ps.insts, ps.peak, ps.err
 	ps.mu.Unlock()
 	behind := func() (n int, example string) {
 		for id, l := range lives {
@@ -156,15 +159,27 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 	settle(ctx, 30*time.Second, func() bool { n, _ := behind(); return n == 0 })
 	n, example := behind()
 	var toVerified, toGiven []latency
+	var lates []late
 	within := [2]int{}
 	for id, l := range lives {
-		s := states[claimOf[owner[id]]]
+		claim := claimOf[owner[id]]
+		s := states[claim]
 		l.mu.Lock()
-		if at, ok := l.seen["verified"]; ok && s.verified != nil && !at.Before(*s.verified) {
-			toVerified = append(toVerified, latency{at, float64(at.Sub(*s.verified).Microseconds()) / 1000})
-		}
-		if at, ok := l.seen["given"]; ok && s.givenAt != nil && !at.Before(*s.givenAt) {
-			toGiven = append(toGiven, latency{at, float64(at.Sub(*s.givenAt).Microseconds()) / 1000})
+		for _, c := range []struct {
+			status string
+			at     *time.Time
+			to     *[]latency
+		}{{"verified", s.verified, &toVerified}, {"given", s.givenAt, &toGiven}} {
+			seen, ok := l.seen[c.status]
+			if !ok || c.at == nil || seen.Before(*c.at) {
+				continue
+			}
+			*c.to = append(*c.to, latency{seen, ms(seen.Sub(*c.at))})
+			if seen.Sub(*c.at) > lateAfter {
+				ev := l.via[c.status]
+				lates = append(lates, late{stream: id, claim: claim, instance: insts[id][ev.URL%2], status: c.status,
+					changed: *c.at, arrived: seen, opened: ev.Opened})
+			}
 		}
 		l.mu.Unlock()
 	}
@@ -191,4 +206,10 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 	if within[1] > 0 {
 		fig("rehearsal_stream_changes_within_1s_pct", fmt.Sprintf("%.1f", 100*float64(within[0])/float64(within[1])))
 	}
+	// Within a second, but for the faults: a change made outside every fault's window reaches
+	// every stream showing its claim within lateAfter; those inside must still arrive (above).
+	outside, lateExample := d.reportLate(lates, fig)
+	add("claim_page_changes_within_1s", outside == 0 && within[1] > 0,
+		"%d changes reached their streams; %d over %v late, %d of them outside the faults' windows %s",
+		within[1], len(lates), lateAfter, outside, lateExample)
 }

@@ -32,32 +32,35 @@ type day struct {
 	leadID     int64    // the staff member whose PIN the organiser changes
 	restocked  int      // T-shirts the console's restocks added, as the organiser saw it done
 
-	mu         sync.Mutex
-	claims     map[int]claimSeen // attendee → the claim the attendee holds
-	gives      []giveSeen
-	undone     int
-	tweets     int            // lines sent on the X stream: posts, duplicates, deletes
-	pgWindows  [][2]time.Time // PostgreSQL restarts, 5xx allowed inside
-	checks     []check        // what the crowd and the attackers were answered, checked as they went
-	faults     []string
-	deleted    []streamed
-	posted     []streamed     // every post sent on the stream, duplicates once
-	burst      [2]time.Time   // the keynote minute
-	killed     [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
-	peak       [2]usage       // each instance's peak memory and open files
-	dayLength  time.Duration
-	recovery   []recovery         // fault → how long until the service was whole again
-	awaited    []string           // the recoveries measured, recovered from or not
-	recovering sync.WaitGroup     // the recoveries still being measured
-	pageP99    [2]float64         // ms from a claim's change to its page showing it: verified, given
-	others     int                // claims for an Instagram post, for staff to decide
-	decided    map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
-	toots      int                // posts with every hashtag published on the Mastodon double
-	skeets     int                // posts with every hashtag pushed on the Bluesky double
-	lives      map[int]*live      // attendee → the claim page's event stream
-	liveCtx    context.Context    // the streams' life
-	stopLive   context.CancelFunc // closes every stream
-	pages      pageStreams        // every claim page's streams, in a crowd process (pagestreams.go)
+	mu           sync.Mutex
+	claims       map[int]claimSeen // attendee → the claim the attendee holds
+	gives        []giveSeen
+	undone       int
+	tweets       int            // lines sent on the X stream: posts, duplicates, deletes
+	pgWindows    [][2]time.Time // PostgreSQL restarts, 5xx allowed inside
+	checks       []check        // what the crowd and the attackers were answered, checked as they went
+	faults       []string
+	deleted      []streamed
+	posted       []streamed     // every post sent on the stream, duplicates once
+	burst        [2]time.Time   // the keynote minute
+	killed       [][2]time.Time // SIGKILLs: stream lines written to the dead reader are lost, as with X
+	peak         [2]usage       // each instance's peak memory and open files
+	dayLength    time.Duration
+	recovery     []recovery         // fault → how long until the service was whole again
+	awaited      []string           // the recoveries measured, recovered from or not
+	recovering   sync.WaitGroup     // the recoveries still being measured
+	pageP99      [2]float64         // ms from a claim's change to its page showing it: verified, given
+	others       int                // claims for an Instagram post, for staff to decide
+	decided      map[int64]string   // claim → "approve" or "reject", as the tablet saw it done
+	toots        int                // posts with every hashtag published on the Mastodon double
+	skeets       int                // posts with every hashtag pushed on the Bluesky double
+	lives        map[int]*live      // attendee → the claim page's event stream
+	liveCtx      context.Context    // the streams' life
+	stopLive     context.CancelFunc // closes every stream
+	pages        pageStreams        // every claim page's streams, in a crowd process (pagestreams.go)
+	notices      notices            // the claims' notices as the rehearsal heard them (latecause.go)
+	faultWindows []faultWindow      // the faults' windows, for the streams' late changes
+	dayStart     time.Time
 }
 
 // recovery is how long the service took to be whole again after a fault.
@@ -139,6 +142,9 @@ func (d *day) play(ctx context.Context) error {
 	d.lives = map[int]*live{}
 	d.decided = map[int64]string{}
 	d.liveCtx, d.stopLive = context.WithCancel(ctx)
+	d.dayStart = time.Now()
+	d.notices.first = map[string]time.Time{}
+	go d.listen(d.liveCtx)
 	end := time.Now().Add(time.Duration(d.cfg.Minutes) * d.minute())
 	var wg sync.WaitGroup
 	run := func(f func(end time.Time)) {

@@ -2,6 +2,7 @@ package rehearsal
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,22 @@ func TestProofsSeeBrokenInvariants(t *testing.T) {
 		if got := d.count(ctx, n); got != 1 {
 			t.Errorf("%s: %d, want 1", n, got)
 		}
+	}
+	// A claim page's change late inside a fault's window is counted apart; one late outside
+	// every window breaks claim_page_changes_within_1s.
+	t0 := time.Now()
+	d.dayStart = t0
+	d.notices.first = map[string]time.Time{}
+	d.faultWindow("SIGKILL", t0.Add(10*time.Second), t0.Add(12*time.Second))
+	fig := func(string, any) {}
+	inWindow := late{stream: 1, claim: 1, instance: "a", status: "given", changed: t0.Add(11 * time.Second),
+		arrived: t0.Add(13 * time.Second), opened: t0.Add(13 * time.Second)}
+	if outside, _ := d.reportLate([]late{inWindow}, fig); outside != 0 {
+		t.Errorf("a change late inside the SIGKILL's window: %d outside the windows, want 0", outside)
+	}
+	quiet := late{stream: 2, claim: 2, instance: "b", status: "verified", changed: t0.Add(20 * time.Second),
+		arrived: t0.Add(21500 * time.Millisecond), opened: t0}
+	if outside, example := d.reportLate([]late{inWindow, quiet}, fig); outside != 1 || !strings.Contains(example, "claim 2") {
+		t.Errorf("a change late on a quiet stretch: %d outside the windows (%s), want 1 naming claim 2", outside, example)
 	}
 }
