@@ -146,11 +146,7 @@ func (d *day) reportLate(lates []late, fig func(string, any)) (outside int, exam
 	for i := range lates {
 		l := &lates[i]
 		d.notices.cause(l)
-		for _, w := range d.faultWindows {
-			if !l.changed.Before(w.from) && !l.changed.After(w.to) {
-				l.fault = w.what
-			}
-		}
+		l.fault = d.inFaultWindow(l.changed)
 		byCause[l.cause]++
 		switch {
 		case l.fault != "":
@@ -194,7 +190,17 @@ func (d *day) reportLate(lates []late, fig func(string, any)) (outside int, exam
 	return len(lates) - inWindows, example
 }
 
-// window records a fault's window once the fault is over: from its start until the service
+// inFaultWindow names the fault window t falls in, or "".
+func (d *day) inFaultWindow(t time.Time) string {
+	for _, w := range d.faultWindows {
+		if !t.Before(w.from) && !t.After(w.to) {
+			return w.what
+		}
+	}
+	return ""
+}
+
+// faultWindow records a fault's window once the fault is over: from its start until the service
 // answers again (to), plus a stream's reconnect interval.
 func (d *day) faultWindow(what string, from, to time.Time) {
 	d.mu.Lock()
