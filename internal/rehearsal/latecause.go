@@ -201,9 +201,10 @@ func (d *day) inFaultWindow(t time.Time) string {
 }
 
 // faultWindow records a fault's window once the fault is over: from its start until the service
-// answers again (to), plus a stream's reconnect interval.
+// answers again (to), plus a stream's reconnect interval. A change made within lateAfter before the
+// fault had not had its second yet when the fault struck, so the window opens that much earlier.
 func (d *day) faultWindow(what string, from, to time.Time) {
 	d.mu.Lock()
-	d.faultWindows = append(d.faultWindows, faultWindow{what, from, to.Add(d.minute() / 4)})
+	d.faultWindows = append(d.faultWindows, faultWindow{what, from.Add(-lateAfter), to.Add(d.minute() / 4)})
 	d.mu.Unlock()
 }
