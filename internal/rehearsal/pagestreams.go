@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -161,7 +162,8 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 	var toVerified, toGiven []latency
 	var lates []late
 	within := [2]int{}
-	quietMax := 0.0 // the slowest change outside the faults' windows: the proof's margin
+	quietMax := 0.0                   // the slowest change outside the faults' windows: the proof's margin
+	windowMax := map[string]float64{} // and inside each window
 	for id, l := range lives {
 		claim := claimOf[owner[id]]
 		s := states[claim]
@@ -176,8 +178,10 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 				continue
 			}
 			*c.to = append(*c.to, latency{seen, ms(seen.Sub(*c.at))})
-			if d.inFaultWindow(*c.at) == "" {
+			if w := d.inFaultWindow(*c.at); w == "" {
 				quietMax = max(quietMax, ms(seen.Sub(*c.at)))
+			} else {
+				windowMax[w] = max(windowMax[w], ms(seen.Sub(*c.at)))
 			}
 			if seen.Sub(*c.at) > lateAfter {
 				ev := l.via[c.status]
@@ -214,6 +218,9 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 	// every stream showing its claim within lateAfter; those inside must still arrive (above).
 	outside, lateExample := d.reportLate(lates, fig)
 	fig("rehearsal_stream_outside_fault_windows_max_ms", fmt.Sprintf("%.1f", quietMax))
+	for _, w := range d.faultWindows {
+		fig("rehearsal_stream_window_"+strings.ToLower(strings.ReplaceAll(w.what, " ", "_"))+"_max_ms", fmt.Sprintf("%.1f", windowMax[w.what]))
+	}
 	add("claim_page_changes_within_1s", outside == 0 && within[1] > 0,
 		"%d changes reached their streams; %d over %v late, %d of them outside the faults' windows %s",
 		within[1], len(lates), lateAfter, outside, lateExample)
