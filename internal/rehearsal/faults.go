@@ -41,7 +41,7 @@ func (d *day) faultSchedule(end time.Time) {
 	d.fault("elasticsearch back")
 	d.es.SetDown(0)
 	back := time.Now()
-	d.faultWindow("elasticsearch", esFrom, back)
+	d.faultWindow("elasticsearch", esFrom, back, false)
 	d.recovered("es_backlog", back, func() bool { return d.countAt(back) == 0 })
 
 	// SIGKILL the instance reading the X stream, so the other must take over.
@@ -68,7 +68,7 @@ func (d *day) faultSchedule(end time.Time) {
 	} else {
 		d.fault("instance " + in.name + " restarted")
 	}
-	d.faultWindow("SIGKILL", from, time.Now())
+	d.faultWindow("SIGKILL", from, time.Now(), true)
 
 	if !at(0.55) {
 		return
@@ -98,7 +98,7 @@ func (d *day) faultSchedule(end time.Time) {
 				return false
 			}
 		}
-		d.faultWindow("PostgreSQL restart", pgFrom, time.Now())
+		d.faultWindow("PostgreSQL restart", pgFrom, time.Now(), true)
 		return true
 	})
 
@@ -115,7 +115,7 @@ func (d *day) faultSchedule(end time.Time) {
 	} else {
 		d.fault("instance " + in.name + " restarted")
 	}
-	d.faultWindow("SIGTERM", from, time.Now())
+	d.faultWindow("SIGTERM", from, time.Now(), true)
 }
 
 // readsX says whether the instance's metrics say it is the one reading the X stream.

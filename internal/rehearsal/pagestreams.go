@@ -178,9 +178,11 @@ func (d *day) proveStreams(ctx context.Context, add func(string, bool, string, .
 				continue
 			}
 			*c.to = append(*c.to, latency{seen, ms(seen.Sub(*c.at))})
-			if w := d.inFaultWindow(*c.at); w == "" {
+			w, excused := d.inFaultWindow(*c.at)
+			if !excused {
 				quietMax = max(quietMax, ms(seen.Sub(*c.at)))
-			} else {
+			}
+			if w != "" {
 				windowMax[w] = max(windowMax[w], ms(seen.Sub(*c.at)))
 			}
 			if seen.Sub(*c.at) > lateAfter {

@@ -66,7 +66,8 @@ func TestProofsSeeBrokenInvariants(t *testing.T) {
 	t0 := time.Now()
 	d.dayStart = t0
 	d.notices.first = map[string]time.Time{}
-	d.faultWindow("SIGKILL", t0.Add(10*time.Second), t0.Add(12*time.Second))
+	d.faultWindow("SIGKILL", t0.Add(10*time.Second), t0.Add(12*time.Second), true)
+	d.faultWindow("elasticsearch", t0.Add(30*time.Second), t0.Add(40*time.Second), false)
 	fig := func(string, any) {}
 	inWindow := late{stream: 1, claim: 1, instance: "a", status: "given", changed: t0.Add(11 * time.Second),
 		arrived: t0.Add(13 * time.Second), opened: t0.Add(13 * time.Second)}
@@ -77,5 +78,11 @@ func TestProofsSeeBrokenInvariants(t *testing.T) {
 		arrived: t0.Add(21500 * time.Millisecond), opened: t0}
 	if outside, example := d.reportLate([]late{inWindow, quiet}, fig); outside != 1 || !strings.Contains(example, "claim 2") {
 		t.Errorf("a change late on a quiet stretch: %d outside the windows (%s), want 1 naming claim 2", outside, example)
+	}
+	// Elasticsearch's outage excuses nothing: the pages never wait on it.
+	duringES := late{stream: 3, claim: 3, instance: "a", status: "given", changed: t0.Add(35 * time.Second),
+		arrived: t0.Add(36500 * time.Millisecond), opened: t0}
+	if outside, example := d.reportLate([]late{inWindow, duringES}, fig); outside != 1 || !strings.Contains(example, "claim 3") {
+		t.Errorf("a change late while Elasticsearch was down: %d outside the windows (%s), want 1 naming claim 3", outside, example)
 	}
 }
